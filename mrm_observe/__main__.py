@@ -1,0 +1,4 @@
+"""`python -m mrm_observe` runs the CLI."""
+from .cli import main
+
+main()

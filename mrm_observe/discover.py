@@ -1,0 +1,181 @@
+"""Find and import definition modules; tag every object with the file it came from."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import itertools
+import sys
+import traceback
+import types
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grafanalib.core import Dashboard
+from pydantic import ValidationError
+
+from .conventions import DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .errors import Problem
+from .model.rules import RuleGroup
+
+_package_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A definition object and where it was defined."""
+
+    source: str
+    obj: Any
+    folder: tuple[str, ...] = ()
+
+
+@dataclass
+class Definitions:
+    """Everything found under the source folders, plus what was wrong while finding it."""
+
+    dashboards: list[Sourced] = field(default_factory=list)
+    groups: list[Sourced] = field(default_factory=list)
+    slos: list[Sourced] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: Definitions) -> None:
+        self.dashboards += other.dashboards
+        self.groups += other.groups
+        self.slos += other.slos
+        self.problems += other.problems
+
+
+FileLoader = Callable[[Path, str], Definitions]
+"""Loads one definition file (path, display name) into Definitions."""
+
+EXTRA_LOADERS: dict[str, FileLoader] = {}
+"""Loaders for non-Python definition files by suffix (e.g. SLO YAML specs), registered by their modules."""
+
+SLO_TYPES: tuple[type, ...] = ()
+"""Model classes accepted in a module's `slos` list (set by the SLO model)."""
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Path relative to the project root where possible, with forward slashes."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def discover(sources: Iterable[Path], root: Path) -> Definitions:
+    """Import every definition file under `sources` (files starting with `_` are helpers and skipped)."""
+    found = Definitions()
+    for source in sources:
+        if not source.exists():
+            found.problems.append(Problem(display_path(source, root), "", "", "source folder does not exist"))
+            continue
+        package = _make_package(source)
+        files = [source] if source.is_file() else sorted(p for p in source.rglob("*") if p.is_file())
+        for path in files:
+            name = display_path(path, root)
+            if path.name.startswith("_") or "__pycache__" in path.parts:
+                continue
+            if path.suffix == ".py":
+                found.extend(_load_python(path, name, package, source))
+            elif path.suffix in EXTRA_LOADERS:
+                found.extend(EXTRA_LOADERS[path.suffix](path, name))
+    return found
+
+
+def _make_package(source: Path) -> str:
+    """Register a fresh synthetic package for a source folder so its modules can import siblings."""
+    folder = source if source.is_dir() else source.parent
+    package = f"_mrm_definitions_{next(_package_ids)}"
+    module = types.ModuleType(package)
+    module.__path__ = [str(folder)]
+    sys.modules[package] = module
+    return package
+
+
+def _load_python(path: Path, name: str, package: str, source: Path) -> Definitions:
+    folder = source if source.is_dir() else source.parent
+    dotted = ".".join(path.relative_to(folder).with_suffix("").parts)
+    try:
+        module = importlib.import_module(f"{package}.{dotted}")
+    except SyntaxError as err:
+        return Definitions(problems=[Problem(f"{name}:{err.lineno}", "", "", f"syntax error: {err.msg}")])
+    except ValidationError as err:
+        return Definitions(problems=_validation_problems(err, name))
+    except Exception as err:  # a definition module may raise anything; report it, keep going
+        return Definitions(problems=[Problem(_line_in(err, path, name), "", "", f"{type(err).__name__}: {err}")])
+    return _collect(module, name)
+
+
+def _line_in(err: BaseException, path: Path, name: str) -> str:
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == path]
+    return f"{name}:{frames[-1].lineno}" if frames else name
+
+
+def _validation_problems(err: ValidationError, name: str) -> list[Problem]:
+    line = next((f.lineno for f in reversed(traceback.extract_tb(err.__traceback__)) if f.filename.endswith(name)), None)
+    where = f"{name}:{line}" if line else name
+    return [
+        Problem(where, err.title, ".".join(str(p) for p in e["loc"]) or "", f"{e['msg']} (got {e.get('input')!r})")
+        for e in err.errors()
+    ]
+
+
+def _collect(module: types.ModuleType, name: str) -> Definitions:
+    found = Definitions()
+    known = DASHBOARD_VARIABLES + RULE_VARIABLES + SLO_VARIABLES
+    if not any(hasattr(module, var) for var in known):
+        found.problems.append(
+            Problem(name, "", "", "defines none of " + ", ".join(f"`{v}`" for v in known)
+                    + ": set `dashboards = [...]`, `groups = [...]` or `slos = [...]` at module level")
+        )
+        return found
+    folder = _folder_of(module, name, found.problems)
+    for var in DASHBOARD_VARIABLES:
+        for label, obj in _items(module, var):
+            if isinstance(obj, Dashboard):
+                found.dashboards.append(Sourced(name, obj, folder))
+            else:
+                found.problems.append(_wrong_type(name, label, "a grafanalib Dashboard", obj))
+    for var in RULE_VARIABLES:
+        for label, obj in _items(module, var):
+            if isinstance(obj, RuleGroup):
+                found.groups.append(Sourced(name, obj))
+            else:
+                found.problems.append(_wrong_type(name, label, "a RuleGroup", obj))
+    for var in SLO_VARIABLES:
+        for label, obj in _items(module, var):
+            if SLO_TYPES and isinstance(obj, SLO_TYPES):
+                found.slos.append(Sourced(name, obj))
+            else:
+                found.problems.append(_wrong_type(name, label, "an SLO", obj))
+    return found
+
+
+def _items(module: types.ModuleType, var: str) -> list[tuple[str, Any]]:
+    if not hasattr(module, var):
+        return []
+    value = getattr(module, var)
+    if var == "dashboard":
+        return [(var, value)]
+    if not isinstance(value, (list, tuple)):
+        return [(var, value)]
+    return [(f"{var}[{i}]", item) for i, item in enumerate(value)]
+
+
+def _wrong_type(name: str, label: str, expected: str, obj: object) -> Problem:
+    return Problem(name, label, "", f"expected {expected}, got {type(obj).__name__}")
+
+
+def _folder_of(module: types.ModuleType, name: str, problems: list[Problem]) -> tuple[str, ...]:
+    """Grafana folder path for a module's dashboards: its `folder` variable, else its file name."""
+    folder = getattr(module, "folder", None)
+    if folder is None:
+        return (Path(name).stem.replace("_", " ").title(),)
+    path = (folder,) if isinstance(folder, str) else tuple(folder)
+    if not path or not all(isinstance(p, str) and p.strip() for p in path):
+        problems.append(Problem(name, "folder", "", "must be a non-empty title or a list of titles (parent first)"))
+        return (Path(name).stem.title(),)
+    return path

@@ -1,0 +1,31 @@
+"""Prometheus durations (`5m`, `1h30m`, `30d`) parsed to seconds and formatted back."""
+from __future__ import annotations
+
+import re
+
+_UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
+_PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
+_WHOLE = re.compile(r"^((\d+)y)?((\d+)w)?((\d+)d)?((\d+)h)?((\d+)m)?((\d+)s)?((\d+)ms)?$")
+_FORMAT_ORDER = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def parse_duration(text: str) -> float:
+    """Return the seconds in a Prometheus duration; raise ValueError with the rule otherwise."""
+    if not isinstance(text, str) or not text or not _WHOLE.match(text):
+        raise ValueError(
+            f"invalid duration {text!r}: use Prometheus units in descending order, e.g. 30s, 5m, 1h30m, 30d"
+        )
+    return sum(int(n) * _UNITS[u] for n, u in _PART.findall(text))
+
+
+def format_duration(seconds: float) -> str:
+    """Return the shortest Prometheus duration for a whole number of seconds (e.g. 5400 -> 1h30m)."""
+    whole = int(round(seconds))
+    if whole <= 0:
+        raise ValueError(f"duration must be positive (got {seconds} s)")
+    parts = []
+    for unit, size in _FORMAT_ORDER:
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)

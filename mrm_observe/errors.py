@@ -1,0 +1,58 @@
+"""Errors and problems: every one names the file, the object and the field."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the CLI (documented in the README)."""
+
+    OK = 0
+    INVALID = 1
+    USAGE = 2
+    TOOL_MISSING = 3
+    PUBLISH_FAILED = 4
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a definition: where it is and what would be right."""
+
+    file: str
+    obj: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = ": ".join(part for part in (self.file, self.obj, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class ObserveError(Exception):
+    """Base of every error the toolkit raises on purpose."""
+
+    exit_code: ExitCode = ExitCode.INVALID
+
+
+class DefinitionError(ObserveError):
+    """One or more definitions are invalid; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class CheckFailed(ObserveError):
+    """promtool rejected a rule file or a rule test failed."""
+
+
+class ToolMissingError(ObserveError):
+    """An external tool (promtool) could not be found."""
+
+    exit_code = ExitCode.TOOL_MISSING
+
+
+def problem_at(file: str, obj: str, field: str, message: str) -> Problem:
+    """Build a Problem (a short alias that reads well at call sites)."""
+    return Problem(file, obj, field, message)

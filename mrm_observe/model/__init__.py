@@ -1,0 +1,1 @@
+"""Frozen pydantic models of what users define."""

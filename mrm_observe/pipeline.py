@@ -1,0 +1,254 @@
+"""The only module that knows the order of the steps: define -> validate -> compile -> render -> write -> promtool."""
+from __future__ import annotations
+
+import fnmatch
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import promtool as promtool_mod
+from .compile.dashboards import compile_dashboard
+from .compile.rules import rule_file
+from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
+                          generated_header, rule_file_name)
+from .dashboard_schema import schema_errors
+from .discover import Definitions, discover
+from .errors import CheckFailed, DefinitionError, Problem
+from .lint import Finding, lint_rules
+from .promtool import FileResult, Promtool
+from .render import to_json, to_yaml, write_atomic
+from .validate import Locator, uid_of, validate
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where definitions, hand-written promtool tests and build output live."""
+
+    root: Path
+    sources: tuple[Path, ...]
+    out: Path
+    tests: Path
+
+    @classmethod
+    def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
+           tests: Path | None = None) -> Project:
+        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool."""
+        chosen = sources or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
+        return cls(root, chosen, out or root / "build", tests or root / "tests" / "promtool")
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One output file: its bytes and what the manifest says about it."""
+
+    content: bytes
+    meta: dict[str, Any]
+
+
+@dataclass
+class BuildReport:
+    """What a build produced and changed."""
+
+    artifacts: dict[str, Artifact]
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    definitions: Definitions | None = None
+
+    def count(self, kind: str) -> int:
+        return sum(1 for a in self.artifacts.values() if a.meta["kind"] == kind)
+
+    @property
+    def rule_groups(self) -> int:
+        return sum(a.meta.get("groups", 0) for a in self.artifacts.values())
+
+    @property
+    def rules(self) -> int:
+        return sum(a.meta.get("rules", 0) for a in self.artifacts.values())
+
+
+def load(project: Project, locate: Locator | None = None) -> Definitions:
+    """Discover and validate every definition; raise DefinitionError with all problems."""
+    defs = discover(project.sources, project.root)
+    problems = validate(defs, locate)
+    if problems:
+        raise DefinitionError(problems)
+    return defs
+
+
+def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
+    """Every output file's bytes keyed by its path under the build folder (pure apart from reading tests)."""
+    artifacts: dict[str, Artifact] = {}
+    problems: list[Problem] = []
+    artifacts.update(_dashboard_artifacts(defs, problems))
+    artifacts.update(_rule_artifacts(defs))
+    artifacts.update(_test_artifacts(project, artifacts, problems))
+    if problems:
+        raise DefinitionError(problems)
+    return dict(sorted(artifacts.items()))
+
+
+def _dashboard_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Artifact]:
+    out = {}
+    for item in defs.dashboards:
+        uid = uid_of(item)
+        data = compile_dashboard(item.obj, uid)
+        for path, message in schema_errors(data):
+            problems.append(Problem(item.source, f"dashboard {item.obj.title!r}", path,
+                                    f"breaks Grafana's dashboard schema: {message}"))
+        out[f"{GRAFANA_DIR}/{uid}.json"] = Artifact(to_json(data), {
+            "kind": "dashboard", "source": item.source, "uid": uid, "title": data.get("title", ""),
+            "folder": list(item.folder), "panels": len(data["panels"])})
+    return out
+
+
+def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
+    by_file: dict[str, list] = {}
+    sources: dict[str, str] = {}
+    for item in defs.groups:
+        name = rule_file_name(item.source)
+        by_file.setdefault(name, []).append(item.obj)
+        sources[name] = item.source
+    out = {}
+    for name, groups in by_file.items():
+        out[f"{PROMETHEUS_DIR}/{name}"] = Artifact(
+            to_yaml(rule_file(groups), generated_header(sources[name])),
+            {"kind": "rules", "source": sources[name], "groups": len(groups),
+             "rules": sum(len(g.rules) for g in groups)})
+    return out
+
+
+def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list[Problem]) -> dict[str, Artifact]:
+    """Hand-written promtool tests, staged beside the build with `rule_files` pointing at built rule files."""
+    out = {}
+    if not project.tests.is_dir():
+        return out
+    for path in sorted(project.tests.glob(f"*{TEST_FILE_SUFFIX}")):
+        source = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as err:
+            problems.append(Problem(source, "", "", f"not valid YAML: {err}"))
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("rule_files"), list):
+            problems.append(Problem(source, "", "rule_files", "a promtool test file needs a list of rule_files"))
+            continue
+        staged = []
+        for entry in data["rule_files"]:
+            if f"{PROMETHEUS_DIR}/{entry}" not in built:
+                known = ", ".join(sorted(k.split("/", 1)[1] for k in built if k.startswith(PROMETHEUS_DIR)))
+                problems.append(Problem(source, "", "rule_files", f"{entry!r} is not a built rule file (built: {known})"))
+            staged.append(f"../{PROMETHEUS_DIR}/{entry}")
+        data["rule_files"] = staged
+        out[f"{TESTS_DIR}/{path.name}"] = Artifact(
+            to_yaml(data, generated_header(source)),
+            {"kind": "test", "source": source, "alerts": sorted(tested_alerts_in(data))})
+    return out
+
+
+def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
+    """Alert names a promtool test file checks."""
+    return {case.get("alertname") for test in test_file.get("tests") or []
+            for case in test.get("alert_rule_test") or [] if case.get("alertname")}
+
+
+def build(project: Project, locate: Locator | None = None) -> BuildReport:
+    """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
+    defs = load(project, locate)
+    artifacts = compile_all(project, defs)
+    report = BuildReport(artifacts, definitions=defs)
+    previous = _read_manifest(project.out)
+    for rel, artifact in artifacts.items():
+        if write_atomic(project.out / rel, artifact.content):
+            report.written.append(rel)
+    for rel in sorted(set(previous) - set(artifacts)):
+        stale = project.out / rel
+        if stale.is_file():
+            stale.unlink()
+            report.removed.append(rel)
+    manifest = {"generated_by": "mrm-observe", "files": {rel: a.meta for rel, a in artifacts.items()}}
+    write_atomic(project.out / MANIFEST, to_json(manifest))
+    return report
+
+
+def _read_manifest(out: Path) -> dict[str, Any]:
+    path = out / MANIFEST
+    if not path.is_file():
+        return {}
+    try:
+        files = json.loads(path.read_text()).get("files", {})
+    except (json.JSONDecodeError, AttributeError):
+        return {}
+    return {rel: meta for rel, meta in files.items() if ".." not in Path(rel).parts}
+
+
+def files_of(report: BuildReport, out: Path, kind: str) -> list[Path]:
+    """Built files of one kind ('dashboard', 'rules', 'test')."""
+    return [out / rel for rel, a in report.artifacts.items() if a.meta["kind"] == kind]
+
+
+@dataclass
+class CheckReport:
+    """Build plus promtool's verdict on every rule file plus lint."""
+
+    build: BuildReport
+    rule_checks: list[FileResult]
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rule_checks) and not self.failing_findings
+
+    @property
+    def failing_findings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.waived]
+
+
+def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[Finding]:
+    """Convention findings on all rule groups; alerts count as tested when a staged test names them."""
+    tested = set()
+    for artifact in report.artifacts.values():
+        tested.update(artifact.meta.get("alerts", []))
+    assert report.definitions is not None
+    return lint_rules(report.definitions.groups, tested, scrape_interval)
+
+
+def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None) -> CheckReport:
+    """Build, `promtool check rules` every rule file, and lint."""
+    report = build(project, locate)
+    results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
+    return CheckReport(report, results, lint(project, report, scrape_interval))
+
+
+@dataclass
+class TestReport:
+    """Per-file promtool test results."""
+
+    build: BuildReport
+    results: list[FileResult]
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.results) and all(r.ok for r in self.results)
+
+
+def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
+              locate: Locator | None = None) -> TestReport:
+    """Build, then `promtool test rules` on the staged test files whose names match any pattern."""
+    report = build(project, locate)
+    files = [p for p in files_of(report, project.out, "test")
+             if not patterns or any(fnmatch.fnmatch(p.name, pat) or pat in p.name for pat in patterns)]
+    if patterns and not files:
+        raise CheckFailed(f"no promtool test file matches {', '.join(patterns)}")
+    return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR))
+
+
+def promtool_locator(tool: Promtool) -> Locator:
+    """A Locator that asks promtool where a bad expression breaks."""
+    def locate(expr: str) -> str | None:
+        with tempfile.TemporaryDirectory() as scratch:
+            return promtool_mod.expression_error_position(tool, expr, Path(scratch))
+    return locate

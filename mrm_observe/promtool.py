@@ -1,0 +1,128 @@
+"""Find promtool ($PROMTOOL, PATH, Docker) and run `check rules` / `test rules`, parsing the results."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ToolMissingError
+
+DOCKER_IMAGE = "prom/prometheus"
+INSTALL_HINT = (
+    "promtool not found: install it (Debian/Ubuntu: `apt-get install -y prometheus`), "
+    "point $PROMTOOL at the binary, or install Docker to run it from the prom/prometheus image"
+)
+_UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Promtool:
+    """How to invoke promtool: a command prefix and the directory Docker must mount, if any."""
+
+    command: tuple[str, ...]
+
+    def run(self, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        """Run promtool with args in cwd and capture its output."""
+        return subprocess.run([*self.command, *args], cwd=cwd, capture_output=True, text=True, check=False)
+
+    def version(self) -> str:
+        """The first line of `promtool --version`."""
+        done = self.run(["--version"], Path.cwd())
+        return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else "unknown"
+
+
+def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
+    """$PROMTOOL, then promtool on PATH, then Docker's prom/prometheus image; raise ToolMissingError."""
+    explicit = env.get("PROMTOOL")
+    if explicit:
+        if shutil.which(explicit) is None:
+            raise ToolMissingError(f"$PROMTOOL is {explicit!r}, which is not an executable. {INSTALL_HINT}")
+        return Promtool((explicit,))
+    on_path = shutil.which("promtool", path=env.get("PATH"))
+    if on_path:
+        return Promtool((on_path,))
+    docker = shutil.which("docker", path=env.get("PATH"))
+    if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
+        where = str(mount.resolve())
+        return Promtool((docker, "run", "--rm", "-v", f"{where}:{where}", "-w", where,
+                         "--entrypoint", "promtool", DOCKER_IMAGE))
+    raise ToolMissingError(INSTALL_HINT)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Outcome of one file under `promtool check rules` or `test rules`."""
+
+    file: str
+    ok: bool
+    output: str
+
+
+def check_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:
+    """`promtool check rules` per file (one call each so every failure is attributed to its file)."""
+    results = []
+    for path in files:
+        done = tool.run(["check", "rules", str(path)], cwd)
+        results.append(FileResult(str(path), done.returncode == 0, (done.stdout + done.stderr).strip()))
+    return results
+
+
+def test_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:
+    """`promtool test rules` on all files in one call; split the output back into per-file results."""
+    if not files:
+        return []
+    done = tool.run(["test", "rules", *map(str, files)], cwd)
+    return parse_test_output(done.stdout, done.stderr, [str(f) for f in files], done.returncode)
+
+
+def parse_test_output(stdout: str, stderr: str, files: Sequence[str], returncode: int) -> list[FileResult]:
+    """Per-file results from promtool's text (2.x and 3.x print `Unit Testing:  <file>` then SUCCESS or FAILED)."""
+    blocks: dict[str, list[str]] = {}
+    current: str | None = None
+    for line in stdout.splitlines():
+        match = _UNIT_TESTING.match(line)
+        if match:
+            current = match.group(1)
+            blocks[current] = []
+        elif current is not None:
+            blocks[current].append(line)
+    results = []
+    for name in files:
+        lines = blocks.get(name)
+        if lines is None:
+            results.append(FileResult(name, False, (stderr or stdout).strip() or f"promtool exited {returncode}"))
+            continue
+        text = "\n".join(lines).strip()
+        results.append(FileResult(name, "FAILED" not in text and "SUCCESS" in text, text))
+    _attribute_stderr_failures(results, stdout, stderr)
+    return results
+
+
+def _attribute_stderr_failures(results: list[FileResult], stdout: str, stderr: str) -> None:
+    """promtool 2.x prints FAILED blocks on stderr after all stdout: pin them on the files that did not succeed."""
+    failed = [i for i, r in enumerate(results) if not r.ok and "FAILED" not in r.output]
+    chunks = [c.strip() for c in re.split(r"(?m)^\s*FAILED:\s*$", stderr) if c.strip()]
+    for index, chunk in zip(failed, chunks, strict=False):
+        results[index] = FileResult(results[index].file, False, f"FAILED:\n{chunk}")
+
+
+def expression_error_position(tool: Promtool, expr: str, scratch: Path) -> str | None:
+    """Ask promtool where a bad expression breaks: 'line:column: reason' (None if promtool accepts it)."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    probe = scratch / "probe.rules.yaml"
+    probe.write_text('groups: [{name: probe, rules: [{record: probe, expr: ' + _yaml_quote(expr) + '}]}]\n')
+    done = tool.run(["check", "rules", str(probe)], scratch)
+    for line in (done.stdout + done.stderr).splitlines():
+        if "could not parse expression" in line:
+            tail = line.split("could not parse expression:", 1)[1].strip()
+            match = re.match(r"(\d+):(\d+): (?:parse error: )?(.*)", tail)
+            return f"{match.group(1)}:{match.group(2)}: {match.group(3)}" if match else tail
+    return None
+
+
+def _yaml_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+

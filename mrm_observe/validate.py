@@ -1,0 +1,159 @@
+"""Cross-object checks on discovered definitions: returns every problem, never stops at the first."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from grafanalib.core import Dashboard
+
+from . import promql
+from .conventions import LINT_CHECKS, SEVERITIES, UID_MAX, dashboard_uid
+from .discover import Definitions, Sourced
+from .durations import parse_duration
+from .errors import Problem
+from .model.rules import AlertRule, RecordingRule, RuleGroup
+
+Locator = Callable[[str], "str | None"]
+"""Says where a bad PromQL expression breaks ('line:column: reason'), when it can (promtool does)."""
+
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+UID = re.compile(r"^[a-zA-Z0-9_-]+$")
+QUERYLESS_PANELS = frozenset({"row", "text", "dashlist", "news", "alertlist"})
+
+
+def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
+    """Every problem in the definitions (discovery problems included)."""
+    problems = list(defs.problems)
+    problems += validate_dashboards(defs.dashboards, locate)
+    problems += validate_groups(defs.groups, locate)
+    return problems
+
+
+def promql_problem(expr: str, locate: Locator | None) -> str | None:
+    """Why an expression does not parse (with promtool's position when a locator is given), else None."""
+    try:
+        promql.parse(expr)
+    except ValueError as err:
+        where = locate(expr) if locate else None
+        return f"invalid PromQL at {where}" if where else str(err)
+    return None
+
+
+def uid_of(item: Sourced) -> str:
+    """The dashboard's own uid, or the stable one derived from its module and title."""
+    dashboard: Dashboard = item.obj
+    return dashboard.uid or dashboard_uid(item.source, dashboard.title or "")
+
+
+def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> list[Problem]:
+    """Titles, uids (unique across all dashboards), and a parsable query on every data panel."""
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for item in items:
+        dashboard: Dashboard = item.obj
+        obj = f"dashboard {dashboard.title!r}"
+        if not (dashboard.title or "").strip():
+            problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
+        uid = uid_of(item)
+        if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
+            problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
+        if uid in seen:
+            problems.append(Problem(item.source, obj, "uid", f"{uid!r} is already used by a dashboard in {seen[uid]}"))
+        seen.setdefault(uid, item.source)
+        problems += _panel_problems(item.source, obj, dashboard, locate)
+    return problems
+
+
+def _panel_problems(source: str, obj: str, dashboard: Dashboard, locate: Locator | None) -> list[Problem]:
+    problems = []
+    if dashboard.rows:
+        problems.append(Problem(source, obj, "rows", "legacy rows are not supported: use panels=[RowPanel(...), ...]"))
+    panels = []
+    for panel in dashboard.panels or []:
+        panels += [panel, *(getattr(panel, "panels", None) or [])]
+    for index, panel in enumerate(panels):
+        title = getattr(panel, "title", "") or f"#{index + 1}"
+        field = f"panel {title!r}"
+        panel_type = panel.to_json_data().get("type", "")
+        if panel_type in QUERYLESS_PANELS:
+            continue
+        targets = getattr(panel, "targets", None) or []
+        exprs = [getattr(t, "expr", "") for t in targets]
+        if not any(e and e.strip() for e in exprs):
+            problems.append(Problem(source, obj, field, "has no query: give it targets=[Target(expr=...)]"))
+        for expr in exprs:
+            why = promql_problem(promql.from_grafana(expr), locate) if expr and expr.strip() else None
+            if why:
+                problems.append(Problem(source, obj, field, f"{why} in {expr!r}"))
+    return problems
+
+
+def validate_groups(items: list[Sourced], locate: Locator | None = None) -> list[Problem]:
+    """Group and rule fields, PromQL, durations, and identities unique across all groups."""
+    problems: list[Problem] = []
+    group_names: dict[str, str] = {}
+    identities: dict[tuple, str] = {}
+    for item in items:
+        group: RuleGroup = item.obj
+        gobj = f"group {group.name!r}"
+        if not group.name.strip():
+            problems.append(Problem(item.source, gobj, "name", "must not be blank"))
+        if group.name in group_names:
+            problems.append(Problem(item.source, gobj, "name", f"is already used by a group in {group_names[group.name]}"))
+        group_names.setdefault(group.name, item.source)
+        problems += _duration_problem(item.source, gobj, "interval", group.interval)
+        if not group.rules:
+            problems.append(Problem(item.source, gobj, "rules", "is empty: a group needs at least one rule"))
+        for rule in group.rules:
+            robj = f"{gobj}, {'alert' if isinstance(rule, AlertRule) else 'record'} {rule.name!r}"
+            problems += validate_rule(item.source, robj, rule, locate)
+            labels = rule.all_labels() if isinstance(rule, AlertRule) else rule.labels
+            key = (type(rule).__name__, rule.name, tuple(sorted(labels.items())))
+            if key in identities:
+                problems.append(Problem(item.source, robj, "labels",
+                                        f"same name and labels as a rule in {identities[key]}: add a distinguishing label or rename"))
+            identities.setdefault(key, f"{item.source} ({gobj})")
+    return problems
+
+
+def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
+                  locate: Locator | None = None) -> list[Problem]:
+    """Problems of one rule: name, expression, durations, labels, severity, waivers."""
+    problems: list[Problem] = []
+    if isinstance(rule, RecordingRule) and not METRIC_NAME.match(rule.record):
+        problems.append(Problem(source, obj, "record", "must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"))
+    if isinstance(rule, AlertRule) and not rule.alert.strip():
+        problems.append(Problem(source, obj, "alert", "must not be blank"))
+    why = promql_problem(rule.expr, locate)
+    if why:
+        problems.append(Problem(source, obj, "expr", why))
+    for name in rule.labels:
+        if not LABEL_NAME.match(name) or name.startswith("__"):
+            problems.append(Problem(source, obj, "labels", f"{name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)"))
+    if isinstance(rule, AlertRule):
+        problems += _duration_problem(source, obj, "for", rule.for_)
+        problems += _duration_problem(source, obj, "keep_firing_for", rule.keep_firing_for)
+        severity = rule.all_labels().get("severity")
+        if severity is not None and severity not in SEVERITIES:
+            problems.append(Problem(source, obj, "severity", f"must be one of {', '.join(SEVERITIES)} (got {severity!r})"))
+        for name in rule.annotations:
+            if not LABEL_NAME.match(name):
+                problems.append(Problem(source, obj, "annotations", f"{name!r} is not a valid annotation name"))
+    for check, reason in rule.waive.items():
+        if check not in LINT_CHECKS:
+            problems.append(Problem(source, obj, "waive", f"unknown check {check!r}: one of {', '.join(LINT_CHECKS)}"))
+        elif not reason.strip():
+            problems.append(Problem(source, obj, "waive", f"waiving {check!r} needs a reason"))
+    return problems
+
+
+def _duration_problem(source: str, obj: str, field: str, value: str | None) -> list[Problem]:
+    if value is None:
+        return []
+    try:
+        parse_duration(value)
+    except ValueError as err:
+        return [Problem(source, obj, field, str(err))]
+    return []
+
