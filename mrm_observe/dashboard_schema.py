@@ -28,5 +28,9 @@ def _short(error: Any) -> str:
     if error.validator == "additionalProperties":
         return error.message.replace("Additional properties are not allowed", "unknown key(s)")
     if error.validator in ("oneOf", "anyOf") and error.context:
-        return min((e.message for e in error.context), key=len)
+        branches: dict[object, list[Any]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.schema_path[0], []).append(sub)
+        closest = min(branches.values(), key=len)  # the alternative the value almost matches
+        return "; ".join(_short(sub) for sub in closest)
     return error.message

@@ -1,0 +1,49 @@
+"""Shared fixtures: a real promtool, tiny definition trees written into tmp folders, golden-file comparison."""
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mrm_observe.promtool import Promtool, find_promtool
+
+TESTS = Path(__file__).parent
+FIXTURES = TESTS / "fixtures"
+GOLDEN = TESTS / "golden"
+UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+"""Set UPDATE_GOLDEN=1 to rewrite golden files from the current output (then review the git diff)."""
+
+
+@pytest.fixture(scope="session")
+def promtool() -> Promtool:
+    """The real promtool ($PROMTOOL or PATH); the suite needs it (`apt-get install -y prometheus`)."""
+    return find_promtool(os.environ, Path.cwd())
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} under root (text is dedented) and return root."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
+@pytest.fixture
+def sample_project(tmp_path: Path) -> Path:
+    """A copy of tests/fixtures/sample (one dashboard module, one alerts module, one promtool test)."""
+    dest = tmp_path / "sample"
+    shutil.copytree(FIXTURES / "sample", dest)
+    return dest
+
+
+def assert_golden(actual: bytes, golden: Path) -> None:
+    """Compare bytes with a golden file (or rewrite it when UPDATE_GOLDEN=1)."""
+    if UPDATE_GOLDEN:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_bytes(actual)
+    assert golden.exists(), f"missing golden file {golden}: run with UPDATE_GOLDEN=1 and review it"
+    assert actual.decode() == golden.read_text(), f"{golden.name} differs from the golden file"

@@ -1,0 +1,93 @@
+"""Every mistake a user can make in a definition: a clear message naming file, object and field; exit 1; nothing written."""
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_tree
+from mrm_observe.cli import main
+
+RULE = 'from mrm_observe import AlertRule, RecordingRule, RuleGroup\n'
+DASH = 'from mrm_observe import Dashboard, Target, TimeSeries\n'
+
+
+def group(*rules: str) -> str:
+    return RULE + f'groups = [RuleGroup(name="g", rules=({", ".join(rules)},))]\n'
+
+
+CASES = [
+    pytest.param({"alerts/a.py": "from mrm_observe import RuleGroup\ngroups = [\n"},
+                 ["alerts/a.py:2: syntax error: '[' was never closed"], id="syntax error names file and line"),
+    pytest.param({"alerts/a.py": "X = 1\n"},
+                 ["alerts/a.py: defines none of `dashboard`, `dashboards`, `groups`, `slos`"],
+                 id="module without a definition variable"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="sum(rate(x[5m])")')},
+                 ["alerts/a.py: group 'g', alert 'A': expr: invalid PromQL at 1:16: unclosed left parenthesis"],
+                 id="invalid PromQL with promtool's position"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="One", uid="same", panels=[])\n',
+                  "dashboards/b.py": DASH + 'dashboard = Dashboard(title="Two", uid="same", panels=[])\n'},
+                 ["dashboards/b.py: dashboard 'Two': uid: 'same' is already used by a dashboard in dashboards/a.py"],
+                 id="duplicate dashboard uid"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:sum", expr="sum(x)")'),
+                  "alerts/b.py": RULE + 'groups = [RuleGroup(name="h", rules=(RecordingRule(record="job:x:sum", expr="sum(y)"),))]\n'},
+                 ["alerts/b.py: group 'h', record 'job:x:sum': labels: same name and labels as a rule in alerts/a.py"],
+                 id="duplicate rule name and labels"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", for_="5 minutes")')},
+                 ["alerts/a.py: group 'g', alert 'A': for: invalid duration '5 minutes'"], id="invalid duration"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", severity="page")')},
+                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of critical, warning, info (got 'page')"],
+                 id="unknown severity"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="Empty")])\n'},
+                 ["dashboards/a.py: dashboard 'D': panel 'Empty': has no query: give it targets=[Target(expr=...)]"],
+                 id="panel without a query"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title=" ", panels=[])\n'},
+                 ["dashboards/a.py: dashboard ' ': title: must not be blank"], id="blank dashboard title"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", uid="has space", panels=[])\n'},
+                 ["dashboards/a.py: dashboard 'D': uid: must be 1-40 characters of A-Z a-z 0-9 _ -"],
+                 id="uid Grafana would reject"),
+    pytest.param({"alerts/a.py": RULE + 'groups = ["not a group"]\n'},
+                 ["alerts/a.py: groups[0]: expected a RuleGroup, got str"], id="wrong object in groups"),
+    pytest.param({"alerts/a.py": RULE + 'groups = [RuleGroup(name="g", rules=(AlertRule(alert="A", expr="up", labels=[1]),))]\n'},
+                 ["alerts/a.py:2: AlertRule: labels: Input should be a valid dictionary"], id="wrong field type"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", waive={"for": ""})')},
+                 ["alerts/a.py: group 'g', alert 'A': waive: waiving 'for' needs a reason"], id="waiver without reason"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="bad-name", expr="up")')},
+                 ["alerts/a.py: group 'g', record 'bad-name': record: must be a metric name"], id="invalid record name"),
+]
+
+
+@pytest.mark.parametrize("files, messages", CASES)
+def test_bad_definition_is_reported_with_file_object_and_field(tmp_path, monkeypatch, files, messages):
+    write_tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1, result.output
+    for message in messages:
+        assert f"error: {message}" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert not (tmp_path / "build").exists()
+
+
+def test_all_problems_are_reported_together(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"alerts/a.py": group(
+        'AlertRule(alert="A", expr="up == 0", for_="soon")',
+        'AlertRule(alert="B", expr="up == 0", severity="urgent")',
+        'RecordingRule(record="x:y:z", expr="rate(x)")',
+    )})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert [e.split(": ")[2] for e in errors] == ["group 'g', alert 'A'", "group 'g', alert 'B'", "group 'g', record 'x:y:z'"]
+    assert "3 problem(s)" in result.stderr
+
+
+def test_a_module_that_raises_is_reported_with_its_line(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"alerts/a.py": "x = 1\nraise RuntimeError('boom')\n"})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert "error: alerts/a.py:2: RuntimeError: boom" in result.stderr
+
+
+def test_missing_source_folder_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", "--source", "nowhere"])
+    assert result.exit_code == 1
+    assert "error: nowhere: source folder does not exist" in result.stderr
