@@ -1,0 +1,113 @@
+"""MRM API (NestJS, prom-client) and the Next.js frontend behind the NGINX ingress: RED per service and route.
+
+Metrics: http_requests_total{service,route,method,status},
+http_request_duration_seconds_bucket{service,route,method,status,le}, http_active_connections{service},
+prom-client default metrics (nodejs_*, process_*) and the ingress controller's nginx_ingress_controller_*.
+"""
+from mrm_observe import error_ratio, latency_quantiles, request_rate, row, timeseries
+
+from ._common import RATE, kpi, platform_dashboard, table_legend, titled, variable, with_thresholds
+
+folder = "MRM Platform"
+
+API = 'service=~"$service", route=~"$route"'
+SERVICE = 'service=~"$service"'
+INGRESS = 'ingress=~"$ingress"'
+
+# The alert thresholds (alerts/application.py), drawn on the graphs.
+ERROR_WARN, ERROR_CRIT = 0.01, 0.05
+LATENCY_WARN, LATENCY_CRIT = 0.5, 1.0
+
+
+def _overview() -> list:
+    total = f"sum(rate(http_requests_total{{{API}}}[{RATE}]))"
+    errors = f'sum(rate(http_requests_total{{{API}, status=~"5.."}}[{RATE}]))'
+    p95 = (f"histogram_quantile(0.95, sum by (le) "
+           f"(rate(http_request_duration_seconds_bucket{{{API}}}[{RATE}])))")
+    return [
+        row("Overview"),
+        kpi("Requests per second", total, "reqps", "All API requests of the selected services and routes."),
+        kpi("5xx ratio", f"{errors}\n/\n{total}", "percentunit",
+            "Share of requests answered with a 5xx status. HighErrorRate fires above 5% for 5 minutes.",
+            warn=ERROR_WARN, crit=ERROR_CRIT),
+        kpi("Latency p95", p95, "s", "95th percentile request duration. HighLatency fires above 1s for 5 minutes.",
+            warn=LATENCY_WARN, crit=LATENCY_CRIT),
+        kpi("Active connections", f"sum(http_active_connections{{{SERVICE}}})", "short",
+            "Open HTTP connections held by the API pods right now."),
+    ]
+
+
+def _per_service() -> list:
+    by = ("service",)
+    return [
+        row("Per service"),
+        table_legend(titled(request_rate("http_requests_total", API, by), "Request rate per service")),
+        with_thresholds(titled(error_ratio("http_requests_total", API, by), "Error ratio per service (4xx / 5xx)",
+                               "Share of requests answered with 4xx (client errors) and 5xx (server errors). "
+                               "The lines mark 1% and the 5% HighErrorRate threshold."), ERROR_WARN, ERROR_CRIT),
+        with_thresholds(titled(latency_quantiles("http_request_duration_seconds", API, by),
+                               "Latency p50 / p95 / p99 per service",
+                               "Request duration quantiles from the prom-client histogram. The red line is the "
+                               "1s HighLatency threshold (on p95)."), LATENCY_WARN, LATENCY_CRIT),
+    ]
+
+
+def _per_route() -> list:
+    by = ("service", "route")
+    return [
+        row("Per route"),
+        table_legend(titled(request_rate("http_requests_total", API, by), "Request rate per route")),
+        with_thresholds(titled(error_ratio("http_requests_total", API, by), "Error ratio per route (4xx / 5xx)",
+                               "4xx and 5xx share per route: find the route behind an error spike."),
+                        ERROR_WARN, ERROR_CRIT),
+        with_thresholds(titled(latency_quantiles("http_request_duration_seconds", API, by, quantiles=(0.95,)),
+                               "Latency p95 per route", "95th percentile duration per route: find the slow route."),
+                        LATENCY_WARN, LATENCY_CRIT),
+        table_legend(timeseries(
+            "Requests per second by status", f"sum by (status) (rate(http_requests_total{{{API}}}[{RATE}]))",
+            unit="reqps", legend="{{status}}", stacked=True, width=24,
+            description="Stacked request rate split by HTTP status code.")),
+    ]
+
+
+def _connections() -> list:
+    return [
+        row("Connections and Node.js runtime"),
+        timeseries("Active connections per service", f"sum by (service) (http_active_connections{{{SERVICE}}})",
+                   legend="{{service}}", width=8,
+                   description="Open HTTP connections (server.getConnections(), exported as a gauge by the API)."),
+        timeseries("Event loop lag p99", f"max by (service) (nodejs_eventloop_lag_p99_seconds{{{SERVICE}}})",
+                   unit="s", legend="{{service}}", width=8,
+                   description="prom-client's event loop lag; a busy loop delays every request on the pod."),
+        timeseries("Resident memory per pod", f"process_resident_memory_bytes{{{SERVICE}}}",
+                   unit="bytes", legend="{{service}} {{pod}}", width=8,
+                   description="RSS of each API process (prom-client default metric)."),
+    ]
+
+
+def _frontend() -> list:
+    by = ("ingress",)
+    return [
+        row("Frontend (NGINX ingress)"),
+        titled(request_rate("nginx_ingress_controller_requests", INGRESS, by), "Frontend request rate"),
+        with_thresholds(titled(error_ratio("nginx_ingress_controller_requests", INGRESS, by),
+                               "Frontend error ratio (4xx / 5xx)"), ERROR_WARN, ERROR_CRIT),
+        titled(latency_quantiles("nginx_ingress_controller_request_duration_seconds", INGRESS, by),
+               "Frontend latency p50 / p95 / p99"),
+    ]
+
+
+dashboards = [
+    platform_dashboard(
+        "MRM / Application",
+        "Request rate, errors (4xx/5xx), latency p50/p95/p99 and connections of the MRM API, "
+        "per service and route, plus the Next.js frontend as seen by the NGINX ingress.",
+        [*_overview(), *_per_service(), *_per_route(), *_connections(), *_frontend()],
+        variables=[
+            variable("service", "label_values(http_requests_total, service)", "Service"),
+            variable("route", 'label_values(http_requests_total{service=~"$service"}, route)', "Route"),
+            variable("ingress", "label_values(nginx_ingress_controller_requests, ingress)", "Ingress"),
+        ],
+        tags=["application"],
+    )
+]

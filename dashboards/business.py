@@ -1,0 +1,76 @@
+"""Business view of the MRM platform: users, projects, reports, API usage and the Bull job queues.
+
+Metrics: mrm_active_users, mrm_projects_created_total, mrm_reports_generated_total{type} (API, prom-client),
+http_requests_total (API), bull_queue_{waiting,active,delayed,completed,failed}{queue} (bull_exporter).
+"""
+from mrm_observe import row, saturation, timeseries
+
+from ._common import RATE, kpi, platform_dashboard, table_legend, variable
+
+folder = "MRM Platform"
+
+QUEUE = 'queue=~"$queue"'
+
+
+def _kpis() -> list:
+    return [
+        row("Today at a glance"),
+        kpi("Active users", "sum(mrm_active_users)", "short",
+            "Users with a request in the last 15 minutes (gauge set by the API)."),
+        kpi("Projects created (24h)", "sum(increase(mrm_projects_created_total[1d]))", "short",
+            "Projects created over the past 24 hours."),
+        kpi("Reports generated (1h)", "sum(increase(mrm_reports_generated_total[1h]))", "short",
+            "Reports generated over the past hour."),
+        kpi("API calls per minute", "sum(rate(http_requests_total[5m])) * 60", "short",
+            "API requests per minute over the last 5 minutes, all services."),
+    ]
+
+
+def _trends() -> list:
+    projects = timeseries("Projects created per day", "sum(increase(mrm_projects_created_total[1d]))",
+                          legend="projects / day",
+                          description="Projects created in the 24 hours before each point.")
+    reports = timeseries("Reports generated per hour", "sum by (type) (increase(mrm_reports_generated_total[1h]))",
+                         legend="{{type}}", stacked=True,
+                         description="Reports generated in the hour before each point, by report type.")
+    return [
+        row("Usage"),
+        timeseries("Active users", "sum(mrm_active_users)", legend="active users",
+                   description="Users with a request in the last 15 minutes."),
+        timeseries("API calls per minute", f"sum by (service) (rate(http_requests_total[{RATE}])) * 60",
+                   legend="{{service}}", stacked=True, description="API requests per minute by service."),
+        projects,
+        reports,
+    ]
+
+
+def _queues() -> list:
+    return [
+        row("Job queues (sync, reports, email)"),
+        table_legend(saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
+                                legend="{{queue}}")),
+        timeseries("Active and delayed jobs", [
+            f"sum by (queue) (bull_queue_active{{{QUEUE}}})",
+            f"sum by (queue) (bull_queue_delayed{{{QUEUE}}})",
+        ], legend="{{queue}}", description="Jobs being processed (A) and scheduled for later (B), per queue."),
+        table_legend(timeseries("Job failures per queue", f"sum by (queue) (increase(bull_queue_failed{{{QUEUE}}}[1h]))",
+                                legend="{{queue}}", description="Jobs that failed in the hour before each point.")),
+        timeseries("Job failure ratio", (
+            f"sum by (queue) (rate(bull_queue_failed{{{QUEUE}}}[{RATE}]))\n/\n"
+            f"(sum by (queue) (rate(bull_queue_completed{{{QUEUE}}}[{RATE}])) "
+            f"+ sum by (queue) (rate(bull_queue_failed{{{QUEUE}}}[{RATE}])))"
+        ), unit="percentunit", legend="{{queue}}",
+            description="Failed jobs as a share of finished jobs. QueueJobsFailing fires above 10% for 10 minutes."),
+    ]
+
+
+dashboards = [
+    platform_dashboard(
+        "MRM / Business",
+        "Active users, projects created per day, reports generated per hour, API calls per minute, "
+        "and backlog and failures of the sync, reports and email queues.",
+        [*_kpis(), *_trends(), *_queues()],
+        variables=[variable("queue", "label_values(bull_queue_waiting, queue)", "Queue")],
+        tags=["business"],
+    )
+]

@@ -1,0 +1,131 @@
+"""Infrastructure under the MRM platform: nodes, pods, the API autoscaler, PostgreSQL, Redis and ClickHouse.
+
+Metrics: node-exporter (node_*), cAdvisor (container_*), kube-state-metrics v2 (kube_*),
+postgres_exporter (pg_*), redis_exporter (redis_*), ClickHouse's Prometheus endpoint (ClickHouse*).
+"""
+from mrm_observe import row, timeseries, utilisation
+
+from ._common import RATE, kpi, platform_dashboard, table_legend, variable, with_thresholds
+
+folder = "MRM Platform"
+
+NODE = 'instance=~"$instance"'
+POD = 'namespace=~"$namespace", container!="", container!="POD"'
+NS = 'namespace=~"$namespace"'
+NIC = 'device!~"lo|veth.*|cali.*|flannel.*|cni.*"'
+
+
+def _nodes() -> list:
+    return [
+        row("Nodes"),
+        table_legend(with_thresholds(utilisation(
+            "Node CPU utilisation",
+            f'1 - avg by (instance) (rate(node_cpu_seconds_total{{{NODE}, mode="idle"}}[{RATE}]))',
+            legend="{{instance}}"), 0.8, 0.9)),
+        table_legend(with_thresholds(utilisation(
+            "Node memory utilisation",
+            f"1 - node_memory_MemAvailable_bytes{{{NODE}}} / node_memory_MemTotal_bytes{{{NODE}}}",
+            legend="{{instance}}"), 0.8, 0.9)),
+        timeseries("Disk I/O", [
+            f"sum by (instance) (rate(node_disk_read_bytes_total{{{NODE}}}[{RATE}]))",
+            f"-sum by (instance) (rate(node_disk_written_bytes_total{{{NODE}}}[{RATE}]))",
+        ], unit="Bps", legend="{{instance}}",
+            description="Bytes read per second (above zero) and written per second (below zero), all disks of a node."),
+        timeseries("Network I/O", [
+            f"sum by (instance) (rate(node_network_receive_bytes_total{{{NODE}, {NIC}}}[{RATE}]))",
+            f"-sum by (instance) (rate(node_network_transmit_bytes_total{{{NODE}, {NIC}}}[{RATE}]))",
+        ], unit="Bps", legend="{{instance}}",
+            description="Bytes received (above zero) and sent (below zero) per second on physical interfaces."),
+    ]
+
+
+def _pods() -> list:
+    return [
+        row("Pods"),
+        table_legend(timeseries(
+            "Pod CPU usage", f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{POD}}}[{RATE}]))",
+            unit="short", legend="{{pod}}", description="CPU cores used per pod (cAdvisor).")),
+        table_legend(timeseries(
+            "Pod memory working set", f"sum by (pod) (container_memory_working_set_bytes{{{POD}}})",
+            unit="bytes", legend="{{pod}}",
+            description="Working set per pod (cAdvisor): what the OOM killer compares with the limit.")),
+        table_legend(timeseries(
+            "Pod restarts (1h)", f"sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{{{NS}}}[1h]))",
+            legend="{{namespace}}/{{pod}}",
+            description="Container restarts per pod over the past hour. PodCrashLooping fires on CrashLoopBackOff.")),
+        timeseries("HPA replicas vs min / max", [
+            f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{{{NS}}})",
+            f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_desired_replicas{{{NS}}})",
+            f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_min_replicas{{{NS}}})",
+            f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_spec_max_replicas{{{NS}}})",
+        ], legend="{{horizontalpodautoscaler}}",
+            description="Current and desired replicas (A, B) between the autoscaler's min and max (C, D): "
+                        "the API runs 5-20 pods. HpaAtMaxReplicas fires after 15 minutes at max."),
+    ]
+
+
+def _postgres() -> list:
+    return [
+        row("PostgreSQL"),
+        kpi("PostgreSQL instances up", "sum(pg_up)", "short", "Instances whose exporter can reach PostgreSQL."),
+        kpi("Max replication lag", "max(pg_replication_lag_seconds)", "s",
+            "Worst replica lag. The RPO is 15 minutes; alerts fire at 5 (warning) and 10 minutes (critical).",
+            warn=300, crit=600),
+        kpi("WAL archive age (primary)", "min(pg_stat_archiver_last_archive_age and on (instance) "
+            "pg_replication_is_replica == 0)", "s",
+            "Seconds since the primary last archived a WAL segment.", warn=300, crit=600),
+        kpi("Connections used", "max(sum by (instance) (pg_stat_activity_count) / "
+            "max by (instance) (pg_settings_max_connections))", "percentunit",
+            "Busiest instance's share of max_connections.", warn=0.8, crit=0.9),
+        timeseries("PostgreSQL connections by state", "sum by (instance, state) (pg_stat_activity_count)",
+                   legend="{{instance}} {{state}}", stacked=True,
+                   description="Backends per state (active, idle, idle in transaction...) per instance."),
+        with_thresholds(timeseries(
+            "PostgreSQL replication lag", "max by (instance) (pg_replication_lag_seconds)", unit="s",
+            legend="{{instance}}",
+            description="How far each replica's replay is behind the primary (0 when fully caught up)."), 300, 600),
+    ]
+
+
+def _redis() -> list:
+    return [
+        row("Redis"),
+        timeseries("Redis memory used vs max", [
+            "sum by (instance) (redis_memory_used_bytes)",
+            "sum by (instance) (redis_memory_max_bytes)",
+        ], unit="bytes", legend="{{instance}}",
+            description="Used memory (A) against maxmemory (B; 0 means no limit). RedisMemoryNearLimit fires at 90%."),
+        timeseries("Redis evictions", f"sum by (instance) (rate(redis_evicted_keys_total[{RATE}]))",
+                   unit="short", legend="{{instance}}",
+                   description="Keys evicted per second. Bull stores jobs in Redis: evictions there lose jobs."),
+    ]
+
+
+def _clickhouse() -> list:
+    return [
+        row("ClickHouse"),
+        kpi("ClickHouse up", 'sum(up{job="clickhouse"})', "short", "ClickHouse servers Prometheus can scrape.",
+            width=4),
+        timeseries("ClickHouse queries per second", [
+            f"sum by (instance) (rate(ClickHouseProfileEvents_Query[{RATE}]))",
+            f"sum by (instance) (rate(ClickHouseProfileEvents_FailedQuery[{RATE}]))",
+        ], unit="qps", legend="{{instance}}", width=10,
+            description="Queries started (A) and failed (B) per second."),
+        timeseries("ClickHouse running queries", "sum by (instance) (ClickHouseMetrics_Query)",
+                   legend="{{instance}}", width=10, description="Queries executing right now."),
+    ]
+
+
+dashboards = [
+    platform_dashboard(
+        "MRM / Infrastructure",
+        "CPU and memory of nodes and pods, disk and network I/O, pod restarts, the API autoscaler, "
+        "and the health of PostgreSQL, Redis and ClickHouse.",
+        [*_nodes(), *_pods(), *_postgres(), *_redis(), *_clickhouse()],
+        variables=[
+            variable("instance", "label_values(node_uname_info, instance)", "Node"),
+            variable("namespace", "label_values(kube_pod_info, namespace)", "Namespace"),
+        ],
+        tags=["infrastructure"],
+    )
+]
