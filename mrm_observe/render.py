@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when available
     """Safe YAML with multi-line strings as literal blocks and no aliases."""
 
     def ignore_aliases(self, data: object) -> bool:

@@ -111,3 +111,26 @@ def test_derived_uids_are_stable_short_and_url_safe(title):
     assert uid == dashboard_uid("dashboards/app.py", title)
     assert uid != dashboard_uid("dashboards/other.py", title)
     assert len(uid) <= 40 and all(c.isalnum() or c in "-_" for c in uid)
+
+
+def test_schema_check_leaves_the_dashboard_as_it_was():
+    out = compile_dashboard(sample(), "u")
+    before = json.dumps(out, sort_keys=True)
+    assert schema_errors(out) == []
+    assert json.dumps(out, sort_keys=True) == before
+
+
+@pytest.mark.parametrize("path, value, where", [
+    pytest.param(("panels", 1, "gridPos", "w"), "wide", "panels[1]", id="wrong type inside a panel"),
+    pytest.param(("panels", 0, "collapsed"), "no", "panels[0]", id="wrong type inside a row"),
+    pytest.param(("refresh_rate",), "5s", "", id="unknown top-level key"),
+    pytest.param(("time",), {"from": "now-1h"}, "time", id="missing required key"),
+])
+def test_fast_path_rejects_what_the_full_schema_rejects(path, value, where):
+    out = compile_dashboard(sample(), "u")
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    errors = schema_errors(out)
+    assert errors and errors[0][0] == where
