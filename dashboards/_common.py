@@ -38,6 +38,12 @@ def table_legend(panel: TimeSeries, calcs: Sequence[str] = ("mean", "max", "last
     return panel
 
 
+def describe(panel: TimeSeries, description: str) -> TimeSeries:
+    """Give a factory-made panel a description (utilisation() and saturation() take none)."""
+    panel.description = description
+    return panel
+
+
 def titled(panel: TimeSeries, title: str, description: str = "") -> TimeSeries:
     """Rename a factory-made panel (factories use generic titles) and optionally describe it."""
     panel.title = title

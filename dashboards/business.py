@@ -5,7 +5,7 @@ http_requests_total (API), bull_queue_{waiting,active,delayed,completed,failed}{
 """
 from mrm_observe import row, saturation, timeseries
 
-from ._common import RATE, kpi, platform_dashboard, table_legend, variable
+from ._common import RATE, describe, kpi, platform_dashboard, table_legend, variable
 
 folder = "MRM Platform"
 
@@ -47,8 +47,9 @@ def _trends() -> list:
 def _queues() -> list:
     return [
         row("Job queues (sync, reports, email)"),
-        table_legend(saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
-                                legend="{{queue}}")),
+        table_legend(describe(saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
+                                         legend="{{queue}}"),
+                              "Jobs waiting for a worker, per queue. QueueBacklogGrowing fires above 100 and growing.")),
         timeseries("Active and delayed jobs", [
             f"sum by (queue) (bull_queue_active{{{QUEUE}}})",
             f"sum by (queue) (bull_queue_delayed{{{QUEUE}}})",

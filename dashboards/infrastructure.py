@@ -5,7 +5,7 @@ postgres_exporter (pg_*), redis_exporter (redis_*), ClickHouse's Prometheus endp
 """
 from mrm_observe import row, timeseries, utilisation
 
-from ._common import RATE, kpi, platform_dashboard, table_legend, variable, with_thresholds
+from ._common import RATE, describe, kpi, platform_dashboard, table_legend, variable, with_thresholds
 
 folder = "MRM Platform"
 
@@ -18,14 +18,15 @@ NIC = 'device!~"lo|veth.*|cali.*|flannel.*|cni.*"'
 def _nodes() -> list:
     return [
         row("Nodes"),
-        table_legend(with_thresholds(utilisation(
+        table_legend(with_thresholds(describe(utilisation(
             "Node CPU utilisation",
             f'1 - avg by (instance) (rate(node_cpu_seconds_total{{{NODE}, mode="idle"}}[{RATE}]))',
-            legend="{{instance}}"), 0.8, 0.9)),
-        table_legend(with_thresholds(utilisation(
+            legend="{{instance}}"), "Busy share of all CPUs of each node (1 - idle)."), 0.8, 0.9)),
+        table_legend(with_thresholds(describe(utilisation(
             "Node memory utilisation",
             f"1 - node_memory_MemAvailable_bytes{{{NODE}}} / node_memory_MemTotal_bytes{{{NODE}}}",
-            legend="{{instance}}"), 0.8, 0.9)),
+            legend="{{instance}}"), "Share of each node's memory not available to new work (1 - MemAvailable / MemTotal)."),
+            0.8, 0.9)),
         timeseries("Disk I/O", [
             f"sum by (instance) (rate(node_disk_read_bytes_total{{{NODE}}}[{RATE}]))",
             f"-sum by (instance) (rate(node_disk_written_bytes_total{{{NODE}}}[{RATE}]))",
