@@ -163,3 +163,5 @@ def _rel(path: str, project: pipeline.Project) -> str:
         return Path(path).resolve().relative_to(project.root.resolve()).as_posix()
     except ValueError:
         return path
+from .cli_publish import export, publish  # noqa: E402  (publish/export commands live in their own module)
+main.add_command(publish); main.add_command(export)

@@ -1,0 +1,129 @@
+"""Pipeline steps that leave the build folder: publish to Grafana, install rules for Prometheus, export manifests.
+
+Each step builds first (so definitions are validated and the build folder is current), then works from the
+build's artifacts. Settings (URL, credentials, TLS, retries) come from the CLI; nothing here reads the environment.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .compile.k8s import (dashboard_configmap, folder_path, kustomization, oversized, prometheus_rule,
+                          provisioning_provider)
+from .conventions import generated_header
+from .errors import DefinitionError, Problem
+from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, public_url
+from .pipeline import BuildReport, Locator, Project, build, files_of
+from .promtool import Promtool
+from .publish import Options, Progress, Publisher, PublishResult, Target
+from .render import to_json, to_yaml, write_atomic
+from .rules_install import InstallReport, Prometheus, install
+
+__all__ = ["Auth", "GrafanaSettings", "Options", "RetryPolicy", "export_k8s", "export_provisioning",
+           "publish_grafana", "publish_rules", "public_url"]
+
+K8S_DIR = "k8s"
+PROVISIONING_DIR = "provisioning"
+
+
+def targets_of(report: BuildReport, folder: tuple[str, ...] | None = None) -> list[Target]:
+    """Every built dashboard as a publish target, in its module's folder or in `folder` when given."""
+    return [Target(a.meta["uid"], a.meta["title"], folder if folder is not None else tuple(a.meta["folder"]),
+                   json.loads(a.content), a.meta["source"])
+            for a in report.artifacts.values() if a.meta["kind"] == "dashboard"]
+
+
+class FileBackup:
+    """Saves remote dashboards as `<folder>/<uid>-v<version>.json` (importable dashboard JSON)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def __call__(self, uid: str, version: int, dashboard: dict) -> str:
+        path = self.folder / f"{uid}-v{version}.json"
+        write_atomic(path, to_json(dashboard))
+        return str(path)
+
+
+def publish_grafana(project: Project, settings: GrafanaSettings, options: Options, backup_dir: Path,
+                    folder: tuple[str, ...] | None = None, progress: Progress | None = None,
+                    locate: Locator | None = None) -> PublishResult:
+    """Build, check Grafana is up and accepts the credentials, then publish every dashboard."""
+    targets = targets_of(build(project, locate), folder)
+    with GrafanaClient(settings) as client:
+        client.health()
+        client.check_auth()
+        return Publisher(client, options, FileBackup(backup_dir), progress).run(targets)
+
+
+def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus_url: str | None,
+                  confirm_timeout: float = 10.0, locate: Locator | None = None) -> InstallReport:
+    """Build, then check, install, reload and confirm the rule files."""
+    files = files_of(build(project, locate), project.out, "rules")
+    prometheus = Prometheus(prometheus_url) if prometheus_url else None
+    try:
+        return install(tool, files, rules_dir, prometheus, confirm_timeout)
+    finally:
+        if prometheus is not None:
+            prometheus.close()
+
+
+@dataclass
+class ExportReport:
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    files: int = 0
+
+
+def export_k8s(project: Project, namespace: str, locate: Locator | None = None) -> ExportReport:
+    """PrometheusRule per rule file and a sidecar ConfigMap per dashboard under <out>/k8s, plus a kustomization."""
+    report = build(project, locate)
+    files: dict[str, bytes] = {}
+    problems = []
+    for rel, artifact in report.artifacts.items():
+        meta, header = artifact.meta, generated_header(artifact.meta["source"])
+        if meta["kind"] == "dashboard":
+            why = oversized(artifact.content.decode())
+            if why:
+                problems.append(Problem(meta["source"], f"dashboard {meta['title']!r}", "", why))
+                continue
+            manifest = dashboard_configmap(meta["uid"], artifact.content.decode(), tuple(meta["folder"]),
+                                           namespace, meta["source"])
+            files[f"configmap-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
+        elif meta["kind"] == "rules":
+            manifest = prometheus_rule(Path(rel).name, yaml.safe_load(artifact.content), namespace, meta["source"])
+            files[f"prometheusrule-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
+    if problems:
+        raise DefinitionError(problems)
+    files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace), generated_header("the build"))
+    return _write_export(project.out / K8S_DIR, files)
+
+
+def export_provisioning(project: Project, dashboards_path: str, org_id: int = 1,
+                        locate: Locator | None = None) -> ExportReport:
+    """<out>/provisioning/dashboards.yaml (file provider) and dashboards/<folder path>/<uid>.json."""
+    report = build(project, locate)
+    files = {"/".join(p for p in ("dashboards", folder_path(tuple(a.meta["folder"])), f"{a.meta['uid']}.json") if p):
+             a.content for a in report.artifacts.values() if a.meta["kind"] == "dashboard"}
+    files["dashboards.yaml"] = to_yaml(provisioning_provider(dashboards_path, org_id=org_id),
+                                       generated_header("the build"))
+    return _write_export(project.out / PROVISIONING_DIR, files)
+
+
+def _write_export(folder: Path, files: dict[str, bytes]) -> ExportReport:
+    """Write files atomically under folder (which the export owns) and delete what an earlier export left."""
+    report = ExportReport(folder, files=len(files))
+    for rel, content in sorted(files.items()):
+        if write_atomic(folder / rel, content):
+            report.written.append(rel)
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and path.suffix in (".json", ".yaml") and rel not in files:
+            path.unlink()
+            report.removed.append(rel)
+    return report
+

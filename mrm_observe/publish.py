@@ -1,0 +1,287 @@
+"""Plan and apply dashboard publishing: write only what changed, never overwrite an edit made in Grafana.
+
+Drift model (no local state file, so a fresh CI runner decides the same way):
+every dashboard we publish carries `"mrmObserve": {"hash": ..., "source": ...}` at the top level of its JSON,
+where `hash` is the sha256 of the normalised dashboard (without `id`, `version`, panel ids and this marker)
+together with its folder uid. Grafana stores dashboard JSON as sent, so on the next publish:
+  * remote equals the definition (normalised, same folder)          -> unchanged, nothing is written;
+  * remote hash matches the remote content: nobody touched it       -> updated with its version (no blind overwrite);
+  * anything else (edited through the UI or another tool, which
+    changes the content or drops the marker, or never ours)          -> drift: reported with a diff, left intact,
+                                                                        unless --force (backup first, then overwrite).
+A 412 on save means someone wrote in between: the dashboard is fetched again and is either already what we
+wanted (an earlier try that lost its answer) or drift.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .conventions import MANAGED_TAG, folder_uid
+from .errors import ExitCode
+from .grafana_api import AuthRejected, Conflict, GrafanaClient, GrafanaError, PermissionDenied, VersionMismatch
+
+MARKER = "mrmObserve"
+"""Top-level dashboard key recording what mrm-observe published (Grafana keeps unknown keys as sent)."""
+ACTIONS = ("created", "updated", "unchanged", "drift", "pruned", "failed", "would-create", "would-update",
+           "would-prune")
+DIFF_LINES = 80
+
+
+@dataclass(frozen=True)
+class Target:
+    """A dashboard to publish: compiled JSON and the folder path (titles, parent first; empty for root)."""
+
+    uid: str
+    title: str
+    folder: tuple[str, ...]
+    dashboard: dict[str, Any]
+    source: str = ""
+
+    @property
+    def folder_uid(self) -> str:
+        return folder_uid(self.folder) if self.folder else ""
+
+
+@dataclass
+class Outcome:
+    """What happened to one dashboard."""
+
+    uid: str
+    title: str
+    folder: str
+    action: str
+    version: int | None = None
+    error: str | None = None
+    diff: str | None = None
+    backup: str | None = None
+    auth_error: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"uid": self.uid, "title": self.title, "folder": self.folder, "action": self.action,
+                "version": self.version, "error": self.error, "diff": self.diff, "backup": self.backup}
+
+
+@dataclass(frozen=True)
+class Options:
+    dry_run: bool = False
+    force: bool = False
+    prune: bool = False
+    concurrency: int = 16
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        return None
+
+    def advance(self) -> None:
+        return None
+
+
+Backup = Callable[[str, int, dict[str, Any]], str]
+"""Saves a remote dashboard (uid, version, JSON) before it is overwritten or deleted; returns where it went."""
+
+
+@dataclass
+class PublishResult:
+    outcomes: list[Outcome]
+    requests: int
+
+    def summary(self) -> dict[str, Any]:
+        counts = Counter(o.action for o in self.outcomes)
+        return {"total": len(self.outcomes), "counts": {a: counts.get(a, 0) for a in ACTIONS},
+                "failed": [o.uid for o in self.outcomes if o.action == "failed"],
+                "drift": [o.uid for o in self.outcomes if o.action == "drift"], "requests": self.requests}
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(o.auth_error for o in self.outcomes):
+            return ExitCode.TOOL_MISSING
+        if any(o.action in ("failed", "drift") for o in self.outcomes):
+            return ExitCode.PUBLISH_FAILED
+        return ExitCode.OK
+
+
+def normalise(dashboard: dict[str, Any]) -> dict[str, Any]:
+    """The dashboard without server-owned fields (id, version), panel ids and our marker."""
+    out = {k: v for k, v in dashboard.items() if k not in ("id", "version", MARKER)}
+    if isinstance(out.get("panels"), list):
+        out["panels"] = [_panel(p) for p in out["panels"]]
+    return out
+
+
+def _panel(panel: Any) -> Any:
+    if not isinstance(panel, dict):
+        return panel
+    out = {k: v for k, v in panel.items() if k != "id"}
+    if isinstance(out.get("panels"), list):
+        out["panels"] = [_panel(p) for p in out["panels"]]
+    return out
+
+
+def _canonical(dashboard: dict[str, Any], folder: str) -> str:
+    return json.dumps({"folderUid": folder, "dashboard": normalise(dashboard)}, sort_keys=True, indent=1,
+                      ensure_ascii=False)
+
+
+def content_hash(dashboard: dict[str, Any], folder: str) -> str:
+    """sha256 of the normalised dashboard and its folder uid."""
+    return "sha256:" + hashlib.sha256(_canonical(dashboard, folder).encode()).hexdigest()
+
+
+def marked(target: Target) -> dict[str, Any]:
+    """The dashboard as we publish it: compiled JSON plus the marker."""
+    return {**target.dashboard, MARKER: {"hash": content_hash(target.dashboard, target.folder_uid),
+                                         "source": target.source}}
+
+
+def diff(remote: dict[str, Any], remote_folder: str, target: Target, version: int | None) -> str:
+    """Unified diff from the dashboard in Grafana to the definition (normalised JSON), at most DIFF_LINES lines."""
+    lines = list(difflib.unified_diff(
+        _canonical(remote, remote_folder).splitlines(), _canonical(target.dashboard, target.folder_uid).splitlines(),
+        f"grafana/{target.uid} (version {version})", f"definition/{target.uid}", lineterm="", n=2))
+    if len(lines) > DIFF_LINES:
+        lines = lines[:DIFF_LINES] + [f"... ({len(lines) - DIFF_LINES} more diff lines)"]
+    return "\n".join(lines)
+
+
+class Publisher:
+    """Publishes targets through a GrafanaClient: folders first, then dashboards concurrently, then prune."""
+
+    def __init__(self, client: GrafanaClient, options: Options, backup: Backup,
+                 progress: Progress | None = None) -> None:
+        self.client, self.options, self.backup = client, options, backup
+        self.progress = progress or NoProgress()
+
+    def run(self, targets: list[Target]) -> PublishResult:
+        targets = sorted(targets, key=lambda t: (t.folder, t.title, t.uid))
+        folder_errors = self._ensure_folders(targets)
+        present = {h["uid"]: h for h in self.client.search(type="dash-db")}
+        leftovers = self._leftovers(present, targets) if self.options.prune else []
+        self.progress.start(len(targets) + len(leftovers))
+
+        def publish(target: Target) -> Outcome:
+            bad = next((path for path in folder_errors if target.folder[: len(path)] == path), None)
+            outcome = (self._failed(target.uid, target.title, target.folder, *folder_errors[bad]) if bad
+                       else self._guard(target.uid, target.title, target.folder,
+                                        lambda: self._publish(target, target.uid in present)))
+            self.progress.advance()
+            return outcome
+
+        def prune(hit: dict[str, Any]) -> Outcome:
+            outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),), lambda: self._prune(hit))
+            self.progress.advance()
+            return outcome
+
+        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
+            outcomes = list(pool.map(publish, targets)) + list(pool.map(prune, leftovers))
+        return PublishResult(outcomes, self.client.requests)
+
+    def _ensure_folders(self, targets: list[Target]) -> dict[tuple[str, ...], tuple[str, GrafanaError]]:
+        """Create missing folders, parents first; a failed folder fails every dashboard below it."""
+        paths = sorted({t.folder[:i] for t in targets for i in range(1, len(t.folder) + 1)}, key=len)
+        errors: dict[tuple[str, ...], tuple[str, GrafanaError]] = {}
+        for path in paths:
+            if any(path[: len(bad)] == bad for bad in errors):
+                continue
+            uid, parent = folder_uid(path), folder_uid(path[:-1]) if len(path) > 1 else ""
+            try:
+                if self.client.get_folder(uid) is None and not self.options.dry_run:
+                    self.client.create_folder(path[-1], uid, parent)
+            except Conflict:
+                continue  # created meanwhile by someone else: it exists, which is all we need
+            except GrafanaError as err:
+                errors[path] = (f"folder {'/'.join(path)!r} ({uid}): {err}", err)
+        return errors
+
+    def _guard(self, uid: str, title: str, folder: tuple[str, ...], work: Callable[[], Outcome]) -> Outcome:
+        """Run one dashboard's work; a Grafana or backup error fails that dashboard only."""
+        try:
+            return work()
+        except GrafanaError as err:
+            return self._failed(uid, title, folder, str(err), err)
+        except OSError as err:
+            return self._failed(uid, title, folder, f"backup could not be written: {err}", None)
+
+    @staticmethod
+    def _failed(uid: str, title: str, folder: tuple[str, ...], message: str, err: GrafanaError | None) -> Outcome:
+        return Outcome(uid, title, "/".join(folder), "failed", error=message,
+                       auth_error=isinstance(err, (AuthRejected, PermissionDenied)))
+
+    def _publish(self, target: Target, present: bool) -> Outcome:
+        remote = self.client.get_dashboard(target.uid) if present else None
+        if remote is None:
+            return self._outcome(target, "would-create") if self.options.dry_run else self._save(target, None)
+        dashboard, meta = remote["dashboard"], remote.get("meta") or {}
+        remote_folder, version = meta.get("folderUid") or "", meta.get("version", dashboard.get("version"))
+        if _canonical(dashboard, remote_folder) == _canonical(target.dashboard, target.folder_uid):
+            return self._outcome(target, "unchanged", version)
+        change = diff(dashboard, remote_folder, target, version)
+        ours = (dashboard.get(MARKER) or {}).get("hash") == content_hash(dashboard, remote_folder)
+        if not ours and not self.options.force:
+            return self._outcome(target, "drift", version, error=_drift_reason(dashboard, meta, version), diff=change)
+        if self.options.dry_run:
+            return self._outcome(target, "would-update", version, diff=change)
+        saved = None if ours else self.backup(target.uid, version, dashboard)
+        outcome = self._save(target, version, overwrite=not ours)
+        outcome.backup = saved
+        return outcome
+
+    def _save(self, target: Target, version: int | None, overwrite: bool = False) -> Outcome:
+        """Create (version None) or update from `version`; a 412 is resolved by looking again, never retried."""
+        body = marked(target) | ({"version": version} if version is not None else {})
+        intended = "created" if version is None else "updated"
+        try:
+            saved = self.client.save_dashboard(body, target.folder_uid, overwrite=overwrite,
+                                               message=f"mrm-observe: published from {target.source}"[:500])
+        except VersionMismatch:
+            remote = self.client.get_dashboard(target.uid) or {"dashboard": {}, "meta": {}}
+            dashboard, meta = remote["dashboard"], remote["meta"]
+            now = meta.get("version")
+            if _canonical(dashboard, meta.get("folderUid") or "") == _canonical(target.dashboard, target.folder_uid):
+                return self._outcome(target, intended, now)  # an earlier try landed but its answer was lost
+            return self._outcome(target, "drift", now, error="changed in Grafana while publishing (412 "
+                                 "version-mismatch); not overwritten: rerun to see the diff, or use --force",
+                                 diff=diff(dashboard, meta.get("folderUid") or "", target, now))
+        return self._outcome(target, intended, saved.get("version"))
+
+    def _leftovers(self, present: dict[str, dict[str, Any]], targets: list[Target]) -> list[dict[str, Any]]:
+        """Managed dashboards in our folders that no definition produces any more."""
+        wanted = {t.uid for t in targets}
+        ours = {t.folder_uid for t in targets}
+        return sorted((h for h in present.values() if MANAGED_TAG in (h.get("tags") or [])
+                       and h.get("folderUid", "") in ours and h["uid"] not in wanted), key=lambda h: h["title"])
+
+    def _prune(self, hit: dict[str, Any]) -> Outcome:
+        folder = hit.get("folderTitle", "")
+        if self.options.dry_run:
+            return Outcome(hit["uid"], hit["title"], folder, "would-prune")
+        remote = self.client.get_dashboard(hit["uid"])
+        if remote is None:
+            return Outcome(hit["uid"], hit["title"], folder, "pruned")
+        version = remote["meta"].get("version")
+        saved = self.backup(hit["uid"], version, remote["dashboard"])
+        self.client.delete_dashboard(hit["uid"])
+        return Outcome(hit["uid"], hit["title"], folder, "pruned", version, backup=saved)
+
+    @staticmethod
+    def _outcome(target: Target, action: str, version: int | None = None, **extra: Any) -> Outcome:
+        return Outcome(target.uid, target.title, "/".join(target.folder), action, version, **extra)
+
+
+def _drift_reason(dashboard: dict[str, Any], meta: dict[str, Any], version: int | None) -> str:
+    who = f"last saved by {meta.get('updatedBy', '?')} at {meta.get('updated', '?')}, version {version}"
+    why = ("edited in Grafana since mrm-observe published it" if MARKER in dashboard
+           else "not published by mrm-observe, or saved from the Grafana UI since (no publish record)")
+    return f"{why} ({who}); left intact: rerun with --force to overwrite it after a backup"

@@ -1,0 +1,229 @@
+"""A local Grafana stand-in: the documented HTTP API subset on 127.0.0.1, with auth and injectable faults.
+
+Faults (per request, before the request is handled unless noted):
+  "500"          answer 500 {"message": "Internal Server Error"}
+  "429"          answer 429 with `Retry-After: <retry_after>`
+  "reset"        drop the connection (TCP reset) without answering; nothing is applied
+  "reset-after"  apply the request, then drop the connection (the client cannot know it succeeded)
+  "slow"         wait `slow_seconds`, then answer normally
+Faults come from a queue of one-shot faults first, then at random with probability `rate` (seeded).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+import socket
+import struct
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .store import ApiError, Store
+
+VERSION = "11.5.2"
+READ = "read"
+WRITE = "write"
+ROLES_THAT_WRITE = {"Admin", "Editor"}
+
+
+@dataclass
+class Faults:
+    """Which requests fail and how (thread-safe)."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("500", "429", "reset")
+    retry_after: str = "0"
+    slow_seconds: float = 0.0
+    seed: int = 0
+    queue: deque[str] = field(default_factory=deque)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _random: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._random = random.Random(self.seed)
+
+    def inject(self, *kinds: str) -> None:
+        """Fail the next requests with these faults, in order."""
+        with self._lock:
+            self.queue.extend(kinds)
+
+    def next(self) -> str | None:
+        with self._lock:
+            if self.queue:
+                return self.queue.popleft()
+            if self.rate and self._random.random() < self.rate:
+                return self._random.choice(self.kinds)
+            return None
+
+
+class GrafanaStandin:
+    """Start with `with GrafanaStandin() as grafana:`; `grafana.url` is the base URL."""
+
+    def __init__(self, tokens: dict[str, str] | None = None, users: dict[tuple[str, str], str] | None = None,
+                 latency: float = 0.0, faults: Faults | None = None) -> None:
+        self.tokens = {"glsa_standin_admin": "Admin"} if tokens is None else tokens
+        self.users = {} if users is None else users
+        self.latency = latency
+        self.faults = faults or Faults()
+        self.store = Store()
+        self.log: list[tuple[str, str, int | str]] = []
+        self._log_lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> GrafanaStandin:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def record(self, method: str, path: str, outcome: int | str) -> None:
+        with self._log_lock:
+            self.log.append((method, path, outcome))
+
+    def counts(self) -> Counter[str]:
+        """Requests seen: 'total', 'writes' (POST/PUT/DELETE that were applied) and one key per 'METHOD status'."""
+        with self._log_lock:
+            entries = list(self.log)
+        counts: Counter[str] = Counter(f"{m} {o}" for m, _, o in entries)
+        counts["total"] = len(entries)
+        counts["writes"] = sum(1 for m, _, o in entries if m != "GET" and o in (200, "reset-after"))
+        return counts
+
+    def clear_log(self) -> None:
+        with self._log_lock:
+            self.log.clear()
+
+    def role_of(self, header: str) -> tuple[str, str] | None:
+        """(login, role) for an Authorization header, None if missing or wrong."""
+        scheme, _, value = header.partition(" ")
+        if scheme == "Bearer" and value in self.tokens:
+            return "sa-mrm-observe", self.tokens[value]
+        if scheme == "Basic":
+            try:
+                user, _, password = base64.b64decode(value).decode().partition(":")
+            except ValueError:
+                return None
+            role = self.users.get((user, password))
+            return (user, role) if role else None
+        return None
+
+
+Route = Callable[[GrafanaStandin, re.Match[str], dict[str, list[str]], Any, str], Any]
+
+
+def _routes() -> list[tuple[str, re.Pattern[str], str, Route]]:
+    def r(method: str, pattern: str, need: str, fn: Route) -> tuple[str, re.Pattern[str], str, Route]:
+        return method, re.compile(f"^{pattern}$"), need, fn
+    return [
+        r("GET", "/api/frontend/settings", READ,
+          lambda g, m, q, b, u: {"buildInfo": {"version": VERSION, "commit": "standin", "edition": "Open Source"}}),
+        r("GET", "/api/folders", READ, lambda g, m, q, b, u: g.store.list_folders(
+            (q.get("parentUid") or [""])[0], int((q.get("limit") or [1000])[0]), int((q.get("page") or [1])[0]))),
+        r("POST", "/api/folders", WRITE, lambda g, m, q, b, u: g.store.create_folder(b, u)),
+        r("GET", "/api/folders/([^/]+)", READ, lambda g, m, q, b, u: g.store.get_folder(m.group(1))),
+        r("POST", "/api/dashboards/db", WRITE, lambda g, m, q, b, u: g.store.save_dashboard(b, u)),
+        r("GET", "/api/dashboards/uid/([^/]+)", READ, lambda g, m, q, b, u: g.store.get_dashboard(m.group(1))),
+        r("DELETE", "/api/dashboards/uid/([^/]+)", WRITE,
+          lambda g, m, q, b, u: g.store.delete_dashboard(m.group(1))),
+        r("GET", "/api/search", READ, lambda g, m, q, b, u: g.store.search(q)),
+    ]
+
+
+ROUTES = _routes()
+DENIED = {"/api/folders": "Access denied", "/api/dashboards/db": "Access denied to save dashboard"}
+
+
+def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = 10
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            return
+
+        def do_GET(self) -> None:
+            self._serve("GET")
+
+        def do_POST(self) -> None:
+            self._serve("POST")
+
+        def do_DELETE(self) -> None:
+            self._serve("DELETE")
+
+        def _serve(self, method: str) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            path = urlsplit(self.path).path
+            if grafana.latency:
+                time.sleep(grafana.latency)
+            fault = grafana.faults.next()
+            if fault == "slow":
+                time.sleep(grafana.faults.slow_seconds)
+            elif fault == "reset":
+                return self._reset(method, path, "reset")
+            elif fault in ("500", "429"):
+                headers = {"Retry-After": grafana.faults.retry_after} if fault == "429" else {}
+                message = "Internal Server Error" if fault == "500" else "Too many requests"
+                return self._answer(method, path, int(fault), {"message": message}, headers)
+            status, body = self._handle(method, path, raw)
+            if fault == "reset-after":
+                return self._reset(method, path, "reset-after" if status == 200 else status)
+            self._answer(method, path, status, body)
+
+        def _handle(self, method: str, path: str, raw: bytes) -> tuple[int, Any]:
+            if method == "GET" and path == "/api/health":
+                return 200, {"commit": "standin", "database": "ok", "version": VERSION}
+            who = grafana.role_of(self.headers.get("Authorization") or "")
+            if who is None:
+                basic = (self.headers.get("Authorization") or "").startswith("Basic")
+                return 401, {"message": "Invalid username or password" if basic else "Invalid API key"}
+            for route_method, pattern, need, fn in ROUTES:
+                match = pattern.match(path)
+                if route_method != method or not match:
+                    continue
+                if need == WRITE and who[1] not in ROLES_THAT_WRITE:
+                    return 403, {"message": DENIED.get(path, "Access denied")}
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    return 400, {"message": "bad request data"}
+                try:
+                    return 200, fn(grafana, match, parse_qs(urlsplit(self.path).query), body, who[0])
+                except ApiError as err:
+                    return err.code, err.body
+            return 404, {"message": "Not found"}
+
+        def _answer(self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
+                    ) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+            grafana.record(method, path, status)
+
+        def _reset(self, method: str, path: str, outcome: int | str) -> None:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            grafana.record(method, path, outcome)
+
+    return Handler
