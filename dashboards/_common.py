@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mrm_observe import Dashboard, Stat, Template, Templating, Threshold, Time, TimeSeries, stat_kpi
+from mrm_observe import Dashboard, GridPos, Stat, Template, Templating, Threshold, Time, TimeSeries, stat_kpi
 
 TAGS = ["mrm-platform"]
 RATE = "$__rate_interval"
@@ -53,10 +53,11 @@ def titled(panel: TimeSeries, title: str, description: str = "") -> TimeSeries:
 
 
 def kpi(title: str, expr: str, unit: str, description: str, warn: float | None = None,
-        crit: float | None = None, width: int = 6) -> Stat:
-    """A stat with a description and a sparkline of the same query."""
+        crit: float | None = None, width: int = 6, height: int = 4) -> Stat:
+    """A stat with a description and a sparkline of the same query (height 8 to sit beside graphs)."""
     panel = stat_kpi(title, expr, unit=unit, warn=warn, crit=crit, description=description, width=width)
     panel.graphMode = "area"
+    panel.gridPos = GridPos(h=height, w=width, x=0, y=0)
     return panel
 
 

@@ -106,7 +106,7 @@ def _clickhouse() -> list:
     return [
         row("ClickHouse"),
         kpi("ClickHouse up", 'sum(up{job="clickhouse"})', "short", "ClickHouse servers Prometheus can scrape.",
-            width=4),
+            width=4, height=8),
         timeseries("ClickHouse queries per second", [
             f"sum by (instance) (rate(ClickHouseProfileEvents_Query[{RATE}]))",
             f"sum by (instance) (rate(ClickHouseProfileEvents_FailedQuery[{RATE}]))",
