@@ -75,7 +75,7 @@ def _rule_findings(rule: AlertRule | RecordingRule, tested: set[str], scrape: fl
     if not parsed.has_condition():
         found.append(("comparison", "expr", "the expression has no comparison: it fires whenever it returns any series"))
     if rule.alert not in tested:
-        found.append(("untested", "alert", "no promtool test exercises this alert: add one under tests/promtool/"))
+        found.append(("untested", "alert", "no promtool test shows this alert firing: add a case under tests/promtool/"))
     return found
 
 

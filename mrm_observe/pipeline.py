@@ -150,9 +150,9 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
 
 
 def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
-    """Alert names a promtool test file checks."""
+    """Alert names a promtool test file shows firing (a case that only expects silence does not count)."""
     return {case.get("alertname") for test in test_file.get("tests") or []
-            for case in test.get("alert_rule_test") or [] if case.get("alertname")}
+            for case in test.get("alert_rule_test") or [] if case.get("alertname") and case.get("exp_alerts")}
 
 
 def build(project: Project, locate: Locator | None = None) -> BuildReport:

@@ -85,3 +85,14 @@ def test_manifest_records_folders_for_publishing(sample_project):
     report = build(Project.at(sample_project))
     (meta,) = [a.meta for a in report.artifacts.values() if a.meta["kind"] == "dashboard"]
     assert meta["folder"] == ["Sample", "Service"] and meta["title"] == "Checkout service"
+
+
+def test_only_a_case_where_the_alert_fires_counts_as_testing_it(sample_project):
+    from mrm_observe.pipeline import lint
+    test_file = sample_project / "tests" / "promtool" / "service_test.yaml"
+    text = test_file.read_text()
+    firing_case = text[text.index("    alert_rule_test:"):text.index("  - name: 4%")]
+    test_file.write_text(text.replace(firing_case, "    alert_rule_test: []\n"))
+    project = Project.at(sample_project)
+    findings = lint(project, build(project), 30.0)
+    assert [(f.check, f.problem.obj) for f in findings] == [("untested", "group 'checkout', alert 'CheckoutHighErrorRate'")]

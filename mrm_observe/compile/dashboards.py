@@ -22,7 +22,8 @@ DEFAULT_PANEL_SIZE = (12, 8)
 
 DASHBOARD_KEYS = ("annotations", "description", "editable", "graphTooltip", "links", "refresh",
                   "time", "timezone", "title", "weekStart", "fiscalYearStartMonth", "liveNow")
-LEGACY_PANEL_KEYS = ("editable", "error", "height", "minSpan", "span")
+LEGACY_PANEL_KEYS = ("editable", "error", "height", "minSpan", "span", "maxDataPoints")
+"""Keys Grafana no longer reads, plus grafanalib's fixed maxDataPoints of 100 (too coarse; Grafana picks one per width)."""
 TARGET_KEYS = ("expr", "legendFormat", "refId", "instant", "format", "interval", "hide", "exemplar", "range")
 VARIABLE_LEGACY_KEYS = ("useTags", "tagsQuery", "tagValuesQuery", "tags")
 
