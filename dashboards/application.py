@@ -4,9 +4,9 @@ Metrics: http_requests_total{service,route,method,status},
 http_request_duration_seconds_bucket{service,route,method,status,le}, http_active_connections{service},
 prom-client default metrics (nodejs_*, process_*) and the ingress controller's nginx_ingress_controller_*.
 """
-from mrm_observe import error_ratio, latency_quantiles, request_rate, row, timeseries
+from mrm_observe import error_ratio, latency_quantiles, request_rate, row, stat_kpi, timeseries
 
-from ._common import RATE, kpi, platform_dashboard, table_legend, titled, variable, with_thresholds
+from ._common import RATE, platform_dashboard, variable
 
 folder = "MRM Platform"
 
@@ -26,14 +26,14 @@ def _overview() -> list:
            f"(rate(http_request_duration_seconds_bucket{{{API}}}[{RATE}])))")
     return [
         row("Overview"),
-        kpi("Requests per second", total, "reqps", "All API requests of the selected services and routes."),
-        kpi("5xx ratio", f"{errors}\n/\n{total}", "percentunit",
-            "Share of requests answered with a 5xx status. HighErrorRate fires above 5% for 5 minutes.",
-            warn=ERROR_WARN, crit=ERROR_CRIT),
-        kpi("Latency p95", p95, "s", "95th percentile request duration. HighLatency fires above 1s for 5 minutes.",
-            warn=LATENCY_WARN, crit=LATENCY_CRIT),
-        kpi("Active connections", f"sum(http_active_connections{{{SERVICE}}})", "short",
-            "Open HTTP connections held by the API pods right now."),
+        stat_kpi("Requests per second", total, "reqps",
+                 description="All API requests of the selected services and routes."),
+        stat_kpi("5xx ratio", f"{errors}\n/\n{total}", "percentunit", warn=ERROR_WARN, crit=ERROR_CRIT,
+                 description="Share of requests answered with a 5xx status. HighErrorRate fires above 5% for 5 minutes."),
+        stat_kpi("Latency p95", p95, "s", warn=LATENCY_WARN, crit=LATENCY_CRIT,
+                 description="95th percentile request duration. HighLatency fires above 1s for 5 minutes."),
+        stat_kpi("Active connections", f"sum(http_active_connections{{{SERVICE}}})", "short",
+                 description="Open HTTP connections held by the API pods right now."),
     ]
 
 
@@ -41,14 +41,15 @@ def _per_service() -> list:
     by = ("service",)
     return [
         row("Per service"),
-        table_legend(titled(request_rate("http_requests_total", API, by), "Request rate per service")),
-        with_thresholds(titled(error_ratio("http_requests_total", API, by), "Error ratio per service (4xx / 5xx)",
-                               "Share of requests answered with 4xx (client errors) and 5xx (server errors). "
-                               "The lines mark 1% and the 5% HighErrorRate threshold."), ERROR_WARN, ERROR_CRIT),
-        with_thresholds(titled(latency_quantiles("http_request_duration_seconds", API, by),
-                               "Latency p50 / p95 / p99 per service",
-                               "Request duration quantiles from the prom-client histogram. The red line is the "
-                               "1s HighLatency threshold (on p95)."), LATENCY_WARN, LATENCY_CRIT),
+        request_rate("http_requests_total", API, by, title="Request rate per service", legend_table=True),
+        error_ratio("http_requests_total", API, by, title="Error ratio per service (4xx / 5xx)",
+                    description="Share of requests answered with 4xx (client errors) and 5xx (server errors). "
+                                "The lines mark 1% and the 5% HighErrorRate threshold.",
+                    thresholds=(ERROR_WARN, ERROR_CRIT)),
+        latency_quantiles("http_request_duration_seconds", API, by, title="Latency p50 / p95 / p99 per service",
+                          description="Request duration quantiles from the prom-client histogram. The red line is "
+                                      "the 1s HighLatency threshold (on p95).",
+                          thresholds=(LATENCY_WARN, LATENCY_CRIT)),
     ]
 
 
@@ -56,17 +57,17 @@ def _per_route() -> list:
     by = ("service", "route")
     return [
         row("Per route"),
-        table_legend(titled(request_rate("http_requests_total", API, by), "Request rate per route")),
-        with_thresholds(titled(error_ratio("http_requests_total", API, by), "Error ratio per route (4xx / 5xx)",
-                               "4xx and 5xx share per route: find the route behind an error spike."),
-                        ERROR_WARN, ERROR_CRIT),
-        with_thresholds(titled(latency_quantiles("http_request_duration_seconds", API, by, quantiles=(0.95,)),
-                               "Latency p95 per route", "95th percentile duration per route: find the slow route."),
-                        LATENCY_WARN, LATENCY_CRIT),
-        table_legend(timeseries(
+        request_rate("http_requests_total", API, by, title="Request rate per route", legend_table=True),
+        error_ratio("http_requests_total", API, by, title="Error ratio per route (4xx / 5xx)",
+                    description="4xx and 5xx share per route: find the route behind an error spike.",
+                    thresholds=(ERROR_WARN, ERROR_CRIT)),
+        latency_quantiles("http_request_duration_seconds", API, by, quantiles=(0.95,), title="Latency p95 per route",
+                          description="95th percentile duration per route: find the slow route.",
+                          thresholds=(LATENCY_WARN, LATENCY_CRIT)),
+        timeseries(
             "Requests per second by status", f"sum by (status) (rate(http_requests_total{{{API}}}[{RATE}]))",
-            unit="reqps", legend="{{status}}", stacked=True, width=24,
-            description="Stacked request rate split by HTTP status code.")),
+            unit="reqps", legend="{{status}}", stacked=True, width=24, legend_table=True,
+            description="Stacked request rate split by HTTP status code."),
     ]
 
 
@@ -89,11 +90,11 @@ def _frontend() -> list:
     by = ("ingress",)
     return [
         row("Frontend (NGINX ingress)"),
-        titled(request_rate("nginx_ingress_controller_requests", INGRESS, by), "Frontend request rate"),
-        with_thresholds(titled(error_ratio("nginx_ingress_controller_requests", INGRESS, by),
-                               "Frontend error ratio (4xx / 5xx)"), ERROR_WARN, ERROR_CRIT),
-        titled(latency_quantiles("nginx_ingress_controller_request_duration_seconds", INGRESS, by),
-               "Frontend latency p50 / p95 / p99"),
+        request_rate("nginx_ingress_controller_requests", INGRESS, by, title="Frontend request rate"),
+        error_ratio("nginx_ingress_controller_requests", INGRESS, by, title="Frontend error ratio (4xx / 5xx)",
+                    thresholds=(ERROR_WARN, ERROR_CRIT)),
+        latency_quantiles("nginx_ingress_controller_request_duration_seconds", INGRESS, by,
+                          title="Frontend latency p50 / p95 / p99"),
     ]
 
 

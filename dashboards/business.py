@@ -3,9 +3,9 @@
 Metrics: mrm_active_users, mrm_projects_created_total, mrm_reports_generated_total{type} (API, prom-client),
 http_requests_total (API), bull_queue_{waiting,active,delayed,completed,failed}{queue} (bull_exporter).
 """
-from mrm_observe import row, saturation, timeseries
+from mrm_observe import row, saturation, stat_kpi, timeseries
 
-from ._common import RATE, describe, kpi, platform_dashboard, table_legend, variable
+from ._common import RATE, platform_dashboard, variable
 
 folder = "MRM Platform"
 
@@ -15,14 +15,14 @@ QUEUE = 'queue=~"$queue"'
 def _kpis() -> list:
     return [
         row("Today at a glance"),
-        kpi("Active users", "sum(mrm_active_users)", "short",
-            "Users with a request in the last 15 minutes (gauge set by the API)."),
-        kpi("Projects created (24h)", "sum(increase(mrm_projects_created_total[1d]))", "short",
-            "Projects created over the past 24 hours."),
-        kpi("Reports generated (1h)", "sum(increase(mrm_reports_generated_total[1h]))", "short",
-            "Reports generated over the past hour."),
-        kpi("API calls per minute", "sum(rate(http_requests_total[5m])) * 60", "short",
-            "API requests per minute over the last 5 minutes, all services."),
+        stat_kpi("Active users", "sum(mrm_active_users)", "short",
+                 description="Users with a request in the last 15 minutes (gauge set by the API)."),
+        stat_kpi("Projects created (24h)", "sum(increase(mrm_projects_created_total[1d]))", "short",
+                 description="Projects created over the past 24 hours."),
+        stat_kpi("Reports generated (1h)", "sum(increase(mrm_reports_generated_total[1h]))", "short",
+                 description="Reports generated over the past hour."),
+        stat_kpi("API calls per minute", "sum(rate(http_requests_total[5m])) * 60", "short",
+                 description="API requests per minute over the last 5 minutes, all services."),
     ]
 
 
@@ -47,15 +47,15 @@ def _trends() -> list:
 def _queues() -> list:
     return [
         row("Job queues (sync, reports, email)"),
-        table_legend(describe(saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
-                                         legend="{{queue}}"),
-                              "Jobs waiting for a worker, per queue. QueueBacklogGrowing fires above 100 and growing.")),
+        saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
+                   legend="{{queue}}", legend_table=True,
+                   description="Jobs waiting for a worker, per queue. QueueBacklogGrowing fires above 100 and growing."),
         timeseries("Active and delayed jobs", [
             f"sum by (queue) (bull_queue_active{{{QUEUE}}})",
             f"sum by (queue) (bull_queue_delayed{{{QUEUE}}})",
         ], legend="{{queue}}", description="Jobs being processed (A) and scheduled for later (B), per queue."),
-        table_legend(timeseries("Job failures per queue", f"sum by (queue) (increase(bull_queue_failed{{{QUEUE}}}[1h]))",
-                                legend="{{queue}}", description="Jobs that failed in the hour before each point.")),
+        timeseries("Job failures per queue", f"sum by (queue) (increase(bull_queue_failed{{{QUEUE}}}[1h]))",
+                   legend="{{queue}}", legend_table=True, description="Jobs that failed in the hour before each point."),
         timeseries("Job failure ratio", (
             f"sum by (queue) (rate(bull_queue_failed{{{QUEUE}}}[{RATE}]))\n/\n"
             f"(sum by (queue) (rate(bull_queue_completed{{{QUEUE}}}[{RATE}])) "

@@ -3,9 +3,9 @@
 Metrics: node-exporter (node_*), cAdvisor (container_*), kube-state-metrics v2 (kube_*),
 postgres_exporter (pg_*), redis_exporter (redis_*), ClickHouse's Prometheus endpoint (ClickHouse*).
 """
-from mrm_observe import row, timeseries, utilisation
+from mrm_observe import row, stat_kpi, timeseries, utilisation
 
-from ._common import RATE, describe, kpi, platform_dashboard, table_legend, variable, with_thresholds
+from ._common import RATE, platform_dashboard, variable
 
 folder = "MRM Platform"
 
@@ -18,15 +18,17 @@ NIC = 'device!~"lo|veth.*|cali.*|flannel.*|cni.*"'
 def _nodes() -> list:
     return [
         row("Nodes"),
-        table_legend(with_thresholds(describe(utilisation(
+        utilisation(
             "Node CPU utilisation",
             f'1 - avg by (instance) (rate(node_cpu_seconds_total{{{NODE}, mode="idle"}}[{RATE}]))',
-            legend="{{instance}}"), "Busy share of all CPUs of each node (1 - idle)."), 0.8, 0.9)),
-        table_legend(with_thresholds(describe(utilisation(
+            legend="{{instance}}", description="Busy share of all CPUs of each node (1 - idle).",
+            thresholds=(0.8, 0.9), legend_table=True),
+        utilisation(
             "Node memory utilisation",
             f"1 - node_memory_MemAvailable_bytes{{{NODE}}} / node_memory_MemTotal_bytes{{{NODE}}}",
-            legend="{{instance}}"), "Share of each node's memory not available to new work (1 - MemAvailable / MemTotal)."),
-            0.8, 0.9)),
+            legend="{{instance}}",
+            description="Share of each node's memory not available to new work (1 - MemAvailable / MemTotal).",
+            thresholds=(0.8, 0.9), legend_table=True),
         timeseries("Disk I/O", [
             f"sum by (instance) (rate(node_disk_read_bytes_total{{{NODE}}}[{RATE}]))",
             f"-sum by (instance) (rate(node_disk_written_bytes_total{{{NODE}}}[{RATE}]))",
@@ -43,17 +45,17 @@ def _nodes() -> list:
 def _pods() -> list:
     return [
         row("Pods"),
-        table_legend(timeseries(
+        timeseries(
             "Pod CPU usage", f"sum by (pod) (rate(container_cpu_usage_seconds_total{{{POD}}}[{RATE}]))",
-            unit="short", legend="{{pod}}", description="CPU cores used per pod (cAdvisor).")),
-        table_legend(timeseries(
+            unit="short", legend="{{pod}}", description="CPU cores used per pod (cAdvisor).", legend_table=True),
+        timeseries(
             "Pod memory working set", f"sum by (pod) (container_memory_working_set_bytes{{{POD}}})",
-            unit="bytes", legend="{{pod}}",
-            description="Working set per pod (cAdvisor): what the OOM killer compares with the limit.")),
-        table_legend(timeseries(
+            unit="bytes", legend="{{pod}}", legend_table=True,
+            description="Working set per pod (cAdvisor): what the OOM killer compares with the limit."),
+        timeseries(
             "Pod restarts (1h)", f"sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{{{NS}}}[1h]))",
-            legend="{{namespace}}/{{pod}}",
-            description="Container restarts per pod over the past hour. PodCrashLooping fires on CrashLoopBackOff.")),
+            legend="{{namespace}}/{{pod}}", legend_table=True,
+            description="Container restarts per pod over the past hour. PodCrashLooping fires on CrashLoopBackOff."),
         timeseries("HPA replicas vs min / max", [
             f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_current_replicas{{{NS}}})",
             f"max by (horizontalpodautoscaler) (kube_horizontalpodautoscaler_status_desired_replicas{{{NS}}})",
@@ -68,23 +70,24 @@ def _pods() -> list:
 def _postgres() -> list:
     return [
         row("PostgreSQL"),
-        kpi("PostgreSQL instances up", "sum(pg_up)", "short", "Instances whose exporter can reach PostgreSQL."),
-        kpi("Max replication lag", "max(pg_replication_lag_seconds)", "s",
-            "Worst replica lag. The RPO is 15 minutes; alerts fire at 5 (warning) and 10 minutes (critical).",
-            warn=300, crit=600),
-        kpi("WAL archive age (primary)", "min(pg_stat_archiver_last_archive_age and on (instance) "
-            "pg_replication_is_replica == 0)", "s",
-            "Seconds since the primary last archived a WAL segment.", warn=300, crit=600),
-        kpi("Connections used", "max(sum by (instance) (pg_stat_activity_count) / "
-            "max by (instance) (pg_settings_max_connections))", "percentunit",
-            "Busiest instance's share of max_connections.", warn=0.8, crit=0.9),
+        stat_kpi("PostgreSQL instances up", "sum(pg_up)", "short",
+                 description="Instances whose exporter can reach PostgreSQL."),
+        stat_kpi("Max replication lag", "max(pg_replication_lag_seconds)", "s", warn=300, crit=600,
+                 description="Worst replica lag. The RPO is 15 minutes; alerts fire at 5 (warning) and 10 minutes "
+                             "(critical)."),
+        stat_kpi("WAL archive age (primary)", "min(pg_stat_archiver_last_archive_age and on (instance) "
+                 "pg_replication_is_replica == 0)", "s", warn=300, crit=600,
+                 description="Seconds since the primary last archived a WAL segment."),
+        stat_kpi("Connections used", "max(sum by (instance) (pg_stat_activity_count) / "
+                 "max by (instance) (pg_settings_max_connections))", "percentunit", warn=0.8, crit=0.9,
+                 description="Busiest instance's share of max_connections."),
         timeseries("PostgreSQL connections by state", "sum by (instance, state) (pg_stat_activity_count)",
                    legend="{{instance}} {{state}}", stacked=True,
                    description="Backends per state (active, idle, idle in transaction...) per instance."),
-        with_thresholds(timeseries(
+        timeseries(
             "PostgreSQL replication lag", "max by (instance) (pg_replication_lag_seconds)", unit="s",
-            legend="{{instance}}",
-            description="How far each replica's replay is behind the primary (0 when fully caught up)."), 300, 600),
+            legend="{{instance}}", thresholds=(300, 600),
+            description="How far each replica's replay is behind the primary (0 when fully caught up)."),
     ]
 
 
@@ -105,8 +108,8 @@ def _redis() -> list:
 def _clickhouse() -> list:
     return [
         row("ClickHouse"),
-        kpi("ClickHouse up", 'sum(up{job="clickhouse"})', "short", "ClickHouse servers Prometheus can scrape.",
-            width=4, height=8),
+        stat_kpi("ClickHouse up", 'sum(up{job="clickhouse"})', "short",
+                 description="ClickHouse servers Prometheus can scrape.", width=4, height=8),
         timeseries("ClickHouse queries per second", [
             f"sum by (instance) (rate(ClickHouseProfileEvents_Query[{RATE}]))",
             f"sum by (instance) (rate(ClickHouseProfileEvents_FailedQuery[{RATE}]))",

@@ -70,6 +70,62 @@ LINT_CHECKS = {
     "record-name": "recording rule names have the form level:metric:operations",
     "duplicate": "no two rules compute the same expression with the same labels",
     "rate-window": "rate()-like windows are at least 4x the scrape interval",
-    "untested": "every alert is exercised by at least one promtool test",
+    "untested": "every alert has a promtool test case in which it fires",
 }
 """Convention checks run by `mrm-observe lint`; a rule waives one with `waive={check: reason}`."""
+
+# --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---
+SLO_ID_LABEL = "sloth_id"
+SLO_SERVICE_LABEL = "sloth_service"
+SLO_NAME_LABEL = "sloth_slo"
+SLO_WINDOW_LABEL = "sloth_window"
+SLO_SEVERITY_LABEL = "sloth_severity"
+SLO_INFO_METRIC = "sloth_slo_info"
+SLO_INFO_LABELS = ("sloth_mode", "sloth_objective", "sloth_spec")
+SLO_MODE = "mrm-observe"
+SLO_ERROR_RATIO = "slo:sli_error:ratio_rate{window}"
+SLO_BAD_EVENTS = "slo:sli_bad_events:rate{window}"
+"""Bad events per second over a window (ours, not Sloth's): makes period ratios traffic-weighted."""
+SLO_TOTAL_EVENTS = "slo:sli_total_events:rate{window}"
+SLO_OBJECTIVE = "slo:objective:ratio"
+SLO_ERROR_BUDGET = "slo:error_budget:ratio"
+SLO_PERIOD_DAYS = "slo:time_period:days"
+SLO_CURRENT_BURN = "slo:current_burn_rate:ratio"
+SLO_PERIOD_BURN = "slo:period_burn_rate:ratio"
+SLO_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
+SLO_ALERT_WINDOW_LABELS = ("long_window", "short_window", "burn_rate_factor")
+"""Labels on each burn-rate alert rule saying which window pair and factor it checks."""
+SLO_PAGE, SLO_TICKET = "page", "ticket"
+SLO_TIER_SEVERITY = {"page": "critical", "ticket": "warning"}
+"""Default `severity` label per tier (override it with the tier's labels)."""
+SLO_WINDOW_PLACEHOLDER = "{{window}}"
+DEFAULT_SCRAPE_INTERVAL = "30s"
+SLO_GROUP_PREFIX = "sloth-slo-"
+SLO_RULE_FILE_PREFIX = "slo-"
+SLO_TEST_SUFFIX = "_slo_test.yaml"
+
+
+def slo_id(service: str, name: str) -> str:
+    """The SLO id used in `sloth_id`, group and file names: `<service>-<slo>`."""
+    return f"{service}-{name}"
+
+
+def slo_groups(sid: str) -> tuple[str, str, str]:
+    """Sloth's three group names: SLI recordings, metadata recordings, alerts."""
+    return (f"{SLO_GROUP_PREFIX}sli-recordings-{sid}", f"{SLO_GROUP_PREFIX}meta-recordings-{sid}",
+            f"{SLO_GROUP_PREFIX}alerts-{sid}")
+
+
+def slo_rule_file_name(sid: str) -> str:
+    """Rule file of one SLO: `slo-<id>.rules.yaml`."""
+    return SLO_RULE_FILE_PREFIX + slug(sid) + RULE_FILE_SUFFIX
+
+
+def slo_test_file_name(sid: str) -> str:
+    """Generated promtool test file of one SLO."""
+    return SLO_RULE_FILE_PREFIX + slug(sid) + SLO_TEST_SUFFIX
+
+
+def slo_dashboard_title(service: str) -> str:
+    """Title of the generated SLO dashboard of a service."""
+    return f"SLOs / {service}"

@@ -96,3 +96,8 @@ def test_only_a_case_where_the_alert_fires_counts_as_testing_it(sample_project):
     project = Project.at(sample_project)
     findings = lint(project, build(project), 30.0)
     assert [(f.check, f.problem.obj) for f in findings] == [("untested", "group 'checkout', alert 'CheckoutHighErrorRate'")]
+
+
+def test_building_only_some_sources_skips_tests_of_the_others(sample_project):
+    report = build(Project.at(sample_project, sources=(sample_project / "dashboards",)))
+    assert [a.meta["kind"] for a in report.artifacts.values()] == ["dashboard"]
