@@ -103,6 +103,8 @@ DEFAULT_SCRAPE_INTERVAL = "30s"
 SLO_GROUP_PREFIX = "sloth-slo-"
 SLO_RULE_FILE_PREFIX = "slo-"
 SLO_TEST_SUFFIX = "_slo_test.yaml"
+SLO_FOLDER = ("SLOs",)
+"""Grafana folder of the generated SLO dashboards."""
 
 
 def slo_id(service: str, name: str) -> str:

@@ -13,14 +13,18 @@ import yaml
 from . import promtool as promtool_mod
 from .compile.dashboards import compile_dashboard
 from .compile.rules import rule_file
+from .compile.slo import compile_slo
+from .compile.slo_dashboards import slo_dashboard
+from .compile.slo_tests import slo_test_file, tested_alerts
 from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
-                          generated_header, rule_file_name)
+                          SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
-from .discover import Definitions, discover
+from .discover import Definitions, Sourced, discover
 from .errors import CheckFailed, DefinitionError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
 from .render import to_json, to_yaml, write_atomic
+from .slo_specs import slo_problems, valid_slos
 from .validate import Locator, uid_of, validate
 
 
@@ -87,6 +91,7 @@ def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
     problems: list[Problem] = []
     artifacts.update(_dashboard_artifacts(defs, problems))
     artifacts.update(_rule_artifacts(defs))
+    artifacts.update(_slo_artifacts(defs, problems))
     artifacts.update(_test_artifacts(project, artifacts, problems))
     if problems:
         raise DefinitionError(problems)
@@ -121,6 +126,38 @@ def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
             {"kind": "rules", "source": sources[name], "groups": len(groups),
              "rules": sum(len(g.rules) for g in groups)})
     return out
+
+
+def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Artifact]:
+    """Per SLO a rule file and a generated promtool test file; per service an SLO dashboard."""
+    problems += slo_problems(defs.slos)
+    out: dict[str, Artifact] = {}
+    by_service: dict[str, list] = {}
+    for item in valid_slos(defs.slos):
+        slo, header = item.obj, generated_header(item.source)
+        groups = compile_slo(slo)
+        rules = slo_rule_file_name(slo.id)
+        out[f"{PROMETHEUS_DIR}/{rules}"] = Artifact(to_yaml(rule_file(groups), header), {
+            "kind": "rules", "source": item.source, "slo": slo.id, "groups": len(groups),
+            "rules": sum(len(g.rules) for g in groups)})
+        try:
+            test = slo_test_file(slo, f"../{PROMETHEUS_DIR}/{rules}")
+        except ValueError as err:
+            problems.append(Problem(item.source, f"slo {slo.id!r}", "windows", f"cannot generate its tests: {err}"))
+            continue
+        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), {
+            "kind": "test", "source": item.source, "slo": slo.id, "alerts": tested_alerts(test)})
+        by_service.setdefault(slo.service, []).append(item)
+    for service, items in sorted(by_service.items()):
+        dashboard = slo_dashboard(service, [i.obj for i in items])
+        out.update(_dashboard_artifacts(Definitions(dashboards=[Sourced(items[0].source, dashboard, SLO_FOLDER)]),
+                                        problems))
+    return out
+
+
+def slo_rule_groups(defs: Definitions) -> list[Sourced]:
+    """The compiled rule groups of every valid SLO, tagged with its source (for lint)."""
+    return [Sourced(item.source, group) for item in valid_slos(defs.slos) for group in compile_slo(item.obj)]
 
 
 def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list[Problem]) -> dict[str, Artifact]:
@@ -217,7 +254,7 @@ def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[
     for artifact in report.artifacts.values():
         tested.update(artifact.meta.get("alerts", []))
     assert report.definitions is not None
-    return lint_rules(report.definitions.groups, tested, scrape_interval)
+    return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval)
 
 
 def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None) -> CheckReport:

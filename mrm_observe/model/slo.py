@@ -1,0 +1,230 @@
+"""SLO models: a service's objective over a period, measured by one SLI, alerted by burn rate.
+
+The models hold what the author wrote; `SLO.problems()` checks the meaning (objective range, windows,
+queries) so that every problem is reported with the SLO id and field.
+"""
+from __future__ import annotations
+
+import re
+
+import promql_parser
+from pydantic import BaseModel, ConfigDict, Field
+
+from .. import promql
+from ..conventions import DEFAULT_SCRAPE_INTERVAL, SLO_WINDOW_PLACEHOLDER, slo_id
+from ..durations import parse_duration
+from .windows import WindowTable, table_for, table_problems
+
+NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
+LABEL_TEMPLATE = re.compile(r"^\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ErrorRatioSLI(_Frozen):
+    """Events SLI: `bad` (or `good`) and `total` event rates as PromQL with a `{{window}}` placeholder,
+    e.g. `sum(rate(http_requests_total{service="api",status=~"5.."}[{{window}}]))`."""
+
+    total: str
+    bad: str | None = None
+    good: str | None = None
+
+    def templates(self) -> dict[str, str]:
+        return {k: v for k, v in (("bad", self.bad), ("good", self.good), ("total", self.total)) if v is not None}
+
+    def problems(self) -> list[tuple[str, str]]:
+        if (self.bad is None) == (self.good is None):
+            return [("sli", "give exactly one of `bad` and `good` (with `total`)")]
+        return []
+
+
+class LatencySLI(_Frozen):
+    """Latency SLI from a classic histogram: bad = count - bucket{le=threshold}.
+
+    `histogram` is the base name (`http_request_duration_seconds`), `threshold` an existing bucket bound
+    in seconds, `selector` the label matchers (`service="api"`).
+    """
+
+    histogram: str
+    threshold: float
+    selector: str = ""
+
+    def templates(self) -> dict[str, str]:
+        return {}
+
+    def problems(self) -> list[tuple[str, str]]:
+        found = []
+        if not re.match(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", self.histogram) or self.histogram.endswith(("_bucket", "_count")):
+            found.append(("sli.histogram", f"give the histogram's base name, e.g. http_request_duration_seconds "
+                          f"(got {self.histogram!r})"))
+        if self.threshold <= 0:
+            found.append(("sli.threshold", f"must be a positive bucket bound in seconds (got {self.threshold:g})"))
+        if self.selector.strip().startswith("{"):
+            found.append(("sli.selector", "give the matchers without braces, e.g. service=\"api\""))
+        return found
+
+
+class RawSLI(_Frozen):
+    """An expression that already yields the error ratio over `{{window}}`.
+
+    Raw SLIs carry no event counts, so the period ratio is a time average. For the generated tests, name
+    a gauge (`test_success_gauge`, a series selector) that holds the success ratio the expression reads.
+    """
+
+    error_ratio: str
+    test_success_gauge: str | None = None
+
+    def templates(self) -> dict[str, str]:
+        return {"error_ratio": self.error_ratio}
+
+    def problems(self) -> list[tuple[str, str]]:
+        return []
+
+
+SLI = ErrorRatioSLI | LatencySLI | RawSLI
+
+
+class AlertTier(_Frozen):
+    """Page or ticket tier: extra labels and annotations, or `enabled=False` to drop it."""
+
+    enabled: bool = True
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
+class Alerting(_Frozen):
+    """Burn-rate alerts: one name for all pairs; `severity` defaults to critical (page) / warning (ticket)."""
+
+    name: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    summary: str | None = None
+    description: str | None = None
+    runbook_url: str | None = None
+    annotations: dict[str, str] = Field(default_factory=dict)
+    page: AlertTier = AlertTier()
+    ticket: AlertTier = AlertTier()
+
+
+class SLO(_Frozen):
+    """A service level objective: `objective` percent of events good over a rolling `period`."""
+
+    service: str
+    name: str
+    objective: float
+    sli: SLI
+    period: str = "30d"
+    description: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    alerting: Alerting = Alerting()
+    windows: WindowTable | None = None
+    scrape_interval: str = DEFAULT_SCRAPE_INTERVAL
+    spec: str = Field(default="python", description="where it was written: python, prometheus/v1, openslo/v1")
+
+    @property
+    def id(self) -> str:
+        return slo_id(self.service, self.name)
+
+    @property
+    def budget(self) -> float:
+        """Error budget as a ratio (0.001 for 99.9), rounded to hide float noise."""
+        return round(1 - self.objective / 100, 12)
+
+    @property
+    def table(self) -> WindowTable:
+        return self.windows or table_for(self.period)
+
+    @property
+    def alert_name(self) -> str:
+        return self.alerting.name or "".join(p.capitalize() for p in re.split(r"[^a-zA-Z0-9]+", self.id) if p) + "BurnRate"
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(field, message) for everything wrong with this SLO."""
+        found: list[tuple[str, str]] = []
+        for field in ("service", "name"):
+            if not NAME.match(getattr(self, field)):
+                found.append((field, f"use letters, digits, '-', '_' or '.' (got {getattr(self, field)!r})"))
+        if not 0 < self.objective < 100:
+            found.append(("objective", f"must be between 0 and 100, both exclusive (got {self.objective:g}): "
+                          "100 leaves no error budget"))
+        found += _duration_problems(self)
+        found += self.sli.problems()
+        for field, template in self.sli.templates().items():
+            found += _template_problems(f"sli.{field}", template)
+        for field, labels in (("labels", self.labels), ("alerting.labels", self.alerting.labels),
+                              ("alerting.page.labels", self.alerting.page.labels),
+                              ("alerting.ticket.labels", self.alerting.ticket.labels)):
+            found += [(field, f"{name!r} is not a valid label name") for name in labels if not LABEL_NAME.match(name)]
+        found += _annotation_problems(self.alerting)
+        return found
+
+
+def _duration_problems(slo: SLO) -> list[tuple[str, str]]:
+    found = []
+    for field in ("period", "scrape_interval"):
+        try:
+            parse_duration(getattr(slo, field))
+        except ValueError as err:
+            found.append((field, str(err)))
+    if found or not 0 < slo.objective < 100:
+        return found
+    if slo.windows is not None and slo.windows.period != slo.period:
+        return [("windows.period", f"the table is for {slo.windows.period} but the SLO period is {slo.period}")]
+    where = "windows" if slo.windows else f"period ({slo.period})"
+    return [(f"{where}: {field}", message)
+            for field, message in table_problems(slo.table, slo.budget, parse_duration(slo.scrape_interval))]
+
+
+def _template_problems(field: str, template: str) -> list[tuple[str, str]]:
+    if SLO_WINDOW_PLACEHOLDER not in template:
+        return [(field, f"needs the {SLO_WINDOW_PLACEHOLDER} placeholder where the range goes, "
+                 f"e.g. rate(http_requests_total[{SLO_WINDOW_PLACEHOLDER}])")]
+    try:
+        parsed = promql.parse(template.replace(SLO_WINDOW_PLACEHOLDER, "5m"))
+    except ValueError as err:
+        return [(field, f"{err} (with {SLO_WINDOW_PLACEHOLDER} = 5m)")]
+    if not _one_series(parsed.ast):
+        return [(field, "must return one series without labels: aggregate it, e.g. sum(rate(...)) "
+                 "(per-label SLOs are not supported; define one SLO per label value)")]
+    return []
+
+
+def _one_series(node: object) -> bool:
+    """True when an expression yields at most one series with no labels (aggregated without grouping)."""
+    if isinstance(node, promql_parser.AggregateExpr):
+        modifier = node.modifier
+        return modifier is None or (not modifier.labels and "Without" not in str(modifier.type))
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+        return _one_series(node.expr)
+    if isinstance(node, promql_parser.BinaryExpr):
+        return all(_one_series(side) for side in (node.lhs, node.rhs))
+    if isinstance(node, promql_parser.Call):
+        if node.func.name in ("vector", "scalar", "time"):
+            return True
+        if node.func.name.startswith("label_"):
+            return False
+        args = [a for a in node.args if not isinstance(a, (promql_parser.StringLiteral, promql_parser.NumberLiteral))]
+        return all(_one_series(a) for a in args)
+    return isinstance(node, (promql_parser.NumberLiteral, promql_parser.StringLiteral))
+
+
+def _annotation_problems(alerting: Alerting) -> list[tuple[str, str]]:
+    """Only {{ $labels.NAME }} templates: the generated tests must be able to predict the rendered text."""
+    texts = {"alerting.summary": alerting.summary, "alerting.description": alerting.description,
+             "alerting.runbook_url": alerting.runbook_url}
+    for prefix, annotations in (("alerting.annotations", alerting.annotations),
+                                ("alerting.page.annotations", alerting.page.annotations),
+                                ("alerting.ticket.annotations", alerting.ticket.annotations)):
+        texts.update({f"{prefix}.{k}": v for k, v in annotations.items()})
+    return [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the generated "
+             "tests must predict the rendered text")
+            for field, text in texts.items() if text
+            for bad in TEMPLATE.findall(text) if not LABEL_TEMPLATE.match(bad)]
+
+
+def render_labels(text: str, labels: dict[str, str]) -> str:
+    """Render `{{ $labels.NAME }}` the way Prometheus does (missing labels render empty)."""
+    return TEMPLATE.sub(lambda m: labels.get(LABEL_TEMPLATE.match(m.group(1)).group(1), ""), text)
