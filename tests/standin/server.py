@@ -77,7 +77,7 @@ class GrafanaStandin:
         self._log_lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
@@ -152,6 +152,7 @@ DENIED = {"/api/folders": "Access denied", "/api/dashboards/db": "Access denied 
 def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as separate writes; don't stall on delayed ACKs
         timeout = 10
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
@@ -211,6 +212,7 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
         def _answer(self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None
                     ) -> None:
             data = json.dumps(body).encode()
+            grafana.record(method, path, status)  # before answering, so a client never sees an unrecorded answer
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -218,12 +220,11 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
-            grafana.record(method, path, status)
 
         def _reset(self, method: str, path: str, outcome: int | str) -> None:
+            grafana.record(method, path, outcome)
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             self.close_connection = True
-            grafana.record(method, path, outcome)
 
     return Handler

@@ -1,0 +1,116 @@
+"""Start and stop a real Prometheus on a free 127.0.0.1 port with a temporary folder (no fakes).
+
+Usage:
+    with PrometheusServer.start(tmp_path, rule_files=["rules/*.yaml"]) as prom:
+        httpx.get(f"{prom.url}/api/v1/rules")
+Optional history: `backfill_openmetrics(text, data_dir)` turns OpenMetrics text into TSDB blocks with
+`promtool tsdb create-blocks-from openmetrics` before the server starts (pass `openmetrics=` to `start`).
+The server runs with --web.enable-lifecycle so `POST /-/reload` works.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+STARTUP_SECONDS = 20.0
+
+
+def binary(name: str) -> str:
+    """Path of a Prometheus binary, or skip the test with the install hint."""
+    found = shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} not installed (apt-get install -y prometheus)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def backfill_openmetrics(text: str, data_dir: Path) -> None:
+    """Write OpenMetrics text (ending in `# EOF`) as TSDB blocks into data_dir."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    source = data_dir.parent / "backfill.om"
+    source.write_text(text if text.rstrip().endswith("# EOF") else text.rstrip() + "\n# EOF\n")
+    subprocess.run([binary("promtool"), "tsdb", "create-blocks-from", "openmetrics", str(source), str(data_dir)],
+                   check=True, capture_output=True, text=True)
+
+
+@dataclass
+class PrometheusServer:
+    """A running Prometheus: its URL, working folder, config file and process."""
+
+    url: str
+    workdir: Path
+    config: Path
+    process: subprocess.Popen[bytes]
+
+    @classmethod
+    def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml"), evaluation_interval: str = "1s",
+              scrape_configs: list[dict[str, Any]] | None = None, openmetrics: str | None = None,
+              extra_args: Sequence[str] = ()) -> PrometheusServer:
+        """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready."""
+        workdir.mkdir(parents=True, exist_ok=True)
+        config = workdir / "prometheus.yml"
+        config.write_text(yaml.safe_dump({
+            "global": {"scrape_interval": "1s", "evaluation_interval": evaluation_interval},
+            "rule_files": list(rule_files), "scrape_configs": scrape_configs or []}))
+        if openmetrics is not None:
+            backfill_openmetrics(openmetrics, workdir / "data")
+        port = free_port()
+        log = (workdir / "prometheus.log").open("wb")
+        process = subprocess.Popen(
+            [binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
+             f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle", *extra_args],
+            cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        server = cls(f"http://127.0.0.1:{port}", workdir, config, process)
+        server.wait_ready()
+        return server
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"prometheus did not become ready at {self.url}:\n{self.log()[-2000:]}")
+
+    def log(self) -> str:
+        return (self.workdir / "prometheus.log").read_text(errors="replace")
+
+    def rule_groups(self) -> list[dict[str, Any]]:
+        return httpx.get(f"{self.url}/api/v1/rules", timeout=5).json()["data"]["groups"]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> PrometheusServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
