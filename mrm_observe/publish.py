@@ -131,7 +131,7 @@ def _panel(panel: Any) -> Any:
 
 
 def _canonical(dashboard: dict[str, Any], folder: str) -> str:
-    return json.dumps({"folderUid": folder, "dashboard": normalise(dashboard)}, sort_keys=True, indent=1,
+    return json.dumps({"folderUid": folder, "dashboard": normalise(dashboard)}, sort_keys=True, indent=2,
                       ensure_ascii=False)
 
 

@@ -6,7 +6,8 @@ Faults (per request, before the request is handled unless noted):
   "reset"        drop the connection (TCP reset) without answering; nothing is applied
   "reset-after"  apply the request, then drop the connection (the client cannot know it succeeded)
   "slow"         wait `slow_seconds`, then answer normally
-Faults come from a queue of one-shot faults first, then at random with probability `rate` (seeded).
+Faults come from a queue of one-shot faults first, then at random with probability `rate` (seeded), on
+paths starting with `only`.
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ class Faults:
     retry_after: str = "0"
     slow_seconds: float = 0.0
     seed: int = 0
+    only: str = ""
+    """Random faults hit only paths starting with this (queued faults hit any request)."""
     queue: deque[str] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _random: random.Random = field(init=False, repr=False)
@@ -54,11 +57,11 @@ class Faults:
         with self._lock:
             self.queue.extend(kinds)
 
-    def next(self) -> str | None:
+    def next(self, path: str) -> str | None:
         with self._lock:
             if self.queue:
                 return self.queue.popleft()
-            if self.rate and self._random.random() < self.rate:
+            if self.rate and path.startswith(self.only) and self._random.random() < self.rate:
                 return self._random.choice(self.kinds)
             return None
 
@@ -172,7 +175,7 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             if grafana.latency:
                 time.sleep(grafana.latency)
-            fault = grafana.faults.next()
+            fault = grafana.faults.next(path)
             if fault == "slow":
                 time.sleep(grafana.faults.slow_seconds)
             elif fault == "reset":
