@@ -165,3 +165,5 @@ def _rel(path: str, project: pipeline.Project) -> str:
         return path
 from .cli_publish import export, publish  # noqa: E402  (publish/export commands live in their own module)
 main.add_command(publish); main.add_command(export)
+from .cli_slo import import_spec, slo  # noqa: E402  (SLO commands live in their own module)
+main.add_command(slo); main.add_command(import_spec)

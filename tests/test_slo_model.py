@@ -1,0 +1,98 @@
+"""SLO models and window tables: the Workbook's math, and every rejection names the SLO and field."""
+from __future__ import annotations
+
+import pytest
+
+from mrm_observe import SLO, BurnWindow, ErrorRatioSLI, LatencySLI, RawSLI, WindowTable
+from mrm_observe.discover import Sourced
+from mrm_observe.model.windows import WINDOWS_28D, WINDOWS_30D, scaled_table, table_for
+from mrm_observe.slo_specs import slo_problems
+
+EVENTS = ErrorRatioSLI(bad='sum(rate(http_requests_total{status=~"5.."}[{{window}}]))',
+                       total="sum(rate(http_requests_total[{{window}}]))")
+
+
+def slo(**changes) -> SLO:
+    return SLO(**{"service": "api", "name": "availability", "objective": 99.9, "sli": EVENTS, **changes})
+
+
+@pytest.mark.parametrize("table, factors", [
+    (WINDOWS_30D, [14.4, 6, 3, 1]),
+    (WINDOWS_28D, [13.44, 5.6, 2.8, 0.9333]),
+    (scaled_table("7d"), [14.4, 6, 3, 1]),
+], ids=["30d has the Workbook factors", "28d keeps the budget shares", "7d scales windows, keeps factors"])
+def test_factors_follow_from_budget_share_period_and_long_window(table, factors):
+    assert [w.factor(table.period) for w in table.windows] == factors
+
+
+def test_scaled_windows_are_long_over_12_but_never_under_5m():
+    table = scaled_table("7d")
+    assert [(w.short, w.long) for w in table.windows] == [("5m", "14m"), ("7m", "1h24m"), ("28m", "5h36m"),
+                                                          ("1h24m", "16h48m")]
+    assert table_for("30d") is WINDOWS_30D and table_for("28d") is WINDOWS_28D
+
+
+def test_full_outage_detection_and_exhaustion_match_the_workbook():
+    fast, slow_page = WINDOWS_30D.windows[0], WINDOWS_30D.windows[1]
+    assert fast.detection_seconds("30d", 0.001) == pytest.approx(51.84)
+    assert slow_page.detection_seconds("30d", 0.001) == pytest.approx(129.6)
+    assert fast.exhaustion_seconds("30d") == pytest.approx(50 * 3600)
+
+
+def test_the_window_table_lists_every_short_and_long_window_once():
+    assert WINDOWS_30D.durations() == ["5m", "30m", "1h", "2h", "6h", "1d", "3d"]
+
+
+def problems_of(*slos: SLO) -> list[str]:
+    return [str(p) for p in slo_problems([Sourced("slo/api.py", s) for s in slos])]
+
+
+BAD = [
+    (slo(objective=100), "slo/api.py: slo 'api-availability': objective: must be between 0 and 100, both exclusive "
+                         "(got 100): 100 leaves no error budget"),
+    (slo(objective=0), "objective: must be between 0 and 100, both exclusive (got 0)"),
+    (slo(objective=50), "period (30d): windows[0] (page 5m/1h): factor 14.4 x error budget 0.5 >= 1: the error ratio "
+                        "can never exceed it, so this alert could never fire"),
+    (slo(scrape_interval="2m"), "period (30d): windows[0] (page 5m/1h): short window 5m is under 4 scrape intervals (8m)"),
+    (slo(period="1d"), "period (1d): windows[0] (page 5m/2m): the short window must be shorter than the long one"),
+    (slo(period="thirty days"), "period: invalid duration 'thirty days'"),
+    (slo(windows=WindowTable(period="7d", windows=WINDOWS_30D.windows)),
+     "windows.period: the table is for 7d but the SLO period is 30d"),
+    (slo(windows=WindowTable(period="30d", windows=(BurnWindow(severity="page", short="1m", long="10m",
+                                                                 budget_percent=1),))),
+     "windows: windows[0] (page 1m/10m): short window 1m is under 4 scrape intervals (2m)"),
+    (slo(sli=ErrorRatioSLI(total="sum(rate(x[5m]))", bad="sum(rate(y[{{window}}]))")),
+     "sli.total: needs the {{window}} placeholder where the range goes"),
+    (slo(sli=ErrorRatioSLI(total="sum(rate(x[{{window}}]))")), "sli: give exactly one of `bad` and `good`"),
+    (slo(sli=ErrorRatioSLI(total="sum(rate(x[{{window}}])", bad="sum(rate(y[{{window}}]))")),
+     "sli.total: invalid PromQL"),
+    (slo(sli=ErrorRatioSLI(total="sum by (route) (rate(x[{{window}}]))", bad="sum(rate(y[{{window}}]))")),
+     "sli.total: must return one series without labels"),
+    (slo(sli=RawSLI(error_ratio="1 - avg_over_time(probe_success[{{window}}])")),
+     "sli.error_ratio: must return one series without labels"),
+    (slo(sli=LatencySLI(histogram="http_request_duration_seconds_bucket", threshold=1)),
+     "sli.histogram: give the histogram's base name"),
+    (slo(sli=LatencySLI(histogram="h", threshold=0)), "sli.threshold: must be a positive bucket bound"),
+    (slo(name="has space"), "name: use letters, digits"),
+    (slo(labels={"bad-label": "x"}), "labels: 'bad-label' is not a valid label name"),
+    (slo(alerting={"summary": "burn at {{ $value }}"}),
+     "alerting.summary: only {{ $labels.NAME }} templates are supported (got {{ $value }})"),
+]
+
+
+@pytest.mark.parametrize("bad, message", BAD, ids=[m.split(":")[-2 if m.count(":") > 1 else 0][:60] for _, m in BAD])
+def test_bad_slo_is_rejected_naming_file_slo_and_field(bad, message):
+    found = problems_of(bad)
+    assert any(message in p for p in found), found
+    assert all(p.startswith("slo/api.py: slo ") for p in found)
+
+
+def test_duplicate_ids_are_reported_with_the_first_definition():
+    found = problems_of(slo(), slo(objective=99))
+    assert found == ["slo/api.py: slo 'api-availability': name: SLO id 'api-availability' is already defined in "
+                     "slo/api.py: service + name must be unique"]
+
+
+def test_all_problems_of_one_slo_are_reported_together():
+    fields = {p.field for p in slo_problems([Sourced("s.py", slo(objective=100, name="a b", labels={"-": "x"}))])}
+    assert fields == {"objective", "name", "labels"}
