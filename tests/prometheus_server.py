@@ -5,7 +5,7 @@ Usage:
         httpx.get(f"{prom.url}/api/v1/rules")
 Optional history: `backfill_openmetrics(text, data_dir)` turns OpenMetrics text into TSDB blocks with
 `promtool tsdb create-blocks-from openmetrics` before the server starts (pass `openmetrics=` to `start`).
-The server runs with --web.enable-lifecycle so `POST /-/reload` works.
+The server runs with --web.enable-lifecycle (so `POST /-/reload` works) unless `lifecycle=False`.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ class PrometheusServer:
     @classmethod
     def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml"), evaluation_interval: str = "1s",
               scrape_configs: list[dict[str, Any]] | None = None, openmetrics: str | None = None,
-              extra_args: Sequence[str] = ()) -> PrometheusServer:
+              extra_args: Sequence[str] = (), lifecycle: bool = True) -> PrometheusServer:
         """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready."""
         workdir.mkdir(parents=True, exist_ok=True)
         config = workdir / "prometheus.yml"
@@ -73,7 +73,8 @@ class PrometheusServer:
         log = (workdir / "prometheus.log").open("wb")
         process = subprocess.Popen(
             [binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle", *extra_args],
+             f"--web.listen-address=127.0.0.1:{port}", *(["--web.enable-lifecycle"] if lifecycle else []),
+             *extra_args],
             cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         server = cls(f"http://127.0.0.1:{port}", workdir, config, process)
