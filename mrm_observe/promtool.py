@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,10 +71,19 @@ def check_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileRe
     return results
 
 
-def test_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:
-    """`promtool test rules` on all files in one call; split the output back into per-file results."""
+def test_rules(tool: Promtool, files: Sequence[Path], cwd: Path, jobs: int = 2) -> list[FileResult]:
+    """`promtool test rules` with the files split over `jobs` parallel calls (one per core); results in file order."""
     if not files:
         return []
+    chunks = [list(files[i::jobs]) for i in range(min(jobs, len(files)))]
+    with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+        parts = list(pool.map(lambda chunk: _test_chunk(tool, chunk, cwd), chunks))
+    by_file = {r.file: r for part in parts for r in part}
+    return [by_file[str(f)] for f in files]
+
+
+def _test_chunk(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:
+    """One `promtool test rules` call; its output split back into per-file results."""
     done = tool.run(["test", "rules", *map(str, files)], cwd)
     return parse_test_output(done.stdout, done.stderr, [str(f) for f in files], done.returncode)
 

@@ -1,0 +1,115 @@
+"""Sloth and OpenSLO inputs of our own making: accepted, rejected with the field named, and `import` round-trips."""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from mrm_observe.cli import main
+from mrm_observe.slo_specs import load_spec
+
+SLOTH = """
+version: prometheus/v1
+service: billing
+labels: {team: payments}
+slos:
+  - name: charge-availability
+    objective: 99.5
+    sli:
+      events:
+        error_query: sum(rate(charges_total{result="error"}[{{.window}}]))
+        total_query: sum(rate(charges_total[{{.window}}]))
+    alerting:
+      name: ChargeErrors
+      ticket_alert: {disable: true}
+"""
+OPENSLO = """
+apiVersion: openslo/v1
+kind: SLI
+metadata: {name: search-good}
+spec:
+  ratioMetric:
+    good: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(search_total{code!~"5.."}[{{window}}]))'}}}
+    total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(search_total[{{window}}]))'}}}
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: {name: search-availability}
+spec:
+  service: search
+  budgetingMethod: Occurrences
+  timeWindow: [{duration: 28d, isRolling: true}]
+  indicatorRef: search-good
+  objectives: [{target: 0.995}]
+"""
+
+
+def load(tmp_path, text: str):
+    path = tmp_path / "spec.yaml"
+    path.write_text(textwrap.dedent(text))
+    return load_spec(path, "slo/spec.yaml")
+
+
+def test_sloth_spec_becomes_an_slo_with_merged_labels_and_disabled_ticket(tmp_path):
+    found = load(tmp_path, SLOTH)
+    assert found.problems == []
+    slo = found.slos[0].obj
+    assert (slo.id, slo.objective, slo.labels, slo.alerting.ticket.enabled) == (
+        "billing-charge-availability", 99.5, {"team": "payments"}, False)
+    assert slo.sli.bad == 'sum(rate(charges_total{result="error"}[{{window}}]))'
+
+
+def test_openslo_v1_with_indicator_ref_and_28d_rolling_window(tmp_path):
+    found = load(tmp_path, OPENSLO)
+    assert found.problems == []
+    slo = found.slos[0].obj
+    assert (slo.id, slo.objective, slo.period, slo.spec) == ("search-search-availability", 99.5, "28d", "openslo/v1")
+    assert slo.sli.good.startswith("sum(rate(search_total{code!~")
+
+
+@pytest.mark.parametrize("text, field, message", [
+    (OPENSLO.replace("Occurrences", "Timeslices"), "spec.budgetingMethod", "'Timeslices' is not supported"),
+    (OPENSLO.replace("isRolling: true", "isRolling: false"), "spec.timeWindow[0]", "calendar windows are not supported"),
+    (OPENSLO.replace("indicatorRef: search-good", "indicatorRef: nope"), "spec.indicatorRef", "no SLI named 'nope'"),
+    (SLOTH.replace("    sli:\n      events:", "    sli:\n      plugin:"), "slos[0].sli", "unsupported SLI"),
+    (SLOTH.replace("        total_query: sum(rate(charges_total[{{.window}}]))\n", ""), "slos[0].sli.events.total_query",
+     "is required"),
+    ("version: prometheus/v2\n", "version", "unsupported spec version 'prometheus/v2'"),
+    ("version: [unclosed\n", "", "not valid YAML"),
+], ids=["time-slice budgeting", "calendar window", "unknown indicatorRef", "Sloth plugin SLI", "missing total query",
+        "unknown version", "malformed YAML"])
+def test_unsupported_or_malformed_specs_name_the_file_document_and_field(tmp_path, text, field, message):
+    problems = load(tmp_path, text).problems
+    assert len(problems) == 1
+    assert problems[0].file == "slo/spec.yaml" and problems[0].field == field and message in problems[0].message
+
+
+def test_import_prints_a_python_module_that_defines_the_same_slos(tmp_path):
+    (tmp_path / "billing.yml").write_text(textwrap.dedent(SLOTH))
+    result = CliRunner().invoke(main, ["import", str(tmp_path / "billing.yml")])
+    assert result.exit_code == 0, result.output
+    namespace: dict = {}
+    exec(result.output, namespace)  # noqa: S102 - the generated module is the thing under test
+    assert namespace["slos"] == [s.obj for s in load(tmp_path, SLOTH).slos]
+
+
+def test_import_of_a_bad_spec_exits_1_with_every_problem(tmp_path):
+    (tmp_path / "bad.yml").write_text(textwrap.dedent(SLOTH).replace("99.5", "100"))
+    result = CliRunner().invoke(main, ["import", str(tmp_path / "bad.yml")])
+    assert result.exit_code == 1
+    assert "bad.yml: slo 'billing-charge-availability': objective: must be between 0 and 100" in result.output
+
+
+def test_slo_windows_prints_the_workbook_table():
+    result = CliRunner().invoke(main, ["slo", "windows", "--objective", "99.9", "--period", "30d"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "objective 99.9% over 30d: error budget 0.001 (43m12s of full outage)"
+    assert lines[2].split() == ["page", "5m", "1h", "14.4x", "2%", "52s", "2d2h"]
+    assert lines[5].split() == ["ticket", "6h", "3d", "1x", "10%", "4m19s", "30d"]
+
+
+def test_slo_windows_rejects_an_objective_of_100():
+    result = CliRunner().invoke(main, ["slo", "windows", "--objective", "100"])
+    assert result.exit_code == 2 and "must be between 0 and 100" in result.output
