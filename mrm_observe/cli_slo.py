@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from .cli import handle_errors
 from .durations import format_duration, parse_duration
 from .errors import DefinitionError, ExitCode
 from .model.windows import table_for
@@ -49,13 +48,14 @@ def windows(objective: float, period: str) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@handle_errors
 def import_spec(file: Path) -> None:
     """Convert a Sloth prometheus/v1 or OpenSLO openslo/v1 file into a Python SLO module (printed to stdout)."""
     found = load_spec(file, file.name)
     problems = found.problems + slo_problems(found.slos)
     if problems:
-        raise DefinitionError(problems)
+        for problem in DefinitionError(problems).problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(ExitCode.INVALID)
     if not found.slos:
         click.echo(f"error: {file.name}: no SLO in this file", err=True)
         sys.exit(ExitCode.INVALID)

@@ -10,7 +10,6 @@ import re
 import promql_parser
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import promql
 from ..conventions import DEFAULT_SCRAPE_INTERVAL, SLO_WINDOW_PLACEHOLDER, slo_id
 from ..durations import parse_duration
 from .windows import WindowTable, table_for, table_problems
@@ -183,10 +182,10 @@ def _template_problems(field: str, template: str) -> list[tuple[str, str]]:
         return [(field, f"needs the {SLO_WINDOW_PLACEHOLDER} placeholder where the range goes, "
                  f"e.g. rate(http_requests_total[{SLO_WINDOW_PLACEHOLDER}])")]
     try:
-        parsed = promql.parse(template.replace(SLO_WINDOW_PLACEHOLDER, "5m"))
-    except ValueError as err:
-        return [(field, f"{err} (with {SLO_WINDOW_PLACEHOLDER} = 5m)")]
-    if not _one_series(parsed.ast):
+        parsed = promql_parser.parse(template.replace(SLO_WINDOW_PLACEHOLDER, "5m"))
+    except (ValueError, TypeError) as err:
+        return [(field, f"invalid PromQL: {err} (with {SLO_WINDOW_PLACEHOLDER} = 5m)")]
+    if not _one_series(parsed):
         return [(field, "must return one series without labels: aggregate it, e.g. sum(rate(...)) "
                  "(per-label SLOs are not supported; define one SLO per label value)")]
     return []
