@@ -178,9 +178,6 @@ class GrafanaClient:
         """GET /api/frontend/settings: raises AuthRejected / PermissionDenied when the credentials fail."""
         return self.request("GET", "/api/frontend/settings")
 
-    def get_folder(self, uid: str) -> dict[str, Any] | None:
-        return self._or_none("GET", f"/api/folders/{uid}")
-
     def create_folder(self, title: str, uid: str, parent_uid: str = "") -> dict[str, Any]:
         body = {"title": title, "uid": uid} | ({"parentUid": parent_uid} if parent_uid else {})
         return self.request("POST", "/api/folders", json=body)

@@ -130,9 +130,10 @@ def _panel(panel: Any) -> Any:
     return out
 
 
-def _canonical(dashboard: dict[str, Any], folder: str) -> str:
-    return json.dumps({"folderUid": folder, "dashboard": normalise(dashboard)}, sort_keys=True, indent=2,
-                      ensure_ascii=False)
+def _canonical(dashboard: dict[str, Any], folder: str, indent: int | None = None) -> str:
+    """Sorted JSON of the folder uid and the normalised dashboard (compact unless indented for a diff)."""
+    return json.dumps({"folderUid": folder, "dashboard": normalise(dashboard)}, sort_keys=True, indent=indent,
+                      ensure_ascii=False, separators=(",", ": ") if indent else (",", ":"))
 
 
 def content_hash(dashboard: dict[str, Any], folder: str) -> str:
@@ -149,7 +150,8 @@ def marked(target: Target) -> dict[str, Any]:
 def diff(remote: dict[str, Any], remote_folder: str, target: Target, version: int | None) -> str:
     """Unified diff from the dashboard in Grafana to the definition (normalised JSON), at most DIFF_LINES lines."""
     lines = list(difflib.unified_diff(
-        _canonical(remote, remote_folder).splitlines(), _canonical(target.dashboard, target.folder_uid).splitlines(),
+        _canonical(remote, remote_folder, 2).splitlines(),
+        _canonical(target.dashboard, target.folder_uid, 2).splitlines(),
         f"grafana/{target.uid} (version {version})", f"definition/{target.uid}", lineterm="", n=2))
     if len(lines) > DIFF_LINES:
         lines = lines[:DIFF_LINES] + [f"... ({len(lines) - DIFF_LINES} more diff lines)"]
@@ -166,8 +168,9 @@ class Publisher:
 
     def run(self, targets: list[Target]) -> PublishResult:
         targets = sorted(targets, key=lambda t: (t.folder, t.title, t.uid))
-        folder_errors = self._ensure_folders(targets)
-        present = {h["uid"]: h for h in self.client.search(type="dash-db")}
+        hits = self.client.search()  # one listing of every folder and dashboard saves a GET per absent one
+        present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
+        folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
         leftovers = self._leftovers(present, targets) if self.options.prune else []
         self.progress.start(len(targets) + len(leftovers))
 
@@ -188,17 +191,20 @@ class Publisher:
             outcomes = list(pool.map(publish, targets)) + list(pool.map(prune, leftovers))
         return PublishResult(outcomes, self.client.requests)
 
-    def _ensure_folders(self, targets: list[Target]) -> dict[tuple[str, ...], tuple[str, GrafanaError]]:
-        """Create missing folders, parents first; a failed folder fails every dashboard below it."""
+    def _ensure_folders(self, targets: list[Target], existing: set[str]
+                        ) -> dict[tuple[str, ...], tuple[str, GrafanaError]]:
+        """Create folders search did not list, parents first (409: it exists after all); a failed folder fails
+        every dashboard below it."""
         paths = sorted({t.folder[:i] for t in targets for i in range(1, len(t.folder) + 1)}, key=len)
         errors: dict[tuple[str, ...], tuple[str, GrafanaError]] = {}
         for path in paths:
             if any(path[: len(bad)] == bad for bad in errors):
                 continue
             uid, parent = folder_uid(path), folder_uid(path[:-1]) if len(path) > 1 else ""
+            if uid in existing or self.options.dry_run:
+                continue
             try:
-                if self.client.get_folder(uid) is None and not self.options.dry_run:
-                    self.client.create_folder(path[-1], uid, parent)
+                self.client.create_folder(path[-1], uid, parent)
             except Conflict:
                 continue  # created meanwhile by someone else: it exists, which is all we need
             except GrafanaError as err:

@@ -98,7 +98,7 @@ def test_a_slow_answer_times_out_and_is_retried(grafana):
     grafana.faults.slow_seconds = 0.5
     grafana.faults.inject("slow")
     client = client_for(grafana.url, timeout=0.1)
-    assert client.get_folder("nope") is None
+    assert client.get_dashboard("nope") is None
     assert client.requests == 2
     grafana.faults.inject("slow", "slow")
     with pytest.raises(GrafanaUnreachable, match=r"no answer within 0\.1s"):

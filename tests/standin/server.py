@@ -66,6 +66,11 @@ class Faults:
             return None
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # socketserver's default of 5 drops bursts of new connections; Go servers use somaxconn
+
+
 class GrafanaStandin:
     """Start with `with GrafanaStandin() as grafana:`; `grafana.url` is the base URL."""
 
@@ -78,8 +83,7 @@ class GrafanaStandin:
         self.store = Store()
         self.log: list[tuple[str, str, int | str]] = []
         self._log_lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
