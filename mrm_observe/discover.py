@@ -7,8 +7,7 @@ import itertools
 import sys
 import traceback
 import types
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,45 +15,17 @@ from grafanalib.core import Dashboard
 from pydantic import ValidationError
 
 from .conventions import DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .definitions import Definitions, Sourced
 from .errors import Problem
 from .model.rules import RuleGroup
+from .model.slo import SLO
+from .slo_specs import load_spec
 
 _package_ids = itertools.count()
 
 
-@dataclass(frozen=True)
-class Sourced:
-    """A definition object and where it was defined."""
-
-    source: str
-    obj: Any
-    folder: tuple[str, ...] = ()
-
-
-@dataclass
-class Definitions:
-    """Everything found under the source folders, plus what was wrong while finding it."""
-
-    dashboards: list[Sourced] = field(default_factory=list)
-    groups: list[Sourced] = field(default_factory=list)
-    slos: list[Sourced] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-    def extend(self, other: Definitions) -> None:
-        self.dashboards += other.dashboards
-        self.groups += other.groups
-        self.slos += other.slos
-        self.problems += other.problems
-
-
-FileLoader = Callable[[Path, str], Definitions]
-"""Loads one definition file (path, display name) into Definitions."""
-
-EXTRA_LOADERS: dict[str, FileLoader] = {}
-"""Loaders for non-Python definition files by suffix (e.g. SLO YAML specs), registered by their modules."""
-
-SLO_TYPES: tuple[type, ...] = ()
-"""Model classes accepted in a module's `slos` list (set by the SLO model)."""
+SPEC_LOADERS = {".yml": load_spec, ".yaml": load_spec}
+"""Definition files other than Python modules, by suffix: Sloth and OpenSLO SLO specs."""
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -80,8 +51,8 @@ def discover(sources: Iterable[Path], root: Path) -> Definitions:
                 continue
             if path.suffix == ".py":
                 found.extend(_load_python(path, name, package, source))
-            elif path.suffix in EXTRA_LOADERS:
-                found.extend(EXTRA_LOADERS[path.suffix](path, name))
+            elif path.suffix in SPEC_LOADERS:
+                found.extend(SPEC_LOADERS[path.suffix](path, name))
     return found
 
 
@@ -147,7 +118,7 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
                 found.problems.append(_wrong_type(name, label, "a RuleGroup", obj))
     for var in SLO_VARIABLES:
         for label, obj in _items(module, var):
-            if SLO_TYPES and isinstance(obj, SLO_TYPES):
+            if isinstance(obj, SLO):
                 found.slos.append(Sourced(name, obj))
             else:
                 found.problems.append(_wrong_type(name, label, "an SLO", obj))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from . import promql
 from .conventions import LINT_CHECKS
-from .discover import Sourced
+from .definitions import Sourced
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule
 

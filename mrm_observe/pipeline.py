@@ -19,7 +19,8 @@ from .compile.slo_tests import slo_test_file, tested_alerts
 from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
                           SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
-from .discover import Definitions, Sourced, discover
+from .definitions import Definitions, Sourced
+from .discover import discover
 from .errors import CheckFailed, DefinitionError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool

@@ -1,7 +1,5 @@
 """SLOs from Sloth `prometheus/v1` and OpenSLO `openslo/v1` (and Sloth's `v1alpha`) YAML, checks across SLOs,
 and `mrm-observe import`: the same SLOs written out as a Python definition module.
-
-Importing this module registers the YAML loaders and the SLO model with discovery.
 """
 from __future__ import annotations
 
@@ -12,9 +10,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from . import discover
 from .conventions import SLO_WINDOW_PLACEHOLDER
-from .discover import Definitions, Sourced
+from .definitions import Definitions, Sourced
 from .errors import Problem
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
 
@@ -174,10 +171,6 @@ def _metric_query(metric: dict, where: str) -> str:
     if not query:
         raise SpecError(f"{where}.metricSource.spec.query", "is required (a Prometheus query)")
     return _query(query)
-
-
-discover.EXTRA_LOADERS.update({".yml": load_spec, ".yaml": load_spec})
-discover.SLO_TYPES = (SLO,)
 
 
 def slo_problems(items: list[Sourced]) -> list[Problem]:

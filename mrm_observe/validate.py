@@ -8,7 +8,7 @@ from grafanalib.core import Dashboard
 
 from . import promql
 from .conventions import LINT_CHECKS, SEVERITIES, UID_MAX, dashboard_uid
-from .discover import Definitions, Sourced
+from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule, RuleGroup

@@ -5,22 +5,23 @@ Metrics (the contract these SLOs rely on):
   http_request_duration_seconds_bucket{service="api",le,...} with a 1s bucket.
 - Next.js frontend, as the NGINX ingress controller sees it: nginx_ingress_controller_requests{ingress,status}.
   The ingress counts the 502/503s a crashed or unready pod never reports itself, so it measures what users see.
-- Bull queues (bull exporter): bull_queue_completed_total{queue} and bull_queue_failed_total{queue}.
+- Bull queues (bull_exporter): bull_queue_completed{queue} and bull_queue_failed{queue} (counters, no _total suffix).
 """
 from mrm_observe import SLO, Alerting, ErrorRatioSLI, LatencySLI
 
-RUNBOOK = "https://github.com/mrm-ai/mrm-observe/blob/main/docs/runbooks.md#slo-burn-rate"
+RUNBOOKS = "https://github.com/mrm-ai/mrm-observe/blob/main/docs/runbooks-slo.md"
 LABELS = {"team": "platform"}
 
 
 def alerting(name: str) -> Alerting:
-    return Alerting(name=name, runbook_url=RUNBOOK)
+    """Page and ticket alerts named `name`, linking to the SLO's section in docs/runbooks-slo.md."""
+    return Alerting(name=name, runbook_url=f"{RUNBOOKS}#{name.lower()}")
 
 
 def queue_success(queue: str) -> ErrorRatioSLI:
     """Job success: failed jobs over all finished jobs of one Bull queue."""
-    failed = f'sum(rate(bull_queue_failed_total{{queue="{queue}"}}[{{{{window}}}}]))'
-    completed = f'sum(rate(bull_queue_completed_total{{queue="{queue}"}}[{{{{window}}}}]))'
+    failed = f'sum(rate(bull_queue_failed{{queue="{queue}"}}[{{{{window}}}}]))'
+    completed = f'sum(rate(bull_queue_completed{{queue="{queue}"}}[{{{{window}}}}]))'
     return ErrorRatioSLI(bad=failed, total=f"{completed}\n+\n({failed} or vector(0))")
 
 

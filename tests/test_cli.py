@@ -1,5 +1,4 @@
 """The CLI end to end on the sample project: output, exit codes, promtool integration."""
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -2,7 +2,7 @@
 import pytest
 
 from mrm_observe import AlertRule, RecordingRule, RuleGroup
-from mrm_observe.discover import Sourced
+from mrm_observe.definitions import Sourced
 from mrm_observe.lint import lint_rules
 
 GOOD = dict(alert="GoodAlert", expr="up == 0", for_="5m", severity="critical", summary="s", description="d",

@@ -352,3 +352,15 @@ def test_replication_lag_pages_before_the_fifteen_minute_rpo():
     threshold = promql.parse(critical.expr).ast.rhs.val
     for_seconds = int(critical.for_.rstrip("m")) * 60
     assert threshold + for_seconds < 15 * 60
+
+
+def test_every_platform_slo_alert_links_to_its_runbook_section():
+    from mrm_observe.discover import discover
+    sections = {line[3:].strip() for line in (ROOT / "docs" / "runbooks-slo.md").read_text().splitlines()
+                if line.startswith("## ")}
+    slos = [item.obj for item in discover([ROOT / "slo"], ROOT).slos]
+    assert slos
+    for slo in slos:
+        name = slo.alerting.name
+        assert name in sections, f"docs/runbooks-slo.md has no '## {name}' section"
+        assert slo.alerting.runbook_url.endswith(f"runbooks-slo.md#{name.lower()}")

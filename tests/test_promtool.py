@@ -1,6 +1,5 @@
 """Finding promtool and reading its results (against the real binary)."""
 import os
-from pathlib import Path
 
 import pytest
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from mrm_observe import SLO, BurnWindow, ErrorRatioSLI, LatencySLI, RawSLI, WindowTable
-from mrm_observe.discover import Sourced
+from mrm_observe.definitions import Sourced
 from mrm_observe.model.windows import WINDOWS_28D, WINDOWS_30D, scaled_table, table_for
 from mrm_observe.slo_specs import slo_problems
 

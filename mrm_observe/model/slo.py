@@ -214,10 +214,10 @@ def _annotation_problems(alerting: Alerting) -> list[tuple[str, str]]:
     """Only {{ $labels.NAME }} templates: the generated tests must be able to predict the rendered text."""
     texts = {"alerting.summary": alerting.summary, "alerting.description": alerting.description,
              "alerting.runbook_url": alerting.runbook_url}
-    for prefix, annotations in (("alerting.annotations", alerting.annotations),
-                                ("alerting.page.annotations", alerting.page.annotations),
-                                ("alerting.ticket.annotations", alerting.ticket.annotations)):
-        texts.update({f"{prefix}.{k}": v for k, v in annotations.items()})
+    for prefix, extra in (("alerting.annotations", alerting.annotations),
+                         ("alerting.page.annotations", alerting.page.annotations),
+                         ("alerting.ticket.annotations", alerting.ticket.annotations)):
+        texts.update({f"{prefix}.{k}": v for k, v in extra.items()})
     return [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the generated "
              "tests must predict the rendered text")
             for field, text in texts.items() if text

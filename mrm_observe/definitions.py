@@ -1,0 +1,32 @@
+"""What discovery finds: definition objects tagged with their source file, and the problems met on the way."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Problem
+
+
+@dataclass(frozen=True)
+class Sourced:
+    """A definition object and where it was defined."""
+
+    source: str
+    obj: Any
+    folder: tuple[str, ...] = ()
+
+
+@dataclass
+class Definitions:
+    """Everything found under the source folders, plus what was wrong while finding it."""
+
+    dashboards: list[Sourced] = field(default_factory=list)
+    groups: list[Sourced] = field(default_factory=list)
+    slos: list[Sourced] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: Definitions) -> None:
+        self.dashboards += other.dashboards
+        self.groups += other.groups
+        self.slos += other.slos
+        self.problems += other.problems
