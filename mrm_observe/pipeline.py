@@ -43,9 +43,9 @@ class Project:
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool."""
-        chosen = sources or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
-        return cls(root, chosen, out or root / "build", tests or root / "tests" / "promtool", partial=bool(sources))
+        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root."""
+        chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
+        return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources))
 
 
 @dataclass(frozen=True)

@@ -95,3 +95,10 @@ def test_missing_promtool_exits_3_with_install_advice(run, tmp_path):
 def test_usage_errors_exit_2(run):
     assert run("build", "--no-such-option").exit_code == 2
     assert run("lint", "--scrape-interval", "soon").exit_code == 2
+
+
+def test_relative_out_folder_works_for_every_command(run, sample_project):
+    for command in ("check", "test"):
+        result = run(command, "--out", "elsewhere/out")
+        assert result.exit_code == 0, result.output + result.stderr
+    assert (sample_project / "elsewhere" / "out" / "prometheus" / "alerts-service.rules.yaml").exists()
