@@ -104,24 +104,17 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         )
         return found
     folder = _folder_of(module, name, found.problems)
-    for var in DASHBOARD_VARIABLES:
-        for label, obj in _items(module, var):
-            if isinstance(obj, Dashboard):
-                found.dashboards.append(Sourced(name, obj, folder))
-            else:
-                found.problems.append(_wrong_type(name, label, "a grafanalib Dashboard", obj))
-    for var in RULE_VARIABLES:
-        for label, obj in _items(module, var):
-            if isinstance(obj, RuleGroup):
-                found.groups.append(Sourced(name, obj))
-            else:
-                found.problems.append(_wrong_type(name, label, "a RuleGroup", obj))
-    for var in SLO_VARIABLES:
-        for label, obj in _items(module, var):
-            if isinstance(obj, SLO):
-                found.slos.append(Sourced(name, obj))
-            else:
-                found.problems.append(_wrong_type(name, label, "an SLO", obj))
+    for variables, kind, expected, into in (
+        (DASHBOARD_VARIABLES, Dashboard, "a grafanalib Dashboard", found.dashboards),
+        (RULE_VARIABLES, RuleGroup, "a RuleGroup", found.groups),
+        (SLO_VARIABLES, SLO, "an SLO", found.slos),
+    ):
+        for var in variables:
+            for label, obj in _items(module, var):
+                if isinstance(obj, kind):
+                    into.append(Sourced(name, obj, folder if kind is Dashboard else ()))
+                else:
+                    found.problems.append(_wrong_type(name, label, expected, obj))
     return found
 
 
