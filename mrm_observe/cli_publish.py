@@ -19,7 +19,6 @@ from . import pipeline_publish as pp
 from .cli import handle_errors, locator, make_project, project_options
 from .errors import ObserveError
 from .promtool import find_promtool
-from .publish import Outcome, PublishResult
 
 QUIET_ACTIONS = ("unchanged",)
 DIFF_ACTIONS = ("drift", "would-update")
@@ -128,7 +127,7 @@ def _progress(enabled: bool) -> Iterator[pp.Progress | None]:
         yield _RichProgress(bar)
 
 
-def _print_result(result: PublishResult, url: str) -> None:
+def _print_result(result: pp.PublishResult, url: str) -> None:
     for outcome in result.outcomes:
         if outcome.action not in QUIET_ACTIONS:
             click.echo(_line(outcome))
@@ -142,7 +141,7 @@ def _print_result(result: PublishResult, url: str) -> None:
             click.echo(f"{action}: {', '.join(summary[action])}", err=True)
 
 
-def _line(outcome: Outcome) -> str:
+def _line(outcome: pp.Outcome) -> str:
     version = f" v{outcome.version}" if outcome.version is not None else ""
     where = f"{outcome.folder}/{outcome.title}" if outcome.folder else outcome.title
     text = f"{outcome.action:<13} {outcome.uid}  {where}{version}"

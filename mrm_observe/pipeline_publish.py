@@ -18,12 +18,13 @@ from .errors import DefinitionError, Problem
 from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, public_url
 from .pipeline import BuildReport, Locator, Project, build, files_of
 from .promtool import Promtool
-from .publish import Options, Progress, Publisher, PublishResult, Target
+from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
 from .rules_install import InstallReport, Prometheus, install
 
-__all__ = ["Auth", "GrafanaSettings", "Options", "RetryPolicy", "export_k8s", "export_provisioning",
-           "publish_grafana", "publish_rules", "public_url"]
+__all__ = ["Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
+           "RetryPolicy", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules", "public_url",
+           "targets_of"]
 
 K8S_DIR = "k8s"
 PROVISIONING_DIR = "provisioning"

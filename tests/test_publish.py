@@ -271,7 +271,7 @@ def test_thirty_percent_faults_still_publish_every_dashboard_correctly(project, 
         again = publish(grafana, "--retries", "8", "--concurrency", "4")
         assert again.exit_code == 0, again.output
         assert set(actions(again).values()) == {"unchanged"}
-        assert faults_seen(grafana) > 10
+        assert faults_seen(grafana) > 0.1 * grafana.counts()["total"], "faults were really injected"
 
 
 def test_with_faults_and_no_retries_it_reports_exactly_which_failed(project):
