@@ -51,7 +51,7 @@ def targets(count: int, root: Path) -> list[Target]:
     for team in range(modules):
         path = root / "dashboards" / f"team_{team}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(MODULE.format(team=team, per_module=count // modules))
+        path.write_text(MODULE.format(team=team, per_module=max(1, count // modules)))
     return targets_of(build(Project.at(root)))
 
 

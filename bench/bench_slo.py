@@ -55,7 +55,7 @@ def direct(files: list[Path], cwd: Path) -> float:
     """promtool itself on the same files, split over 2 processes."""
     began = time.perf_counter()
     procs = [subprocess.Popen(["promtool", "test", "rules", *map(str, files[i::2])], cwd=cwd,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(2)]
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for i in range(2) if files[i::2]]
     codes = [p.wait() for p in procs]
     if any(codes):
         sys.exit("promtool failed on the generated tests")
