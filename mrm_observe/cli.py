@@ -1,10 +1,11 @@
 """The `mrm-observe` command line: parse options, call one pipeline function, print, map errors to exit codes."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,23 @@ def locator() -> pipeline.Locator | None:
     return pipeline.promtool_locator(tool) if tool else None
 
 
+def interactive() -> bool:
+    """True when a person watches stderr (a terminal, not CI): only then do we draw spinners and bars."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextlib.contextmanager
+def busy(message: str) -> Iterator[None]:
+    """A spinner on stderr while promtool works, when someone is watching."""
+    if not interactive():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
 def scrape_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--scrape-interval", default="30s", show_default=True,
                         help="Scrape interval that rate() windows must cover 4 times.")(func)
@@ -98,7 +116,8 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
     """Build, run `promtool check rules` on every rule file, and lint."""
     project = make_project(sources, out, tests)
     tool = find_promtool(os.environ, project.root)
-    result = pipeline.check(project, tool, _seconds(scrape_interval), pipeline.promtool_locator(tool))
+    with busy("building and running promtool check rules"):
+        result = pipeline.check(project, tool, _seconds(scrape_interval), pipeline.promtool_locator(tool))
     for res in result.rule_checks:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {_rel(res.file, project)}")
         if not res.ok:
@@ -131,7 +150,8 @@ def test_cmd(sources: tuple[Path, ...], out: Path | None, tests: Path | None, pa
     """Build, then run `promtool test rules` on the promtool tests whose file names match PATTERNS."""
     project = make_project(sources, out, tests)
     tool = find_promtool(os.environ, project.root)
-    result = pipeline.run_tests(project, tool, patterns, pipeline.promtool_locator(tool))
+    with busy("building and running promtool tests"):
+        result = pipeline.run_tests(project, tool, patterns, pipeline.promtool_locator(tool))
     for res in result.results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {_rel(res.file, project)}")
         if not res.ok:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import pipeline_publish as pp
-from .cli import handle_errors, locator, make_project, project_options
+from .cli import handle_errors, interactive, locator, make_project, project_options
 from .errors import ObserveError
 from .promtool import find_promtool
 
@@ -117,7 +117,7 @@ class _RichProgress:
 @contextmanager
 def _progress(enabled: bool) -> Iterator[pp.Progress | None]:
     """A progress bar when stderr is a terminal outside CI and text output was asked for; else None."""
-    if not (enabled and sys.stderr.isatty() and not os.environ.get("CI")):
+    if not (enabled and interactive()):
         yield None
         return
     from rich.console import Console
