@@ -25,7 +25,6 @@ from .errors import CheckFailed, DefinitionError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
 from .render import to_json, to_yaml, write_atomic
-from .slo_specs import slo_problems, valid_slos
 from .validate import Locator, uid_of, validate
 
 
@@ -131,10 +130,9 @@ def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
 
 def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Artifact]:
     """Per SLO a rule file and a generated promtool test file; per service an SLO dashboard."""
-    problems += slo_problems(defs.slos)
     out: dict[str, Artifact] = {}
     by_service: dict[str, list] = {}
-    for item in valid_slos(defs.slos):
+    for item in defs.slos:
         slo, header = item.obj, generated_header(item.source)
         groups = compile_slo(slo)
         rules = slo_rule_file_name(slo.id)
@@ -158,7 +156,7 @@ def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Arti
 
 def slo_rule_groups(defs: Definitions) -> list[Sourced]:
     """The compiled rule groups of every valid SLO, tagged with its source (for lint)."""
-    return [Sourced(item.source, group) for item in valid_slos(defs.slos) for group in compile_slo(item.obj)]
+    return [Sourced(item.source, group) for item in defs.slos for group in compile_slo(item.obj)]
 
 
 def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list[Problem]) -> dict[str, Artifact]:

@@ -187,12 +187,6 @@ def slo_problems(items: list[Sourced]) -> list[Problem]:
     return problems
 
 
-def valid_slos(items: list[Sourced]) -> list[Sourced]:
-    """SLOs without problems, first definition of each id."""
-    bad = {(p.file, p.obj) for p in slo_problems(items)}
-    return [i for i in items if (i.source, f"slo {i.obj.id!r}") not in bad]
-
-
 def python_source(slos: list[SLO], origin: str) -> str:
     """A definition module declaring these SLOs (what `mrm-observe import` prints)."""
     used = sorted({type(s).__name__ for s in slos} | {c.__name__ for s in slos for c in _classes(s)})

@@ -12,6 +12,7 @@ from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule, RuleGroup
+from .slo_specs import slo_problems
 
 Locator = Callable[[str], "str | None"]
 """Says where a bad PromQL expression breaks ('line:column: reason'), when it can (promtool does)."""
@@ -27,6 +28,7 @@ def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
     problems = list(defs.problems)
     problems += validate_dashboards(defs.dashboards, locate)
     problems += validate_groups(defs.groups, locate)
+    problems += slo_problems(defs.slos)
     return problems
 
 
