@@ -72,3 +72,34 @@ def test_check_rules_rejects_a_broken_file_and_accepts_a_good_one(tmp_path, prom
 def test_promtool_points_at_the_column_of_a_parse_error(tmp_path, promtool):
     assert expression_error_position(promtool, 'sum(rate(x{a="b"}[5m])', tmp_path) == "1:23: unclosed left parenthesis"
     assert expression_error_position(promtool, "up == 1", tmp_path) is None
+
+
+def test_without_promtool_a_working_docker_runs_the_prom_prometheus_image(tmp_path, promtool):
+    """The Docker route: the command mounts the project and runs promtool as the image's entrypoint."""
+    bin_dir = tmp_path / "bin"
+    calls = tmp_path / "calls.log"
+    write_tree(bin_dir, {"docker": f"""
+        #!/bin/sh
+        # Stands in for the Docker CLI only: records the call, then runs the real promtool with the image's arguments.
+        echo "$@" >> {calls}
+        [ "$1" = info ] && exit 0
+        while [ "$1" != "prom/prometheus" ]; do shift; done
+        shift
+        exec {promtool.command[0]} "$@"
+    """})
+    (bin_dir / "docker").chmod(0o755)
+    write_tree(tmp_path, {"rules.yaml": RULES})
+    tool = find_promtool({"PATH": str(bin_dir)}, tmp_path)
+    where = str(tmp_path.resolve())
+    assert tool.command[1:] == ("run", "--rm", "-v", f"{where}:{where}", "-w", where,
+                                "--entrypoint", "promtool", "prom/prometheus")
+    (result,) = check_rules(tool, [tmp_path / "rules.yaml"], tmp_path)
+    assert result.ok and "SUCCESS" in result.output
+    assert calls.read_text().splitlines()[0] == "info"
+
+
+def test_a_docker_client_without_an_engine_does_not_count(tmp_path):
+    write_tree(tmp_path / "bin", {"docker": "#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n"})
+    (tmp_path / "bin" / "docker").chmod(0o755)
+    with pytest.raises(ToolMissingError, match="apt-get install -y prometheus"):
+        find_promtool({"PATH": str(tmp_path / "bin")}, tmp_path)
