@@ -11,7 +11,8 @@ class ExitCode(IntEnum):
     OK = 0
     INVALID = 1
     USAGE = 2
-    TOOL_MISSING = 3
+    UNAVAILABLE = 3
+    """promtool is missing, or Grafana / Prometheus is unreachable or rejected the credentials."""
     PUBLISH_FAILED = 4
 
 
@@ -50,7 +51,7 @@ class CheckFailed(ObserveError):
 class ToolMissingError(ObserveError):
     """An external tool (promtool) could not be found."""
 
-    exit_code = ExitCode.TOOL_MISSING
+    exit_code = ExitCode.UNAVAILABLE
 
 
 def problem_at(file: str, obj: str, field: str, message: str) -> Problem:

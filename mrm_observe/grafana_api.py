@@ -93,19 +93,19 @@ class GrafanaError(ObserveError):
 class GrafanaUnreachable(GrafanaError):
     """No answer (connection refused, timeouts, resets) after every retry, or the health check failed."""
 
-    exit_code = ExitCode.TOOL_MISSING
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class AuthRejected(GrafanaError):
     """401: the token or the user/password is wrong."""
 
-    exit_code = ExitCode.TOOL_MISSING
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class PermissionDenied(GrafanaError):
     """403: the credentials are valid but lack a permission."""
 
-    exit_code = ExitCode.TOOL_MISSING
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class BadRequest(GrafanaError):

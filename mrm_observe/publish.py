@@ -107,7 +107,7 @@ class PublishResult:
     @property
     def exit_code(self) -> ExitCode:
         if any(o.auth_error for o in self.outcomes):
-            return ExitCode.TOOL_MISSING
+            return ExitCode.UNAVAILABLE
         if any(o.action in ("failed", "drift") for o in self.outcomes):
             return ExitCode.PUBLISH_FAILED
         return ExitCode.OK

@@ -28,7 +28,7 @@ POLL_SECONDS = 0.2
 class PrometheusUnreachable(ObserveError):
     """Prometheus did not answer /-/ready; nothing was installed."""
 
-    exit_code = ExitCode.TOOL_MISSING
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class InstallFailed(ObserveError):

@@ -91,7 +91,7 @@ def test_an_unreachable_grafana_is_exit_code_3():
     client = client_for(f"http://127.0.0.1:{free_port()}", attempts=2)
     with pytest.raises(GrafanaUnreachable, match="connection failed .*gave up after 2 tries") as caught:
         client.health()
-    assert caught.value.exit_code == ExitCode.TOOL_MISSING
+    assert caught.value.exit_code == ExitCode.UNAVAILABLE
 
 
 def test_a_slow_answer_times_out_and_is_retried(grafana):
@@ -139,8 +139,8 @@ def test_error_answers_are_typed_and_not_retried(grafana, token, call, error, st
 
 
 @pytest.mark.parametrize("status, hint, code", [
-    (401, "the token or user/password was rejected", ExitCode.TOOL_MISSING),
-    (403, "the credentials lack permission for this", ExitCode.TOOL_MISSING),
+    (401, "the token or user/password was rejected", ExitCode.UNAVAILABLE),
+    (403, "the credentials lack permission for this", ExitCode.UNAVAILABLE),
 ], ids=["401 says the credentials were rejected", "403 says a permission is missing"])
 def test_auth_errors_say_which_and_exit_3(grafana, status, hint, code):
     token = "glsa_wrong" if status == 401 else VIEWER
