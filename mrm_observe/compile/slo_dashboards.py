@@ -12,7 +12,8 @@ from ..conventions import (SLO_BUDGET_REMAINING, SLO_ERROR_RATIO, SLO_OBJECTIVE,
 from ..model.slo import SLO
 from .slo import enabled_windows, num, selector
 
-COLOURS = ("red", "orange", "yellow", "purple")
+COLOURS = ("yellow", "orange", "red", "purple")
+"""Threshold line colours by rising burn-rate factor: the slow ticket burn is yellow, the fastest page burn purple."""
 
 
 def _series(title: str, targets: list[Target], unit: str, width: int, description: str,
