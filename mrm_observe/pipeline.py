@@ -15,7 +15,7 @@ from .compile.dashboards import compile_dashboard
 from .compile.rules import rule_file
 from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
-from .compile.slo_tests import slo_test_file, tested_alerts
+from .compile.slo_tests import slo_test_file
 from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
                           SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
@@ -145,7 +145,7 @@ def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Arti
             problems.append(Problem(item.source, f"slo {slo.id!r}", "windows", f"cannot generate its tests: {err}"))
             continue
         out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), {
-            "kind": "test", "source": item.source, "slo": slo.id, "alerts": tested_alerts(test)})
+            "kind": "test", "source": item.source, "slo": slo.id, "alerts": sorted(tested_alerts_in(test))})
         by_service.setdefault(slo.service, []).append(item)
     for service, items in sorted(by_service.items()):
         dashboard = slo_dashboard(service, [i.obj for i in items])

@@ -14,7 +14,7 @@ from mrm_observe.compile.slo import compile_slo, le_matcher
 from mrm_observe.compile.slo_dashboards import slo_dashboard
 from mrm_observe.compile.slo_inputs import Segment, Traffic, feed, shortest_match
 from mrm_observe.compile.slo_tests import slo_test_file
-from mrm_observe.compile.slo_tests import tested_alerts as alerts_seen_firing
+from mrm_observe.pipeline import tested_alerts_in as alerts_seen_firing
 from mrm_observe.dashboard_schema import schema_errors
 from mrm_observe.model.rules import AlertRule, RecordingRule
 from mrm_observe.render import to_yaml
@@ -143,4 +143,4 @@ def test_tests_cover_every_scenario_and_count_alerts_only_when_seen_firing():
     assert sum(n.startswith("burn ") for n in names) == 8
     assert any(n.startswith("healthy") for n in names) and names[-1].startswith("uneven traffic")
     assert all(t["interval"] == "1m" for t in test["tests"])
-    assert alerts_seen_firing(test) == ["ApiAvailabilityBurnRate"]
+    assert alerts_seen_firing(test) == {"ApiAvailabilityBurnRate"}

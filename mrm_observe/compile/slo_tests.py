@@ -229,9 +229,3 @@ def slo_test_file(slo: SLO, rule_file: str) -> dict[str, Any]:
         tests.append(values(slo, fed))
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "group_eval_order": list(slo_groups(slo.id)),
             "tests": tests}
-
-
-def tested_alerts(test_file: dict[str, Any]) -> list[str]:
-    """Alert names some scenario expects to fire (an alert only ever asserted silent is not tested)."""
-    return sorted({case["alertname"] for test in test_file["tests"] for case in test.get("alert_rule_test", [])
-                   if case["exp_alerts"]})
