@@ -1,13 +1,13 @@
 """`mrm-observe slo windows` (the burn-rate window table) and `mrm-observe import` (Sloth/OpenSLO -> Python)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from .durations import format_duration, parse_duration
-from .errors import DefinitionError, ExitCode
+from .cli import handle_errors
+from .errors import DefinitionError, Problem
 from .model.windows import table_for
 from .slo_specs import load_spec, python_source, slo_problems
 
@@ -48,16 +48,13 @@ def windows(objective: float, period: str) -> None:
 
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handle_errors
 def import_spec(file: Path) -> None:
     """Convert a Sloth prometheus/v1 or OpenSLO openslo/v1 file into a Python SLO module (printed to stdout)."""
     found = load_spec(file, file.name)
     problems = found.problems + slo_problems(found.slos)
+    if not problems and not found.slos:
+        problems = [Problem(file.name, "", "", "no SLO in this file")]
     if problems:
-        for problem in DefinitionError(problems).problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(ExitCode.INVALID)
-    if not found.slos:
-        click.echo(f"error: {file.name}: no SLO in this file", err=True)
-        sys.exit(ExitCode.INVALID)
+        raise DefinitionError(problems)
     click.echo(python_source([item.obj for item in found.slos], file.name), nl=False)
-
