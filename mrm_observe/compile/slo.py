@@ -16,7 +16,7 @@ from ..conventions import (SLO_ALERT_WINDOW_LABELS, SLO_BAD_EVENTS, SLO_BUDGET_R
                            SLO_WINDOW_LABEL, SLO_WINDOW_PLACEHOLDER, slo_groups)
 from ..durations import format_duration, parse_duration
 from ..model.rules import AlertRule, RecordingRule, RuleGroup
-from ..model.slo import SLO, ErrorRatioSLI, LatencySLI, RawSLI
+from ..model.slo import SLO, AlertTier, ErrorRatioSLI, LatencySLI, RawSLI
 from ..model.windows import BurnWindow
 
 FOR_WAIVER = {"for": "burn-rate pairs debounce through their short window; `for` would delay detection past the "
@@ -141,9 +141,14 @@ def threshold(slo: SLO, window: BurnWindow) -> str:
     return f"({num(window.factor(slo.period))} * {num(slo.budget)})"
 
 
+def tier_of(slo: SLO, window: BurnWindow) -> AlertTier:
+    """The alerting tier (page or ticket) a window pair belongs to."""
+    return slo.alerting.page if window.severity == SLO_PAGE else slo.alerting.ticket
+
+
 def alert_labels(slo: SLO, window: BurnWindow) -> dict[str, str]:
     """Labels of one pair's alert (the firing series adds the SLO's series labels)."""
-    tier = slo.alerting.page if window.severity == SLO_PAGE else slo.alerting.ticket
+    tier = tier_of(slo, window)
     pair = dict(zip(SLO_ALERT_WINDOW_LABELS, (window.long, window.short, num(window.factor(slo.period)))))
     return {"severity": SLO_TIER_SEVERITY[window.severity], **slo.alerting.labels, **tier.labels, **pair,
             SLO_SEVERITY_LABEL: window.severity}
@@ -151,7 +156,7 @@ def alert_labels(slo: SLO, window: BurnWindow) -> dict[str, str]:
 
 def alert_annotations(slo: SLO, window: BurnWindow) -> dict[str, str]:
     """Annotations (unrendered): summary, the burn rate, windows and budget at stake, runbook."""
-    tier = slo.alerting.page if window.severity == SLO_PAGE else slo.alerting.ticket
+    tier = tier_of(slo, window)
     factor = window.factor(slo.period)
     described = (f"{slo.service} {slo.name} ({num(slo.objective)}% over {slo.period}) is burning its error budget "
                  f"more than {num(factor)}x too fast over both the last {window.short} and {window.long}: "
@@ -167,8 +172,7 @@ def alert_annotations(slo: SLO, window: BurnWindow) -> dict[str, str]:
 
 def enabled_windows(slo: SLO) -> list[BurnWindow]:
     """Window pairs of the tiers that are not disabled."""
-    on = {"page": slo.alerting.page.enabled, "ticket": slo.alerting.ticket.enabled}
-    return [w for w in slo.table.windows if on[w.severity]]
+    return [w for w in slo.table.windows if tier_of(slo, w).enabled]
 
 
 def alert_rules(slo: SLO) -> list[AlertRule]:
