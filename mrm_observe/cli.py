@@ -183,7 +183,11 @@ def _rel(path: str, project: pipeline.Project) -> str:
         return Path(path).resolve().relative_to(project.root.resolve()).as_posix()
     except ValueError:
         return path
-from .cli_publish import export, publish  # noqa: E402  (publish/export commands live in their own module)
-main.add_command(publish); main.add_command(export)
-from .cli_slo import import_spec, slo  # noqa: E402  (SLO commands live in their own module)
-main.add_command(slo); main.add_command(import_spec)
+
+
+# Command groups in their own modules; imported last because they use the helpers above.
+from .cli_publish import export, publish  # noqa: E402
+from .cli_slo import import_spec, slo  # noqa: E402
+
+for _command in (publish, export, slo, import_spec):
+    main.add_command(_command)
