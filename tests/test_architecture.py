@@ -12,23 +12,36 @@ LAYERS = {
     "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
     "discover": 3, "validate": 3,
-    "pipeline": 5, "cli": 6,
+    "pipeline": 5, "pipeline_publish": 5, "cli": 6,
 }
-"""Layer of each top-level module (prefix match); anything not listed is a service such as lint or publish (4)."""
-SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"), ("cli", "cli"),
-                 ("pipeline", "pipeline")}
-FAMILIES = ("cli", "pipeline")
-"""cli_*.py and pipeline_*.py modules belong with cli.py and pipeline.py."""
+"""Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
+SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
+                 ("pipeline_publish", "pipeline")}
+"""(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
+CLI_ASSEMBLY, CLI_COMMON = "cli", "cli.common"
+"""The CLI package assembles command modules, which share cli.common and import no other part of the CLI."""
 IMPURE = {"os", "subprocess", "httpx", "requests", "socket", "time", "random", "tempfile", "shutil"}
 
 
-def family(name: str) -> str:
-    top = name.split(".")[0]
-    return next((f for f in FAMILIES if top.startswith(f)), top)
+def top(name: str) -> str:
+    return name.split(".")[0]
 
 
 def layer(name: str) -> int:
-    return LAYERS.get(family(name), 4)
+    return LAYERS.get(top(name), 4)
+
+
+def same_layer_ok(importer: str, target: str) -> bool:
+    if top(importer) == top(target) == "cli":
+        return cli_import_ok(importer, target)
+    return (top(importer), top(target)) in SAME_LAYER_OK
+
+
+def cli_import_ok(importer: str, target: str) -> bool:
+    """Only the assembling module imports command modules; command modules import only cli.common."""
+    if importer == CLI_ASSEMBLY:
+        return target != CLI_ASSEMBLY
+    return importer != CLI_COMMON and target == CLI_COMMON
 
 
 def modules() -> list[tuple[str, Path]]:
@@ -65,7 +78,7 @@ def test_module_imports_only_lower_layers(name, path):
     for target in internal:
         if not target:
             continue
-        ok = layer(target) < layer(name) or (family(name), family(target)) in SAME_LAYER_OK
+        ok = layer(target) < layer(name) or same_layer_ok(name, target)
         assert ok, f"{name} (layer {layer(name)}) imports {target} (layer {layer(target)})"
 
 
@@ -78,6 +91,58 @@ def test_compilers_and_models_are_pure(name, path):
 
 def test_nothing_imports_the_cli():
     for name, path in modules():
-        if not name.startswith("cli") and name != "__main__":
+        if top(name) != "cli" and name != "__main__":
             internal, _ = internal_imports(name, path)
-            assert not any(t.startswith("cli") for t in internal), name
+            assert not any(top(t) == "cli" for t in internal), name
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of this package it imports (a name imported from a module counts as that module)."""
+    known = {name for name, _ in modules()}
+    graph = {}
+    for name, path in modules():
+        internal, _ = internal_imports(name, path)
+        graph[name] = {owner for t in internal if (owner := _owning_module(t, known)) not in (None, name)}
+    return graph
+
+
+def _owning_module(target: str, known: set[str]) -> str | None:
+    parts = target.split(".")
+    return next((".".join(parts[:n]) for n in range(len(parts), 0, -1) if ".".join(parts[:n]) in known), None)
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle as a path that ends where it starts, or None."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return None
+        for nxt in sorted(graph.get(node, ())):
+            if cycle := visit(nxt, path + [node]):
+                return cycle
+        done.add(node)
+        return None
+
+    return next((c for node in sorted(graph) if (c := visit(node, []))), None)
+
+
+def test_no_module_imports_itself_back_through_others():
+    assert find_cycle(import_graph()) is None, " -> ".join(find_cycle(import_graph()) or [])
+
+
+def test_the_checks_catch_a_circle_through_the_cli():
+    assert find_cycle({"cli": {"cli.publish"}, "cli.publish": {"cli.common", "cli"}, "cli.common": set()}) == \
+        ["cli", "cli.publish", "cli"]
+    assert not cli_import_ok("cli.publish", CLI_ASSEMBLY)
+    assert not cli_import_ok("cli.publish", "cli.main")  # `from . import main` in a command module
+    assert not cli_import_ok("cli.publish", "cli.slo")
+    assert not cli_import_ok(CLI_COMMON, "cli.build")
+    assert cli_import_ok("cli.publish", CLI_COMMON) and cli_import_ok(CLI_ASSEMBLY, "cli.publish")
+
+
+def test_every_cli_module_is_checked():
+    names = {name for name, _ in modules() if top(name) == "cli"}
+    assert {CLI_ASSEMBLY, CLI_COMMON, "cli.build", "cli.publish", "cli.export", "cli.slo"} <= names

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import click
 
-from .durations import format_duration, parse_duration
-from .cli import handle_errors
-from .errors import DefinitionError, Problem
-from .model.windows import table_for
-from .slo_specs import load_spec, python_source, slo_problems
+from ..durations import format_duration, parse_duration
+from ..errors import DefinitionError, Problem
+from ..model.windows import table_for
+from ..slo_specs import load_spec, python_source, slo_problems
+from .common import handle_errors
 
 
 @click.group("slo")
@@ -58,3 +58,6 @@ def import_spec(file: Path) -> None:
     if problems:
         raise DefinitionError(problems)
     click.echo(python_source([item.obj for item in found.slos], file.name), nl=False)
+
+
+COMMANDS = (slo, import_spec)

@@ -1,12 +1,7 @@
-"""`mrm-observe publish grafana|rules` and `mrm-observe export k8s|provisioning`.
-
-This layer reads the environment (GRAFANA_URL, GRAFANA_TOKEN, GRAFANA_USER/GRAFANA_PASSWORD, CI) and the
-token file, and passes settings down; credentials are never echoed.
-"""
+"""`mrm-observe publish grafana|rules`: dashboards to Grafana, rule files to Prometheus."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,10 +10,10 @@ from typing import Any
 
 import click
 
-from . import pipeline_publish as pp
-from .cli import handle_errors, interactive, locator, make_project, project_options
-from .errors import ObserveError
-from .promtool import find_promtool
+from .. import pipeline_publish as pp
+from ..errors import ObserveError
+from .common import ServerOptions, grafana_settings, handle_errors, interactive, locator, make_project, \
+    project_options, promtool, server_options
 
 QUIET_ACTIONS = ("unchanged",)
 DIFF_ACTIONS = ("drift", "would-update")
@@ -31,13 +26,8 @@ def publish() -> None:
 
 @publish.command("grafana")
 @project_options
-@click.option("--grafana-url", envvar="GRAFANA_URL", show_envvar=True, help="Grafana base URL.")
-@click.option("--token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="File holding a service-account token [default: $GRAFANA_TOKEN, else "
-                   "$GRAFANA_USER/$GRAFANA_PASSWORD basic auth].")
+@server_options("grafana")
 @click.option("--org-id", type=int, envvar="GRAFANA_ORG_ID", help="Organisation id (X-Grafana-Org-Id).")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="CA bundle to verify Grafana's TLS.")
-@click.option("--insecure", is_flag=True, help="Do not verify Grafana's TLS certificate.")
 @click.option("--folder", help="Put every dashboard in this folder [default: one folder per definition module].")
 @click.option("--dry-run", is_flag=True, help="Show what would change, with diffs; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite dashboards edited in Grafana, after backing them up.")
@@ -46,28 +36,17 @@ def publish() -> None:
               show_default=True, help="Where --force and --prune save remote dashboards first.")
 @click.option("--concurrency", type=click.IntRange(1, 64), default=16, show_default=True,
               help="Dashboards published at the same time.")
-@click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
-              help="Retries per request on 429, 5xx, timeouts and dropped connections.")
-@click.option("--backoff", type=click.FloatRange(0), default=0.5, show_default=True,
-              help="First retry delay in seconds (doubles each retry, with jitter; Retry-After wins).")
-@click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
-              help="Seconds to wait for each answer.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 @handle_errors
-def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, grafana_url: str | None,
-            token_file: Path | None, org_id: int | None, ca_file: str | None, insecure: bool, folder: str | None,
-            dry_run: bool, force: bool, prune: bool, backup_dir: Path, concurrency: int, retries: int,
-            backoff: float, timeout: float, as_json: bool) -> None:
+def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, grafana: ServerOptions,
+            org_id: int | None, folder: str | None, dry_run: bool, force: bool, prune: bool, backup_dir: Path,
+            concurrency: int, as_json: bool) -> None:
     """Publish built dashboards: create what is missing, update what changed, leave UI edits alone."""
-    if not grafana_url:
-        raise click.UsageError("no Grafana URL: pass --grafana-url or set GRAFANA_URL")
+    url = pp.public_url(grafana.require_url())
     if folder is not None and not folder.strip():
         raise click.BadParameter("must not be blank", param_hint="--folder")
-    settings = pp.GrafanaSettings(
-        grafana_url, _auth(token_file), org_id, False if insecure else (ca_file or True), timeout,
-        pp.RetryPolicy(retries + 1, backoff), concurrency)
+    settings = grafana_settings(grafana, org_id=org_id, concurrency=concurrency)
     options = pp.Options(dry_run, force, prune, concurrency)
-    url = pp.public_url(grafana_url)
     try:
         with _progress(enabled=not as_json) as progress:
             result = pp.publish_grafana(make_project(sources, out, tests), settings, options,
@@ -82,22 +61,6 @@ def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, gra
     else:
         _print_result(result, url)
     sys.exit(result.exit_code)
-
-
-def _auth(token_file: Path | None) -> pp.Auth:
-    """Credentials from --token-file, $GRAFANA_TOKEN, or $GRAFANA_USER + $GRAFANA_PASSWORD."""
-    if token_file is not None:
-        token = token_file.read_text().strip()
-        if not token:
-            raise click.BadParameter(f"{token_file} is empty", param_hint="--token-file")
-        return pp.Auth(token=token)
-    if os.environ.get("GRAFANA_TOKEN"):
-        return pp.Auth(token=os.environ["GRAFANA_TOKEN"].strip())
-    user, password = os.environ.get("GRAFANA_USER"), os.environ.get("GRAFANA_PASSWORD")
-    if user and password is not None:
-        return pp.Auth(user=user, password=password)
-    raise click.UsageError("no Grafana credentials: set GRAFANA_TOKEN (service-account token), pass --token-file, "
-                           "or set GRAFANA_USER and GRAFANA_PASSWORD")
 
 
 class _RichProgress:
@@ -154,17 +117,16 @@ def _line(outcome: pp.Outcome) -> str:
 @project_options
 @click.option("--rules-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The folder Prometheus loads rule files from (its rule_files glob).")
-@click.option("--prometheus-url", envvar="PROMETHEUS_URL", show_envvar=True,
-              help="Prometheus to reload and confirm through (needs --web.enable-lifecycle).")
+@server_options("prometheus")
 @click.option("--confirm-timeout", type=click.FloatRange(0), default=10.0, show_default=True,
               help="Seconds to wait for every group to be loaded and evaluated.")
 @handle_errors
 def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules_dir: Path,
-          prometheus_url: str | None, confirm_timeout: float) -> None:
+          prometheus: ServerOptions, confirm_timeout: float) -> None:
     """promtool-check the built rule files, install them atomically, reload Prometheus and confirm."""
     project = make_project(sources, out, tests)
-    tool = find_promtool(os.environ, project.root)
-    report = pp.publish_rules(project, tool, rules_dir, prometheus_url, confirm_timeout, locator())
+    prometheus_url = prometheus.url
+    report = pp.publish_rules(project, promtool(), rules_dir, prometheus_url, confirm_timeout, locator())
     click.echo(f"{len(report.written)} rule file(s) installed, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed in {rules_dir}")
     if prometheus_url is None:
@@ -176,32 +138,4 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
         click.echo(f"not evaluated yet: {', '.join(report.not_evaluated)}")
 
 
-@click.group()
-def export() -> None:
-    """Export for deployment: Kubernetes manifests, Grafana file provisioning."""
-
-
-@export.command("k8s")
-@project_options
-@click.option("--namespace", default="monitoring", show_default=True, help="Namespace of every manifest.")
-@handle_errors
-def k8s(sources: tuple[Path, ...], out: Path | None, tests: Path | None, namespace: str) -> None:
-    """PrometheusRule manifests and one Grafana-sidecar ConfigMap per dashboard, in <out>/k8s."""
-    _print_export(pp.export_k8s(make_project(sources, out, tests), namespace, locator()))
-
-
-@export.command("provisioning")
-@project_options
-@click.option("--dashboards-path", default="/var/lib/grafana/dashboards/mrm-observe", show_default=True,
-              help="Where Grafana will find the JSON files (the provider's options.path).")
-@click.option("--org-id", type=int, default=1, show_default=True, help="Organisation the provider loads into.")
-@handle_errors
-def provisioning(sources: tuple[Path, ...], out: Path | None, tests: Path | None, dashboards_path: str,
-                 org_id: int) -> None:
-    """Grafana file-provisioning provider YAML plus the dashboard JSON files, in <out>/provisioning."""
-    _print_export(pp.export_provisioning(make_project(sources, out, tests), dashboards_path, org_id, locator()))
-
-
-def _print_export(report: pp.ExportReport) -> None:
-    click.echo(f"{report.files} file(s) in {report.folder}: {len(report.written)} written, "
-               f"{len(report.removed)} stale removed")
+COMMANDS = (publish,)

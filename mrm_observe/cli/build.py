@@ -1,0 +1,97 @@
+"""`mrm-observe build`, `check`, `lint` and `test`: the local loop, from definitions to promtool's verdict."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .. import pipeline
+from ..errors import ExitCode
+from ..lint import Finding
+from .common import busy, handle_errors, locator, make_project, project_options, project_path, promtool, \
+    scrape_option, seconds
+
+
+@click.command()
+@project_options
+@handle_errors
+def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> None:
+    """Validate definitions and write dashboard JSON and rule files into the build folder."""
+    project = make_project(sources, out, tests)
+    report = pipeline.build(project, locator())
+    click.echo(summary_line(report))
+    click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
+               f"in {project.out}")
+
+
+def summary_line(report: pipeline.BuildReport) -> str:
+    return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
+            f"{report.count('test')} promtool test files")
+
+
+@click.command()
+@project_options
+@scrape_option
+@handle_errors
+def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str) -> None:
+    """Build, run `promtool check rules` on every rule file, and lint."""
+    project = make_project(sources, out, tests)
+    tool = promtool()
+    with busy("building and running promtool check rules"):
+        result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
+                                pipeline.promtool_locator(tool))
+    for res in result.rule_checks:
+        click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
+        if not res.ok:
+            click.echo(res.output, err=True)
+    _print_findings(result.findings)
+    click.echo(summary_line(result.build))
+    if not result.ok:
+        sys.exit(ExitCode.INVALID)
+
+
+@click.command()
+@project_options
+@scrape_option
+@handle_errors
+def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str) -> None:
+    """Check rule conventions (names, severity, annotations, for, windows, test coverage)."""
+    project = make_project(sources, out, tests)
+    report = pipeline.build(project, locator())
+    findings = pipeline.lint(project, report, seconds(scrape_interval, "--scrape-interval"))
+    _print_findings(findings)
+    if any(not f.waived for f in findings):
+        sys.exit(ExitCode.INVALID)
+
+
+@click.command("test")
+@project_options
+@click.argument("patterns", nargs=-1)
+@handle_errors
+def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patterns: tuple[str, ...]) -> None:
+    """Build, then run `promtool test rules` on the promtool tests whose file names match PATTERNS."""
+    project = make_project(sources, out, tests)
+    tool = promtool()
+    with busy("building and running promtool tests"):
+        result = pipeline.run_tests(project, tool, patterns, pipeline.promtool_locator(tool))
+    for res in result.results:
+        click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
+        if not res.ok:
+            click.echo(res.output, err=True)
+    passed = sum(r.ok for r in result.results)
+    click.echo(f"{summary_line(result.build)}; promtool tests: {passed} passed, {len(result.results) - passed} failed")
+    if not result.ok:
+        sys.exit(ExitCode.INVALID)
+
+
+def _print_findings(findings: list[Finding]) -> None:
+    waived = [f for f in findings if f.waived]
+    for finding in findings:
+        if not finding.waived:
+            click.echo(f"lint: {finding}", err=True)
+    failing = len(findings) - len(waived)
+    click.echo(f"lint: {failing} finding(s), {len(waived)} waived")
+
+
+COMMANDS = (build, check, lint, test)
