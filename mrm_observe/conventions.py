@@ -29,6 +29,12 @@ RULE_FILE_SUFFIX = ".rules.yaml"
 TEST_FILE_SUFFIX = "_test.yaml"
 
 UID_MAX = 40
+METRIC_NAME_PATTERN = "[a-zA-Z_:][a-zA-Z0-9_:]*"
+LABEL_NAME_PATTERN = "[a-zA-Z_][a-zA-Z0-9_]*"
+METRIC_NAME = re.compile(f"^{METRIC_NAME_PATTERN}$")
+"""A Prometheus metric name (recording rules, histogram base names)."""
+LABEL_NAME = re.compile(f"^{LABEL_NAME_PATTERN}$")
+"""A Prometheus label name (names starting with `__` are reserved; callers that care reject them)."""
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -100,7 +106,7 @@ SLO_BUDGET_REMAINING = "slo:period_error_budget_remaining:ratio"
 SLO_ALERT_WINDOW_LABELS = ("long_window", "short_window", "burn_rate_factor")
 """Labels on each burn-rate alert rule saying which window pair and factor it checks."""
 SLO_PAGE, SLO_TICKET = "page", "ticket"
-SLO_TIER_SEVERITY = {"page": "critical", "ticket": "warning"}
+SLO_TIER_SEVERITY = {SLO_PAGE: "critical", SLO_TICKET: "warning"}
 """Default `severity` label per tier (override it with the tier's labels)."""
 SLO_WINDOW_PLACEHOLDER = "{{window}}"
 DEFAULT_SCRAPE_INTERVAL = "30s"

@@ -6,11 +6,12 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Process exit codes of the CLI (documented in the README)."""
+    """Process exit codes of the CLI (documented in docs/cli.md)."""
 
     OK = 0
     INVALID = 1
     USAGE = 2
+    """click's own code for a bad command line (unknown option, bad value); listed for the documented table."""
     UNAVAILABLE = 3
     """promtool is missing, or Grafana / Prometheus is unreachable or rejected the credentials."""
     PUBLISH_FAILED = 4
@@ -52,8 +53,3 @@ class ToolMissingError(ObserveError):
     """An external tool (promtool) could not be found."""
 
     exit_code = ExitCode.UNAVAILABLE
-
-
-def problem_at(file: str, obj: str, field: str, message: str) -> Problem:
-    """Build a Problem (a short alias that reads well at call sites)."""
-    return Problem(file, obj, field, message)

@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from . import promql
-from .conventions import LINT_CHECKS
 from .definitions import Sourced
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule
@@ -18,7 +17,7 @@ MIN_WINDOW_SCRAPES = 4
 
 @dataclass(frozen=True)
 class Finding:
-    """A convention a rule does not follow (`check` is a key of LINT_CHECKS)."""
+    """A convention a rule does not follow (`check` is a key of conventions.LINT_CHECKS)."""
 
     check: str
     problem: Problem
@@ -77,8 +76,3 @@ def _rule_findings(rule: AlertRule | RecordingRule, tested: set[str], scrape: fl
     if rule.alert not in tested:
         found.append(("untested", "alert", "no promtool test shows this alert firing: add a case under tests/promtool/"))
     return found
-
-
-def known_checks() -> dict[str, str]:
-    """Check ids and what they ask."""
-    return dict(LINT_CHECKS)

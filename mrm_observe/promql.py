@@ -12,7 +12,12 @@ ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 
 _GRAFANA_INTERVALS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}")
 _GRAFANA_VARIABLE = re.compile(r"\$\{?(\w+)(?::\w+)?\}?|\[\[(\w+)\]\]")
+_MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+
+
+Matcher = tuple[str, str, str]
+"""(op, label, value) with op one of = != =~ !~."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,41 @@ class Parsed:
 
         promql_parser.walk(self.ast, visit)
         return found
+
+    def selectors(self) -> list[tuple[str, list[Matcher]]]:
+        """(metric name, label matchers other than __name__) of every vector selector, in order."""
+        found: list[tuple[str, list[Matcher]]] = []
+
+        def visit(node: object) -> bool:
+            if isinstance(node, promql_parser.VectorSelector):
+                found.append((node.name or "", [(_MATCH_OPS[str(m.op)], m.name, m.value)
+                                                for m in node.matchers.matchers if m.name != "__name__"]))
+            return True
+
+        promql_parser.walk(self.ast, visit)
+        return found
+
+    def is_one_series(self) -> bool:
+        """True when the expression yields at most one series with no labels (aggregated without grouping)."""
+        return _one_series(self.ast)
+
+
+def _one_series(node: object) -> bool:
+    if isinstance(node, promql_parser.AggregateExpr):
+        modifier = node.modifier
+        return modifier is None or (not modifier.labels and "Without" not in str(modifier.type))
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+        return _one_series(node.expr)
+    if isinstance(node, promql_parser.BinaryExpr):
+        return all(_one_series(side) for side in (node.lhs, node.rhs))
+    if isinstance(node, promql_parser.Call):
+        if node.func.name in ("vector", "scalar", "time"):
+            return True
+        if node.func.name.startswith("label_"):
+            return False
+        args = [a for a in node.args if not isinstance(a, (promql_parser.StringLiteral, promql_parser.NumberLiteral))]
+        return all(_one_series(a) for a in args)
+    return isinstance(node, (promql_parser.NumberLiteral, promql_parser.StringLiteral))
 
 
 def parse(expr: str) -> Parsed:

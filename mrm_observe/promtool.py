@@ -21,18 +21,13 @@ _UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
 
 @dataclass(frozen=True)
 class Promtool:
-    """How to invoke promtool: a command prefix and the directory Docker must mount, if any."""
+    """How to invoke promtool: the command prefix (the binary, or `docker run ...` with the mount)."""
 
     command: tuple[str, ...]
 
     def run(self, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         """Run promtool with args in cwd and capture its output."""
         return subprocess.run([*self.command, *args], cwd=cwd, capture_output=True, text=True, check=False)
-
-    def version(self) -> str:
-        """The first line of `promtool --version`."""
-        done = self.run(["--version"], Path.cwd())
-        return (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else "unknown"
 
 
 def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:

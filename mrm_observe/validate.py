@@ -7,7 +7,8 @@ from collections.abc import Callable
 from grafanalib.core import Dashboard
 
 from . import promql
-from .conventions import LINT_CHECKS, SEVERITIES, UID_MAX, dashboard_uid
+from .conventions import (LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME, METRIC_NAME_PATTERN, SEVERITIES,
+                          UID_MAX, dashboard_uid)
 from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
@@ -17,8 +18,6 @@ from .slo_specs import slo_problems
 Locator = Callable[[str], "str | None"]
 """Says where a bad PromQL expression breaks ('line:column: reason'), when it can (promtool does)."""
 
-METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 UID = re.compile(r"^[a-zA-Z0-9_-]+$")
 QUERYLESS_PANELS = frozenset({"row", "text", "dashlist", "news", "alertlist"})
 
@@ -124,7 +123,7 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
     """Problems of one rule: name, expression, durations, labels, severity, waivers."""
     problems: list[Problem] = []
     if isinstance(rule, RecordingRule) and not METRIC_NAME.match(rule.record):
-        problems.append(Problem(source, obj, "record", "must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)"))
+        problems.append(Problem(source, obj, "record", f"must be a metric name ({METRIC_NAME_PATTERN})"))
     if isinstance(rule, AlertRule) and not rule.alert.strip():
         problems.append(Problem(source, obj, "alert", "must not be blank"))
     why = promql_problem(rule.expr, locate)
@@ -132,7 +131,7 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
         problems.append(Problem(source, obj, "expr", why))
     for name in rule.labels:
         if not LABEL_NAME.match(name) or name.startswith("__"):
-            problems.append(Problem(source, obj, "labels", f"{name!r} is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*)"))
+            problems.append(Problem(source, obj, "labels", f"{name!r} is not a valid label name ({LABEL_NAME_PATTERN})"))
     if isinstance(rule, AlertRule):
         problems += _duration_problem(source, obj, "for", rule.for_)
         problems += _duration_problem(source, obj, "keep_firing_for", rule.keep_firing_for)

@@ -7,8 +7,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 
 LAYERS = {
-    "errors": 0, "conventions": 0, "durations": 0,
-    "model": 1, "promql": 1, "definitions": 1,
+    "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
+    "model": 1, "definitions": 1,
     "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
     "discover": 3, "validate": 3,
@@ -20,6 +20,8 @@ SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "mo
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON = "cli", "cli.common"
 """The CLI package assembles command modules, which share cli.common and import no other part of the CLI."""
+WRAPPED = {"promql_parser": "promql"}
+"""Libraries only one module may import, so the rest of the package depends on our interface, not theirs."""
 IMPURE = {"os", "subprocess", "httpx", "requests", "socket", "time", "random", "tempfile", "shutil"}
 
 
@@ -94,6 +96,12 @@ def test_nothing_imports_the_cli():
         if top(name) != "cli" and name != "__main__":
             internal, _ = internal_imports(name, path)
             assert not any(top(t) == "cli" for t in internal), name
+
+
+@pytest.mark.parametrize("library, wrapper", sorted(WRAPPED.items()))
+def test_a_wrapped_library_is_imported_by_its_wrapper_only(library, wrapper):
+    importers = {name for name, path in modules() if library in internal_imports(name, path)[1]}
+    assert importers == {wrapper}
 
 
 def import_graph() -> dict[str, set[str]]:

@@ -34,3 +34,18 @@ def test_grafana_variables_become_valid_promql():
     replaced = promql.from_grafana(expr)
     assert replaced == 'topk(1, sum by (route) (rate(x{route=~"x", s="x"}[5m])))'
     promql.parse(replaced)
+
+
+def test_selectors_name_each_metric_with_its_matchers():
+    parsed = promql.parse('sum(rate(http_requests_total{job="api",code=~"5.."}[5m])) / sum({__name__="up",a!="b",c!~"d"})')
+    assert parsed.selectors() == [("http_requests_total", [("=", "job", "api"), ("=~", "code", "5..")]),
+                                  ("", [("!=", "a", "b"), ("!~", "c", "d")])]
+
+
+@pytest.mark.parametrize("expr, one", [
+    ("sum(rate(x[5m]))", True), ("sum(rate(x[5m])) / sum(rate(y[5m]))", True), ("vector(1)", True), ("1", True),
+    ("rate(x[5m])", False), ("sum by (job) (rate(x[5m]))", False), ("sum without (job) (x)", False),
+    ('label_replace(sum(x), "a", "b", "c", "d")', False), ("sum(x) / rate(y[5m])", False),
+])
+def test_one_series_means_aggregated_without_grouping(expr, one):
+    assert promql.parse(expr).is_one_series() is one

@@ -12,15 +12,12 @@ import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from functools import singledispatch
 
-import promql_parser
-
+from .. import promql
 from ..model.slo import ErrorRatioSLI, LatencySLI, RawSLI
 from ..conventions import SLO_WINDOW_PLACEHOLDER
+from ..promql import Matcher
 
-Matcher = tuple[str, str, str]
-"""(op, label, value) with op one of = != =~ !~."""
 CANDIDATES = ("200", "ok", "x", "500", "1", "0", "")
-_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
 _NEGATE = {"=": "!=", "!=": "=", "=~": "!~", "!~": "=~"}
 
 
@@ -36,17 +33,8 @@ class Feed:
 
 
 def selectors(expr: str) -> list[tuple[str, list[Matcher]]]:
-    """(metric name, matchers) of every vector selector in an expression."""
-    found: list[tuple[str, list[Matcher]]] = []
-
-    def visit(node: object) -> bool:
-        if isinstance(node, promql_parser.VectorSelector):
-            matchers = [(_OPS[str(m.op)], m.name, m.value) for m in node.matchers.matchers if m.name != "__name__"]
-            found.append((node.name or "", matchers))
-        return True
-
-    promql_parser.walk(promql_parser.parse(expr.replace(SLO_WINDOW_PLACEHOLDER, "5m")), visit)
-    return found
+    """(metric name, matchers) of every vector selector in an SLI template."""
+    return promql.parse(expr.replace(SLO_WINDOW_PLACEHOLDER, "5m")).selectors()
 
 
 def shortest_match(regex: str) -> str | None:

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import re
 
-import promql_parser
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..conventions import DEFAULT_SCRAPE_INTERVAL, SLO_WINDOW_PLACEHOLDER, slo_id
+from .. import promql
+from ..conventions import (DEFAULT_SCRAPE_INTERVAL, LABEL_NAME, LABEL_NAME_PATTERN, METRIC_NAME,
+                           SLO_WINDOW_PLACEHOLDER, slo_id)
 from ..durations import parse_duration
 from .windows import WindowTable, table_for, table_problems
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
-LABEL_TEMPLATE = re.compile(r"^\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*$")
+LABEL_TEMPLATE = re.compile(rf"^\s*\$labels\.({LABEL_NAME_PATTERN})\s*$")
 
 
 class _Frozen(BaseModel):
@@ -57,7 +57,7 @@ class LatencySLI(_Frozen):
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
-        if not re.match(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", self.histogram) or self.histogram.endswith(("_bucket", "_count")):
+        if not METRIC_NAME.match(self.histogram) or self.histogram.endswith(("_bucket", "_count")):
             found.append(("sli.histogram", f"give the histogram's base name, e.g. http_request_duration_seconds "
                           f"(got {self.histogram!r})"))
         if self.threshold <= 0:
@@ -182,32 +182,13 @@ def _template_problems(field: str, template: str) -> list[tuple[str, str]]:
         return [(field, f"needs the {SLO_WINDOW_PLACEHOLDER} placeholder where the range goes, "
                  f"e.g. rate(http_requests_total[{SLO_WINDOW_PLACEHOLDER}])")]
     try:
-        parsed = promql_parser.parse(template.replace(SLO_WINDOW_PLACEHOLDER, "5m"))
-    except (ValueError, TypeError) as err:
-        return [(field, f"invalid PromQL: {err} (with {SLO_WINDOW_PLACEHOLDER} = 5m)")]
-    if not _one_series(parsed):
+        parsed = promql.parse(template.replace(SLO_WINDOW_PLACEHOLDER, "5m"))
+    except ValueError as err:
+        return [(field, f"{err} (with {SLO_WINDOW_PLACEHOLDER} = 5m)")]
+    if not parsed.is_one_series():
         return [(field, "must return one series without labels: aggregate it, e.g. sum(rate(...)) "
                  "(per-label SLOs are not supported; define one SLO per label value)")]
     return []
-
-
-def _one_series(node: object) -> bool:
-    """True when an expression yields at most one series with no labels (aggregated without grouping)."""
-    if isinstance(node, promql_parser.AggregateExpr):
-        modifier = node.modifier
-        return modifier is None or (not modifier.labels and "Without" not in str(modifier.type))
-    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
-        return _one_series(node.expr)
-    if isinstance(node, promql_parser.BinaryExpr):
-        return all(_one_series(side) for side in (node.lhs, node.rhs))
-    if isinstance(node, promql_parser.Call):
-        if node.func.name in ("vector", "scalar", "time"):
-            return True
-        if node.func.name.startswith("label_"):
-            return False
-        args = [a for a in node.args if not isinstance(a, (promql_parser.StringLiteral, promql_parser.NumberLiteral))]
-        return all(_one_series(a) for a in args)
-    return isinstance(node, (promql_parser.NumberLiteral, promql_parser.StringLiteral))
 
 
 def _annotation_problems(alerting: Alerting) -> list[tuple[str, str]]:
