@@ -76,7 +76,7 @@ def phase(kind: str, root: Path) -> dict:
         report = build(project)
         seconds = time.perf_counter() - start
         counts = {"dashboards": report.count("dashboard"), "rules": report.rules,
-                  "panels": sum(a.meta.get("panels", 0) for a in report.artifacts.values())}
+                  "panels": sum(meta.panels for meta, _ in report.dashboards())}
     else:
         import yaml
         from grafanalib._gen import DashboardEncoder

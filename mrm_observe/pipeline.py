@@ -4,9 +4,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -48,11 +48,52 @@ class Project:
 
 
 @dataclass(frozen=True)
+class DashboardMeta:
+    """A built dashboard: where it is defined, its uid and title, and the Grafana folder path it goes in."""
+
+    kind: ClassVar[str] = "dashboard"
+    source: str
+    uid: str
+    title: str
+    folder: tuple[str, ...]
+    panels: int
+
+
+@dataclass(frozen=True)
+class RulesMeta:
+    """A built rule file: its groups and rules, and the SLO it was compiled from, if any."""
+
+    kind: ClassVar[str] = "rules"
+    source: str
+    groups: int
+    rules: int
+    slo: str | None = None
+
+
+@dataclass(frozen=True)
+class TestMeta:
+    """A staged promtool test file: the alerts it shows firing, and the SLO it was generated for, if any."""
+
+    kind: ClassVar[str] = "test"
+    source: str
+    alerts: tuple[str, ...]
+    slo: str | None = None
+
+
+ArtifactMeta = DashboardMeta | RulesMeta | TestMeta
+
+
+def manifest_entry(meta: ArtifactMeta) -> dict[str, Any]:
+    """What manifest.json records about one file: its kind and every field that is set."""
+    return {"kind": meta.kind, **{k: v for k, v in asdict(meta).items() if v is not None}}
+
+
+@dataclass(frozen=True)
 class Artifact:
     """One output file: its bytes and what the manifest says about it."""
 
     content: bytes
-    meta: dict[str, Any]
+    meta: ArtifactMeta
 
 
 @dataclass
@@ -65,15 +106,19 @@ class BuildReport:
     definitions: Definitions | None = None
 
     def count(self, kind: str) -> int:
-        return sum(1 for a in self.artifacts.values() if a.meta["kind"] == kind)
+        return sum(1 for a in self.artifacts.values() if a.meta.kind == kind)
 
     @property
     def rule_groups(self) -> int:
-        return sum(a.meta.get("groups", 0) for a in self.artifacts.values())
+        return sum(a.meta.groups for a in self.artifacts.values() if isinstance(a.meta, RulesMeta))
 
     @property
     def rules(self) -> int:
-        return sum(a.meta.get("rules", 0) for a in self.artifacts.values())
+        return sum(a.meta.rules for a in self.artifacts.values() if isinstance(a.meta, RulesMeta))
+
+    def dashboards(self) -> list[tuple[DashboardMeta, bytes]]:
+        """Every built dashboard's metadata and JSON bytes."""
+        return [(a.meta, a.content) for a in self.artifacts.values() if isinstance(a.meta, DashboardMeta)]
 
 
 def load(project: Project, locate: Locator | None = None) -> Definitions:
@@ -106,9 +151,8 @@ def _dashboard_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str
         for path, message in schema_errors(data):
             problems.append(Problem(item.source, f"dashboard {item.obj.title!r}", path,
                                     f"breaks Grafana's dashboard schema: {message}"))
-        out[f"{GRAFANA_DIR}/{uid}.json"] = Artifact(to_json(data), {
-            "kind": "dashboard", "source": item.source, "uid": uid, "title": data.get("title", ""),
-            "folder": list(item.folder), "panels": len(data["panels"])})
+        out[f"{GRAFANA_DIR}/{uid}.json"] = Artifact(to_json(data), DashboardMeta(
+            item.source, uid, data.get("title", ""), tuple(item.folder), len(data["panels"])))
     return out
 
 
@@ -123,8 +167,7 @@ def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
     for name, groups in by_file.items():
         out[f"{PROMETHEUS_DIR}/{name}"] = Artifact(
             to_yaml(rule_file(groups), generated_header(sources[name])),
-            {"kind": "rules", "source": sources[name], "groups": len(groups),
-             "rules": sum(len(g.rules) for g in groups)})
+            RulesMeta(sources[name], len(groups), sum(len(g.rules) for g in groups)))
     return out
 
 
@@ -136,16 +179,15 @@ def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Arti
         slo, header = item.obj, generated_header(item.source)
         groups = compile_slo(slo)
         rules = slo_rule_file_name(slo.id)
-        out[f"{PROMETHEUS_DIR}/{rules}"] = Artifact(to_yaml(rule_file(groups), header), {
-            "kind": "rules", "source": item.source, "slo": slo.id, "groups": len(groups),
-            "rules": sum(len(g.rules) for g in groups)})
+        out[f"{PROMETHEUS_DIR}/{rules}"] = Artifact(to_yaml(rule_file(groups), header), RulesMeta(
+            item.source, len(groups), sum(len(g.rules) for g in groups), slo=slo.id))
         try:
             test = slo_test_file(slo, f"../{PROMETHEUS_DIR}/{rules}")
         except ValueError as err:
             problems.append(Problem(item.source, f"slo {slo.id!r}", "windows", f"cannot generate its tests: {err}"))
             continue
-        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), {
-            "kind": "test", "source": item.source, "slo": slo.id, "alerts": sorted(tested_alerts_in(test))})
+        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), TestMeta(
+            item.source, tuple(sorted(tested_alerts_in(test))), slo=slo.id))
         by_service.setdefault(slo.service, []).append(item)
     for service, items in sorted(by_service.items()):
         dashboard = slo_dashboard(service, [i.obj for i in items])
@@ -184,8 +226,7 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
             staged.append(f"../{PROMETHEUS_DIR}/{entry}")
         data["rule_files"] = staged
         out[f"{TESTS_DIR}/{path.name}"] = Artifact(
-            to_yaml(data, generated_header(source)),
-            {"kind": "test", "source": source, "alerts": sorted(tested_alerts_in(data))})
+            to_yaml(data, generated_header(source)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
     return out
 
 
@@ -204,30 +245,31 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
     for rel, artifact in artifacts.items():
         if write_atomic(project.out / rel, artifact.content):
             report.written.append(rel)
-    for rel in sorted(set(previous) - set(artifacts)):
+    for rel in sorted(previous - set(artifacts)):
         stale = project.out / rel
         if stale.is_file():
             stale.unlink()
             report.removed.append(rel)
-    manifest = {"generated_by": "mrm-observe", "files": {rel: a.meta for rel, a in artifacts.items()}}
+    manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
     write_atomic(project.out / MANIFEST, to_json(manifest))
     return report
 
 
-def _read_manifest(out: Path) -> dict[str, Any]:
+def _read_manifest(out: Path) -> set[str]:
+    """The files an earlier build recorded (paths under the build folder), so stale ones can be removed."""
     path = out / MANIFEST
     if not path.is_file():
-        return {}
+        return set()
     try:
         files = json.loads(path.read_text()).get("files", {})
     except (json.JSONDecodeError, AttributeError):
-        return {}
-    return {rel: meta for rel, meta in files.items() if ".." not in Path(rel).parts}
+        return set()
+    return {rel for rel in files if ".." not in Path(rel).parts}
 
 
 def files_of(report: BuildReport, out: Path, kind: str) -> list[Path]:
     """Built files of one kind ('dashboard', 'rules', 'test')."""
-    return [out / rel for rel, a in report.artifacts.items() if a.meta["kind"] == kind]
+    return [out / rel for rel, a in report.artifacts.items() if a.meta.kind == kind]
 
 
 @dataclass
@@ -249,9 +291,8 @@ class CheckReport:
 
 def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[Finding]:
     """Convention findings on all rule groups; alerts count as tested when a staged test names them."""
-    tested = set()
-    for artifact in report.artifacts.values():
-        tested.update(artifact.meta.get("alerts", []))
+    tested = {alert for artifact in report.artifacts.values() if isinstance(artifact.meta, TestMeta)
+              for alert in artifact.meta.alerts}
     assert report.definitions is not None
     return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval)
 

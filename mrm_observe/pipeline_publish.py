@@ -16,7 +16,7 @@ from .compile.k8s import (dashboard_configmap, folder_path, kustomization, overs
 from .conventions import generated_header
 from .errors import DefinitionError, Problem
 from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, public_url
-from .pipeline import BuildReport, Locator, Project, build, files_of
+from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of
 from .promtool import Promtool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
@@ -32,9 +32,9 @@ PROVISIONING_DIR = "provisioning"
 
 def targets_of(report: BuildReport, folder: tuple[str, ...] | None = None) -> list[Target]:
     """Every built dashboard as a publish target, in its module's folder or in `folder` when given."""
-    return [Target(a.meta["uid"], a.meta["title"], folder if folder is not None else tuple(a.meta["folder"]),
-                   json.loads(a.content), a.meta["source"])
-            for a in report.artifacts.values() if a.meta["kind"] == "dashboard"]
+    return [Target(meta.uid, meta.title, folder if folder is not None else meta.folder, json.loads(content),
+                   meta.source)
+            for meta, content in report.dashboards()]
 
 
 class FileBackup:
@@ -86,17 +86,16 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
     files: dict[str, bytes] = {}
     problems = []
     for rel, artifact in report.artifacts.items():
-        meta, header = artifact.meta, generated_header(artifact.meta["source"])
-        if meta["kind"] == "dashboard":
+        meta, header = artifact.meta, generated_header(artifact.meta.source)
+        if isinstance(meta, DashboardMeta):
             why = oversized(artifact.content.decode())
             if why:
-                problems.append(Problem(meta["source"], f"dashboard {meta['title']!r}", "", why))
+                problems.append(Problem(meta.source, f"dashboard {meta.title!r}", "", why))
                 continue
-            manifest = dashboard_configmap(meta["uid"], artifact.content.decode(), tuple(meta["folder"]),
-                                           namespace, meta["source"])
+            manifest = dashboard_configmap(meta.uid, artifact.content.decode(), meta.folder, namespace, meta.source)
             files[f"configmap-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
-        elif meta["kind"] == "rules":
-            manifest = prometheus_rule(Path(rel).name, yaml.safe_load(artifact.content), namespace, meta["source"])
+        elif isinstance(meta, RulesMeta):
+            manifest = prometheus_rule(Path(rel).name, yaml.safe_load(artifact.content), namespace, meta.source)
             files[f"prometheusrule-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
     if problems:
         raise DefinitionError(problems)
@@ -108,8 +107,8 @@ def export_provisioning(project: Project, dashboards_path: str, org_id: int = 1,
                         locate: Locator | None = None) -> ExportReport:
     """<out>/provisioning/dashboards.yaml (file provider) and dashboards/<folder path>/<uid>.json."""
     report = build(project, locate)
-    files = {"/".join(p for p in ("dashboards", folder_path(tuple(a.meta["folder"])), f"{a.meta['uid']}.json") if p):
-             a.content for a in report.artifacts.values() if a.meta["kind"] == "dashboard"}
+    files = {"/".join(p for p in ("dashboards", folder_path(meta.folder), f"{meta.uid}.json") if p): content
+             for meta, content in report.dashboards()}
     files["dashboards.yaml"] = to_yaml(provisioning_provider(dashboards_path, org_id=org_id),
                                        generated_header("the build"))
     return _write_export(project.out / PROVISIONING_DIR, files)

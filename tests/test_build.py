@@ -1,4 +1,5 @@
 """`build`: golden output for the sample project, determinism, atomicity and stale-file removal."""
+import json
 import os
 from pathlib import Path
 
@@ -83,8 +84,16 @@ def test_rule_files_start_with_a_generated_header_naming_the_source(sample_proje
 
 def test_manifest_records_folders_for_publishing(sample_project):
     report = build(Project.at(sample_project))
-    (meta,) = [a.meta for a in report.artifacts.values() if a.meta["kind"] == "dashboard"]
-    assert meta["folder"] == ["Sample", "Service"] and meta["title"] == "Checkout service"
+    (meta,) = [meta for meta, _ in report.dashboards()]
+    assert meta.folder == ("Sample", "Service") and meta.title == "Checkout service"
+    files = json.loads((sample_project / "build" / "manifest.json").read_text())["files"]
+    assert files[f"grafana/{meta.uid}.json"] == {"kind": "dashboard", "source": meta.source, "uid": meta.uid,
+                                                 "title": "Checkout service", "folder": ["Sample", "Service"],
+                                                 "panels": meta.panels}
+    assert files["prometheus/alerts-service.rules.yaml"] == {"kind": "rules", "source": "alerts/service.py",
+                                                             "groups": 1, "rules": 3}
+    assert files["tests/service_test.yaml"] == {"kind": "test", "source": "tests/promtool/service_test.yaml",
+                                                "alerts": ["CheckoutHighErrorRate"]}
 
 
 def test_only_a_case_where_the_alert_fires_counts_as_testing_it(sample_project):
@@ -100,4 +109,4 @@ def test_only_a_case_where_the_alert_fires_counts_as_testing_it(sample_project):
 
 def test_building_only_some_sources_skips_tests_of_the_others(sample_project):
     report = build(Project.at(sample_project, sources=(sample_project / "dashboards",)))
-    assert [a.meta["kind"] for a in report.artifacts.values()] == ["dashboard"]
+    assert [a.meta.kind for a in report.artifacts.values()] == ["dashboard"]
