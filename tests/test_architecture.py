@@ -1,5 +1,6 @@
 """Imports go one way: definitions and compilers never reach for the file system, network, clock or CLI."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,16 @@ def test_nothing_imports_the_cli():
         if not name.startswith("cli") and name != "__main__":
             internal, _ = internal_imports(name, path)
             assert not any(t.startswith("cli") for t in internal), name
+
+
+OUTSIDE = re.compile(r"\.\./shared|[\"']shared[\"']|ROOT\.parent\b|parents\[[2-9]\]")
+"""Ways a test or benchmark could reach a file beside the repository instead of inside it."""
+
+
+@pytest.mark.parametrize("path", sorted(p for d in ("tests", "bench") for p in (PACKAGE.parent / d).rglob("*.py")),
+                         ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
+def test_tests_and_benchmarks_read_only_files_inside_the_repository(path):
+    text = path.read_text()
+    if path.name == "test_architecture.py":
+        text = text.replace(OUTSIDE.pattern, "")
+    assert not OUTSIDE.search(text), f"{path.name}: {OUTSIDE.search(text).group(0)!r} reaches outside the repository"
