@@ -1,4 +1,6 @@
 """Every mistake a user can make in a definition: a clear message naming file, object and field; exit 1; nothing written."""
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -91,3 +93,22 @@ def test_missing_source_folder_is_an_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", "--source", "nowhere"])
     assert result.exit_code == 1
     assert "error: nowhere: source folder does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("body, code", [
+    ("import sys\nsys.exit(0)\n", "0"),
+    ("import sys\nsys.exit()\n", "None"),
+    ("import argparse\nargparse.ArgumentParser(prog='x').parse_args(['--help'])\n", "0"),
+    ("raise SystemExit(3)\n", "3"),
+], ids=["sys.exit(0)", "sys.exit()", "argparse --help", "SystemExit(3)"])
+@pytest.mark.parametrize("command", [["build"], ["check"], ["test"], ["lint"],
+                                     ["publish", "grafana", "--grafana-url", "http://127.0.0.1:9"]],
+                         ids=" ".join)
+def test_a_module_that_exits_at_import_is_an_error_not_a_silent_success(tmp_path, monkeypatch, body, code, command):
+    write_tree(tmp_path, {"alerts/a.py": body})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_test")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert re.search(rf"error: alerts/a.py:\d+: called sys.exit\({re.escape(code)}\) while being imported",
+                     result.stderr), result.stderr
