@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from . import promtool as promtool_mod
+from . import yaml_input
 from .compile.dashboards import compile_dashboard
 from .compile.rules import rule_file
 from .compile.slo import compile_slo
@@ -25,6 +25,7 @@ from .errors import CheckFailed, DefinitionError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
 from .render import to_json, to_yaml, write_atomic
+from .yaml_input import YAMLInputError
 from .validate import Locator, uid_of, validate
 
 
@@ -167,9 +168,9 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
     for path in sorted(project.tests.glob(f"*{TEST_FILE_SUFFIX}")):
         source = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            problems.append(Problem(source, "", "", f"not valid YAML: {err}"))
+            data = yaml_input.load(path)
+        except YAMLInputError as err:
+            problems.append(Problem(source, "", "", str(err)))
             continue
         if not isinstance(data, dict) or not isinstance(data.get("rule_files"), list):
             problems.append(Problem(source, "", "rule_files", "a promtool test file needs a list of rule_files"))

@@ -7,13 +7,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import yaml_input
 from .conventions import SLO_WINDOW_PLACEHOLDER
 from .definitions import Definitions, Sourced
 from .errors import Problem
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
+from .yaml_input import YAMLInputError
 
 SLOTH = "prometheus/v1"
 OPENSLO = ("openslo/v1", "openslo/v1alpha")
@@ -33,9 +34,9 @@ def load_spec(path: Path, name: str) -> Definitions:
     """Every SLO in a YAML file (one or more documents); problems name the document and field."""
     found = Definitions()
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
-    except yaml.YAMLError as err:
-        return Definitions(problems=[Problem(name, "", "", f"not valid YAML: {err}")])
+        docs = yaml_input.load_all(path)
+    except YAMLInputError as err:
+        return Definitions(problems=[Problem(name, "", "", str(err))])
     indicators = {d.get("metadata", {}).get("name"): d for d in docs if isinstance(d, dict) and d.get("kind") == "SLI"}
     for index, doc in enumerate(docs):
         where = f"document {index + 1}"

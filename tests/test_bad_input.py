@@ -112,3 +112,18 @@ def test_a_module_that_exits_at_import_is_an_error_not_a_silent_success(tmp_path
     assert result.exit_code == 1, result.output
     assert re.search(rf"error: alerts/a.py:\d+: called sys.exit\({re.escape(code)}\) while being imported",
                      result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (("version: prometheus/v1\nservice: s\nlabels: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      + "".join(f"l{i}: &{'b' * i}a [{', '.join(['*' + 'b' * (i - 1) + 'a'] * 10)}]\n" for i in range(1, 8))).encode(),
+     "expands to more than 1000000 values through aliases"),
+    ("version: prometheus/v1\nservice: caf\xe9\n".encode("latin-1"), "is not UTF-8 text"),
+], ids=["billion laughs in a Sloth spec", "a Latin-1 Sloth spec"])
+def test_a_hostile_or_mis_encoded_slo_spec_is_an_error_naming_the_file(tmp_path, monkeypatch, content, message):
+    (tmp_path / "slo").mkdir()
+    (tmp_path / "slo" / "spec.yml").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert f"error: slo/spec.yml: {message}" in result.stderr
