@@ -12,7 +12,7 @@ LAYERS = {
     "model": 1, "promql": 1, "definitions": 1, "yaml_input": 1,
     "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
-    "discover": 3, "validate": 3,
+    "discover": 3, "validate": 3, "transaction": 3,
     "pipeline": 5, "cli": 6,
 }
 """Layer of each top-level module (prefix match); anything not listed is a service such as lint or publish (4)."""
