@@ -75,6 +75,10 @@ def _load_python(path: Path, name: str, package: str, source: Path) -> Definitio
         return Definitions(problems=[Problem(f"{name}:{err.lineno}", "", "", f"syntax error: {err.msg}")])
     except ValidationError as err:
         return Definitions(problems=_validation_problems(err, name))
+    except SystemExit as err:  # sys.exit() or argparse at import must not end the run as a silent success
+        return Definitions(problems=[Problem(_line_in(err, path, name), "", "",
+                                             f"called sys.exit({err.code!r}) while being imported: a definition "
+                                             "module must define objects, not run a program")])
     except Exception as err:  # a definition module may raise anything; report it, keep going
         return Definitions(problems=[Problem(_line_in(err, path, name), "", "", f"{type(err).__name__}: {err}")])
     return _collect(module, name)

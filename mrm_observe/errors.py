@@ -49,6 +49,10 @@ class CheckFailed(ObserveError):
     """promtool rejected a rule file or a rule test failed."""
 
 
+class OutputError(ObserveError):
+    """A file could not be written or removed (read-only folder, a folder where a file belongs, a full disk)."""
+
+
 class ToolMissingError(ObserveError):
     """An external tool (promtool) could not be found."""
 

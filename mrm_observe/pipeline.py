@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import yaml
 
 from . import promtool as promtool_mod
+from . import yaml_input
 from .compile.dashboards import compile_dashboard
 from .compile.rules import rule_file
 from .compile.slo import compile_slo
@@ -21,10 +21,12 @@ from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
 from .discover import discover
-from .errors import CheckFailed, DefinitionError, Problem
+from .errors import CheckFailed, DefinitionError, OutputError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
-from .render import to_json, to_yaml, write_atomic
+from .render import to_json, to_yaml
+from .transaction import FileTransaction, recover
+from .yaml_input import YAMLInputError
 from .validate import Locator, uid_of, validate
 
 
@@ -209,9 +211,9 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
     for path in sorted(project.tests.glob(f"*{TEST_FILE_SUFFIX}")):
         source = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as err:
-            problems.append(Problem(source, "", "", f"not valid YAML: {err}"))
+            data = yaml_input.load(path)
+        except YAMLInputError as err:
+            problems.append(Problem(source, "", "", str(err)))
             continue
         if not isinstance(data, dict) or not isinstance(data.get("rule_files"), list):
             problems.append(Problem(source, "", "rule_files", "a promtool test file needs a list of rule_files"))
@@ -241,30 +243,36 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
     defs = load(project, locate)
     artifacts = compile_all(project, defs)
     report = BuildReport(artifacts, definitions=defs)
-    previous = _read_manifest(project.out)
-    for rel, artifact in artifacts.items():
-        if write_atomic(project.out / rel, artifact.content):
-            report.written.append(rel)
-    for rel in sorted(previous - set(artifacts)):
-        stale = project.out / rel
-        if stale.is_file():
-            stale.unlink()
-            report.removed.append(rel)
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
-    write_atomic(project.out / MANIFEST, to_json(manifest))
+    change = FileTransaction(project.out)
+    try:
+        recover(project.out)  # an interrupted build is undone first, so its manifest is the one to trust
+        for rel, artifact in artifacts.items():
+            change.write(Path(rel), artifact.content)
+        for rel in sorted(set(_read_manifest(project.out)) - set(artifacts)):
+            change.remove(Path(rel))
+        change.write(Path(MANIFEST), to_json(manifest))
+        change.apply()
+    except OSError as err:
+        raise OutputError(f"{err.filename or project.out}: cannot write the build: {err.strerror or err}; "
+                          f"nothing in {project.out} was changed") from None
+    report.written = [p.relative_to(project.out).as_posix() for p in change.written if p.name != MANIFEST]
+    report.removed = [p.relative_to(project.out).as_posix() for p in change.removed]
     return report
 
 
-def _read_manifest(out: Path) -> set[str]:
-    """The files an earlier build recorded (paths under the build folder), so stale ones can be removed."""
+def _read_manifest(out: Path) -> dict[str, Any]:
+    """The files an earlier build generated (only relative paths inside `out`; anything else is ignored)."""
     path = out / MANIFEST
     if not path.is_file():
-        return set()
+        return {}
     try:
         files = json.loads(path.read_text()).get("files", {})
-    except (json.JSONDecodeError, AttributeError):
-        return set()
-    return {rel for rel in files if ".." not in Path(rel).parts}
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+        return {}
+    inside = out.resolve()
+    return {rel: meta for rel, meta in files.items()
+            if isinstance(rel, str) and (out / rel).resolve().is_relative_to(inside) and (out / rel).resolve() != inside}
 
 
 def files_of(report: BuildReport, out: Path, kind: str) -> list[Path]:

@@ -7,18 +7,20 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from . import yaml_input
 from .conventions import SLO_WINDOW_PLACEHOLDER
 from .definitions import Definitions, Sourced
 from .errors import Problem
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
+from .yaml_input import YAMLInputError
 
 SLOTH = "prometheus/v1"
 OPENSLO = ("openslo/v1", "openslo/v1alpha")
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _UNITS = {"Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
+OPENSLO_KINDS = ("SLO", "SLI", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource")
 
 
 class SpecError(ValueError):
@@ -33,9 +35,9 @@ def load_spec(path: Path, name: str) -> Definitions:
     """Every SLO in a YAML file (one or more documents); problems name the document and field."""
     found = Definitions()
     try:
-        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
-    except yaml.YAMLError as err:
-        return Definitions(problems=[Problem(name, "", "", f"not valid YAML: {err}")])
+        docs = yaml_input.load_all(path)
+    except YAMLInputError as err:
+        return Definitions(problems=[Problem(name, "", "", str(err))])
     indicators = {d.get("metadata", {}).get("name"): d for d in docs if isinstance(d, dict) and d.get("kind") == "SLI"}
     for index, doc in enumerate(docs):
         where = f"document {index + 1}"
@@ -46,6 +48,10 @@ def load_spec(path: Path, name: str) -> Definitions:
             continue
         except ValidationError as err:
             found.problems += [Problem(name, where, ".".join(map(str, e["loc"])), e["msg"]) for e in err.errors()]
+            continue
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as err:  # a shape no check foresaw
+            found.problems.append(Problem(name, where, "", f"cannot be read as a Sloth or OpenSLO document "
+                                                           f"({type(err).__name__}: {err})"))
             continue
         found.slos += [Sourced(name, slo) for slo in slos]
     return found
@@ -58,65 +64,115 @@ def _document(doc: Any, indicators: dict) -> list[SLO]:
     if version == SLOTH:
         return sloth_slos(doc)
     if version in OPENSLO:
-        return openslo_slos(doc, indicators) if doc.get("kind") == "SLO" else []
+        kind = doc.get("kind")
+        if kind not in OPENSLO_KINDS:
+            raise SpecError("kind", f"unknown OpenSLO kind {kind!r}: expected one of {', '.join(OPENSLO_KINDS)}")
+        return openslo_slos(doc, indicators) if kind == "SLO" else []
     raise SpecError("version", f"unsupported spec version {version!r}: use {SLOTH!r} (Sloth) or "
                                f"{OPENSLO[0]!r} (OpenSLO)")
 
 
+def _path(where: str, key: str) -> str:
+    return f"{where}.{key}".lstrip(".")
+
+
 def _need(data: dict, key: str, where: str) -> Any:
-    if not isinstance(data, dict) or data.get(key) in (None, ""):
-        raise SpecError(f"{where}.{key}".lstrip("."), "is required")
+    if not isinstance(data, dict):
+        raise SpecError(where, f"must be a mapping (got {_kind(data)})")
+    if data.get(key) in (None, ""):
+        raise SpecError(_path(where, key), "is required")
     return data[key]
 
 
-def _query(text: str) -> str:
-    return _SLOTH_WINDOW.sub(SLO_WINDOW_PLACEHOLDER, text.strip())
+def _mapping(value: Any, where: str) -> dict:
+    """A mapping field (absent means empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpecError(where, f"must be a mapping (got {_kind(value)})")
+    return value
+
+
+def _sequence(value: Any, where: str) -> list:
+    """A list field."""
+    if not isinstance(value, list):
+        raise SpecError(where, f"must be a list (got {_kind(value)})")
+    return value
+
+
+def _text(value: Any, where: str) -> str:
+    """A string field (YAML numbers and booleans are taken as the text Prometheus would read)."""
+    if isinstance(value, (dict, list)):
+        raise SpecError(where, f"must be a string (got {_kind(value)})")
+    return str(value).strip()
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "nothing"}
+    return f"{names.get(type(value), type(value).__name__)} {value!r}"[:80]
+
+
+def _query(value: Any, where: str) -> str:
+    """A query with Sloth's `{{.window}}` written as ours."""
+    return _SLOTH_WINDOW.sub(SLO_WINDOW_PLACEHOLDER, _text(value, where))
 
 
 def sloth_slos(doc: dict) -> list[SLO]:
     """A Sloth `prometheus/v1` service: its SLOs with the service labels merged in."""
     service = _need(doc, "service", "")
     out = []
-    for i, spec in enumerate(_need(doc, "slos", "")):
+    for i, spec in enumerate(_sequence(_need(doc, "slos", ""), "slos")):
         where = f"slos[{i}]"
-        sli = _need(spec, "sli", where)
+        sli = _mapping(_need(spec, "sli", where), f"{where}.sli")
         if "events" in sli:
             events = sli["events"]
-            model: Any = ErrorRatioSLI(bad=_query(_need(events, "error_query", f"{where}.sli.events")),
-                                       total=_query(_need(events, "total_query", f"{where}.sli.events")))
+            model: Any = ErrorRatioSLI(bad=_query(_need(events, "error_query", f"{where}.sli.events"),
+                                                  f"{where}.sli.events.error_query"),
+                                       total=_query(_need(events, "total_query", f"{where}.sli.events"),
+                                                    f"{where}.sli.events.total_query"))
         elif "raw" in sli:
-            model = RawSLI(error_ratio=_query(_need(sli["raw"], "error_ratio_query", f"{where}.sli.raw")))
+            model = RawSLI(error_ratio=_query(_need(sli["raw"], "error_ratio_query", f"{where}.sli.raw"),
+                                           f"{where}.sli.raw.error_ratio_query"))
         else:
             raise SpecError(f"{where}.sli", f"unsupported SLI {sorted(sli)}: use events or raw (plugins are Sloth-only)")
-        alerting = spec.get("alerting") or {}
-        tiers = {key: AlertTier(enabled=not (alerting.get(f"{key}_alert") or {}).get("disable", False),
-                                labels=_strings((alerting.get(f"{key}_alert") or {}).get("labels")),
-                                annotations=_strings((alerting.get(f"{key}_alert") or {}).get("annotations")))
-                 for key in ("page", "ticket")}
+        alerting = _mapping(spec.get("alerting"), f"{where}.alerting")
+        tiers = {}
+        for key in ("page", "ticket"):
+            tier_where = f"{where}.alerting.{key}_alert"
+            tier = _mapping(alerting.get(f"{key}_alert"), tier_where)
+            tiers[key] = AlertTier(enabled=not tier.get("disable", False),
+                                   labels=_strings(tier.get("labels"), f"{tier_where}.labels"),
+                                   annotations=_strings(tier.get("annotations"), f"{tier_where}.annotations"))
         out.append(SLO(service=service, name=_need(spec, "name", where), objective=_need(spec, "objective", where),
                        description=spec.get("description", ""), sli=model, spec=SLOTH,
-                       labels={**_strings(doc.get("labels")), **_strings(spec.get("labels"))},
-                       alerting=Alerting(name=alerting.get("name"), labels=_strings(alerting.get("labels")),
-                                         annotations=_strings(alerting.get("annotations")), **tiers)))
+                       labels={**_strings(doc.get("labels"), "labels"),
+                               **_strings(spec.get("labels"), f"{where}.labels")},
+                       alerting=Alerting(name=alerting.get("name"),
+                                         labels=_strings(alerting.get("labels"), f"{where}.alerting.labels"),
+                                         annotations=_strings(alerting.get("annotations"),
+                                                              f"{where}.alerting.annotations"), **tiers)))
     return out
 
 
-def _strings(mapping: Any) -> dict[str, str]:
-    return {str(k): str(v) for k, v in (mapping or {}).items()}
+def _strings(mapping: Any, where: str) -> dict[str, str]:
+    """A mapping of label or annotation names to text."""
+    return {_text(k, where): _text(v, f"{where}.{k}") for k, v in _mapping(mapping, where).items()}
 
 
 def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
     """An OpenSLO SLO: rolling window, Occurrences budgeting, ratio SLI with Prometheus queries."""
-    meta, spec = doc.get("metadata") or {}, _need(doc, "spec", "")
+    meta, spec = _mapping(doc.get("metadata"), "metadata"), _mapping(_need(doc, "spec", ""), "spec")
     method = spec.get("budgetingMethod", "Occurrences")
     if method != "Occurrences":
         raise SpecError("spec.budgetingMethod", f"{method!r} is not supported: only Occurrences (event-based) "
                                                 "budgets compile to burn-rate rules")
     period = _window(spec)
     sli = _ratio(spec, indicators)
-    objectives = _need(spec, "objectives", "spec")
+    objectives = _sequence(_need(spec, "objectives", "spec"), "spec.objectives")
     out = []
     for i, objective in enumerate(objectives):
+        objective = _mapping(objective, f"spec.objectives[{i}]")
         target = objective.get("target")
         percent = objective.get("targetPercent", None if target is None else float(target) * 100)
         if percent is None:
@@ -132,11 +188,11 @@ def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
 
 def _window(spec: dict) -> str:
     if "timeWindows" in spec:  # v1alpha: [{count, unit}]
-        window = spec["timeWindows"][0]
+        window = _mapping((_sequence(spec["timeWindows"], "spec.timeWindows") or [None])[0], "spec.timeWindows[0]")
         if window.get("calendar"):
             raise SpecError("spec.timeWindows[0].calendar", "calendar windows are not supported: use a rolling window")
-        return f"{window['count']}{_UNITS.get(window.get('unit'), 'd')}"
-    window = (spec.get("timeWindow") or [{}])[0]
+        return f"{_need(window, 'count', 'spec.timeWindows[0]')}{_UNITS.get(window.get('unit'), 'd')}"
+    window = _mapping((_sequence(spec.get("timeWindow") or [{}], "spec.timeWindow") or [{}])[0], "spec.timeWindow[0]")
     if window.get("calendar") or window.get("isRolling") is False:
         raise SpecError("spec.timeWindow[0]", "calendar windows are not supported in rules: use isRolling: true")
     return str(window.get("duration") or "30d")
@@ -154,23 +210,24 @@ def _ratio(spec: dict, indicators: dict) -> ErrorRatioSLI | None:
             indicator = indicators[spec["indicatorRef"]]
         if indicator is None:
             return None
-        isp = indicator.get("spec") or {}
+        isp = _mapping(_mapping(indicator, "spec.indicator").get("spec"), "spec.indicator.spec")
         if "thresholdMetric" in isp:
             raise SpecError("spec.indicator.spec.thresholdMetric", "threshold SLIs are not supported: use ratioMetric")
         ratio, where = _need(isp, "ratioMetric", "spec.indicator.spec"), "spec.indicator.spec.ratioMetric"
-    queries = {k: _metric_query(v, f"{where}.{k}") for k, v in ratio.items() if k in ("good", "bad", "total")}
+    queries = {k: _metric_query(v, f"{where}.{k}") for k, v in _mapping(ratio, where).items()
+               if k in ("good", "bad", "total")}
     if "total" not in queries or len(queries) != 2:
         raise SpecError(where, "give total and one of good or bad")
     return ErrorRatioSLI(**queries)
 
 
 def _metric_query(metric: dict, where: str) -> str:
-    source = metric.get("metricSource", metric)
-    body = source.get("spec", source)
+    source = _mapping(_mapping(metric, where).get("metricSource", metric), f"{where}.metricSource")
+    body = _mapping(source.get("spec", source), f"{where}.metricSource.spec")
     query = body.get("query") or body.get("promql")
     if not query:
         raise SpecError(f"{where}.metricSource.spec.query", "is required (a Prometheus query)")
-    return _query(query)
+    return _query(query, f"{where}.metricSource.spec.query")
 
 
 def slo_problems(items: list[Sourced]) -> list[Problem]:

@@ -1,5 +1,6 @@
 """Imports go one way: definitions and compilers never reach for the file system, network, clock or CLI."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -8,10 +9,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 
 LAYERS = {
     "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
-    "model": 1, "definitions": 1,
+    "model": 1, "definitions": 1, "yaml_input": 1,
     "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
-    "discover": 3, "validate": 3,
+    "discover": 3, "validate": 3, "transaction": 3,
     "pipeline": 5, "pipeline_publish": 5, "cli": 6,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
@@ -154,3 +155,16 @@ def test_the_checks_catch_a_circle_through_the_cli():
 def test_every_cli_module_is_checked():
     names = {name for name, _ in modules() if top(name) == "cli"}
     assert {CLI_ASSEMBLY, CLI_COMMON, "cli.build", "cli.publish", "cli.export", "cli.slo"} <= names
+
+
+OUTSIDE = re.compile(r"\.\./shared|[\"']shared[\"']|ROOT\.parent\b|parents\[[2-9]\]")
+"""Ways a test or benchmark could reach a file beside the repository instead of inside it."""
+
+
+@pytest.mark.parametrize("path", sorted(p for d in ("tests", "bench") for p in (PACKAGE.parent / d).rglob("*.py")),
+                         ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
+def test_tests_and_benchmarks_read_only_files_inside_the_repository(path):
+    text = path.read_text()
+    if path.name == "test_architecture.py":
+        text = text.replace(OUTSIDE.pattern, "")
+    assert not OUTSIDE.search(text), f"{path.name}: {OUTSIDE.search(text).group(0)!r} reaches outside the repository"

@@ -1,4 +1,6 @@
 """Every mistake a user can make in a definition: a clear message naming file, object and field; exit 1; nothing written."""
+import re
+
 import pytest
 from click.testing import CliRunner
 
@@ -91,3 +93,37 @@ def test_missing_source_folder_is_an_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", "--source", "nowhere"])
     assert result.exit_code == 1
     assert "error: nowhere: source folder does not exist" in result.stderr
+
+
+@pytest.mark.parametrize("body, code", [
+    ("import sys\nsys.exit(0)\n", "0"),
+    ("import sys\nsys.exit()\n", "None"),
+    ("import argparse\nargparse.ArgumentParser(prog='x').parse_args(['--help'])\n", "0"),
+    ("raise SystemExit(3)\n", "3"),
+], ids=["sys.exit(0)", "sys.exit()", "argparse --help", "SystemExit(3)"])
+@pytest.mark.parametrize("command", [["build"], ["check"], ["test"], ["lint"],
+                                     ["publish", "grafana", "--grafana-url", "http://127.0.0.1:9"]],
+                         ids=" ".join)
+def test_a_module_that_exits_at_import_is_an_error_not_a_silent_success(tmp_path, monkeypatch, body, code, command):
+    write_tree(tmp_path, {"alerts/a.py": body})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GRAFANA_TOKEN", "glsa_test")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 1, result.output
+    assert re.search(rf"error: alerts/a.py:\d+: called sys.exit\({re.escape(code)}\) while being imported",
+                     result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (("version: prometheus/v1\nservice: s\nlabels: &a [x, x, x, x, x, x, x, x, x, x]\n"
+      + "".join(f"l{i}: &{'b' * i}a [{', '.join(['*' + 'b' * (i - 1) + 'a'] * 10)}]\n" for i in range(1, 8))).encode(),
+     "expands to more than 1000000 values through aliases"),
+    ("version: prometheus/v1\nservice: caf\xe9\n".encode("latin-1"), "is not UTF-8 text"),
+], ids=["billion laughs in a Sloth spec", "a Latin-1 Sloth spec"])
+def test_a_hostile_or_mis_encoded_slo_spec_is_an_error_naming_the_file(tmp_path, monkeypatch, content, message):
+    (tmp_path / "slo").mkdir()
+    (tmp_path / "slo" / "spec.yml").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1
+    assert f"error: slo/spec.yml: {message}" in result.stderr

@@ -248,8 +248,8 @@ def test_per_route_panels_group_by_route():
 
 
 def contract_metrics() -> set[str]:
-    """Metric names in the README's contract table (backticked names in its Metric column, `_suffix` expanded)."""
-    text = (ROOT / "README.md").read_text()
+    """Metric names in docs/platform.md's contract table (backticked names in its Metric column, `_suffix` expanded)."""
+    text = (ROOT / "docs" / "platform.md").read_text()
     table = text.split("**Assumed metric contract.**", 1)[1]
     names: set[str] = set()
     for line in table.splitlines():

@@ -1,4 +1,5 @@
-"""The README's commands keep working: CLI commands exist, make targets exist, benchmarks run (tiny sizes)."""
+"""The README and docs keep working: their commands exist, make targets exist, the tour runs verbatim,
+benchmarks run (tiny sizes)."""
 import re
 import subprocess
 import sys
@@ -11,7 +12,11 @@ from mrm_observe.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
+DOCS = {path.relative_to(ROOT).as_posix(): path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))}
+EVERYTHING = "\n".join([README, *DOCS.values()])
 COMMAND = re.compile(r"mrm-observe ((?:[a-z][a-z0-9-]*)(?: [a-z][a-z0-9-]*)?)")
+BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+LINK = re.compile(r"\]\(((?:docs/)?[\w./-]+\.md)\)")
 
 
 def test_readme_opens_with_the_main_job_and_the_test_suite():
@@ -20,9 +25,21 @@ def test_readme_opens_with_the_main_job_and_the_test_suite():
     assert commands == ["make", "make test"]
 
 
-def readme_commands() -> list[list[str]]:
+def test_readme_is_a_five_minute_read():
+    assert len(README.splitlines()) < 200
+
+
+@pytest.mark.parametrize("page", ["README.md", *DOCS], ids=str)
+def test_every_page_a_doc_links_to_exists(page):
+    text = README if page == "README.md" else DOCS[page]
+    base = ROOT / Path(page).parent
+    missing = [link for link in LINK.findall(text) if not (base / link).exists()]
+    assert missing == []
+
+
+def documented_commands() -> list[list[str]]:
     found = set()
-    for match in COMMAND.finditer(README):
+    for match in COMMAND.finditer(EVERYTHING):
         words = match.group(1).split()
         group = main.get_command(None, words[0])
         if group is None:
@@ -32,22 +49,48 @@ def readme_commands() -> list[list[str]]:
     return sorted(map(list, found))
 
 
-@pytest.mark.parametrize("words", readme_commands(), ids=" ".join)
-def test_every_command_the_readme_names_exists(words):
+@pytest.mark.parametrize("words", documented_commands(), ids=" ".join)
+def test_every_command_the_docs_name_exists(words):
     result = CliRunner().invoke(main, [*words, "--help"])
     assert result.exit_code == 0, result.output
 
 
-def test_the_readme_names_every_command_group():
-    named = {tuple(w) for w in readme_commands()}
+def test_the_docs_name_every_command():
+    named = {tuple(w) for w in documented_commands()}
     assert {("build",), ("check",), ("test",), ("lint",), ("slo", "windows"), ("import",)} <= named
     assert {("publish", "grafana"), ("publish", "rules"), ("export", "k8s"), ("export", "provisioning")} <= named
 
 
-def test_every_make_target_the_readme_uses_exists():
+def test_every_make_target_the_docs_use_exists():
     targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), flags=re.M))
-    used = {t for cmd in re.findall(r"`make ?([a-z -]*)`", README) for t in (cmd.split() or ["all"])}
+    used = {t for cmd in re.findall(r"`make ?([a-z -]*)`", EVERYTHING) for t in (cmd.split() or ["all"])}
     assert used and used <= targets, used - targets
+
+
+def tour_files() -> dict[str, str]:
+    """The README's tour: every code block whose first line is `# tour/<path>`."""
+    files = {}
+    for _, body in BLOCK.findall(README):
+        first, _, rest = body.partition("\n")
+        if first.startswith("# tour/"):
+            files[first.removeprefix("# ")] = rest
+    return files
+
+
+def test_the_readme_tour_checks_and_passes_its_tests_verbatim(tmp_path, monkeypatch):
+    files = tour_files()
+    assert {"tour/dashboards/checkout.py", "tour/alerts/checkout.py", "tour/tests/promtool/checkout_test.yaml",
+            "tour/slo/checkout.py"} <= set(files)
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    monkeypatch.chdir(tmp_path / "tour")
+    for command in ("check", "test"):
+        result = CliRunner().invoke(main, [command])
+        assert result.exit_code == 0, result.output
+    assert "promtool tests: 2 passed, 0 failed" in result.output
+    assert sorted(p.name for p in (tmp_path / "tour" / "build" / "prometheus").iterdir()) == [
+        "alerts-checkout.rules.yaml", "slo-checkout-availability.rules.yaml"]
 
 
 def test_the_slo_windows_example_prints_the_workbook_table():

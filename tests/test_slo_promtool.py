@@ -1,5 +1,5 @@
 """Generated SLO tests under the real promtool: they pass on our rules, fail on broken ones, and Sloth's own
-generated rules fire and stay silent in the same scenarios (compatibility suite in ../shared/compat/sloth)."""
+generated rules fire and stay silent in the same scenarios (compatibility suite in tests/fixtures/sloth)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +18,7 @@ from mrm_observe.render import to_yaml
 from mrm_observe.slo_specs import load_spec, slo_problems
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPAT = ROOT.parent / "shared" / "compat" / "sloth"
-needs_compat = pytest.mark.skipif(not COMPAT.is_dir(), reason=f"Sloth compatibility suite not found at {COMPAT}")
+COMPAT = ROOT / "tests" / "fixtures" / "sloth"
 
 
 def run(promtool, folder: Path, rules: dict, test: dict) -> promtool_mod.FileResult:
@@ -62,8 +61,7 @@ def spec_slos(name: str) -> list:
     return [item.obj for item in found.slos]
 
 
-@needs_compat
-@pytest.mark.parametrize("name", sorted(p.name for p in (COMPAT / "specs").glob("*.yml")) if COMPAT.is_dir() else [])
+@pytest.mark.parametrize("name", sorted(p.name for p in (COMPAT / "specs").glob("*.yml")))
 def test_every_sloth_example_builds_and_promtool_accepts_the_rules(name, promtool, tmp_path):
     slos = spec_slos(name)
     assert slos
@@ -94,7 +92,6 @@ def ordered_groups(rules: dict) -> list[str]:
     return sorted(names, key=lambda n: (next(i for i, p in enumerate(order) if n.startswith(p)), n))
 
 
-@needs_compat
 @pytest.mark.parametrize("name", ["getting-started.yml", "multifile.yml", "kubernetes-apiserver.yml"])
 def test_sloth_generated_alerts_fire_and_stay_silent_in_the_same_scenarios_as_ours(name, promtool, tmp_path):
     docs = [d for d in yaml.safe_load_all((COMPAT / "generated" / name).read_text()) if d]

@@ -77,8 +77,24 @@ def test_openslo_v1_with_indicator_ref_and_28d_rolling_window(tmp_path):
      "is required"),
     ("version: prometheus/v2\n", "version", "unsupported spec version 'prometheus/v2'"),
     ("version: [unclosed\n", "", "not valid YAML"),
+    ("version: prometheus/v1\nservice: s\nslos: 5\n", "slos", "must be a list (got a number 5)"),
+    ("version: prometheus/v1\nservice: s\nslos: [7]\n", "slos[0]", "must be a mapping (got a number 7)"),
+    (SLOTH.replace("labels: {team: payments}", "labels: [a]"), "labels", "must be a mapping (got a list ['a'])"),
+    (SLOTH.replace("ChargeErrors", "ChargeErrors\n      labels: {team: [a, b]}"), "slos[0].alerting.labels.team",
+     "must be a string (got a list"),
+    (SLOTH.replace("ticket_alert: {disable: true}", "ticket_alert: off"), "slos[0].alerting.ticket_alert",
+     "must be a mapping (got a boolean False)"),
+    (SLOTH.replace('error_query: sum(rate(charges_total{result="error"}[{{.window}}]))', "error_query: [1, 2]"),
+     "slos[0].sli.events.error_query", "must be a string (got a list"),
+    (OPENSLO.replace("isRolling: true", "isRolling: true}, {duration: 1d").replace("timeWindow:", "timeWindow: 3\n  x:"),
+     "spec.timeWindow", "must be a list (got a number 3)"),
+    ("apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  timeWindows: [{unit: Day}]\n"
+     "  objectives: [{target: 0.99}]\n", "spec.timeWindows[0].count", "is required"),
+    (OPENSLO.replace("kind: SLO", "kind: Slo"), "kind", "unknown OpenSLO kind 'Slo': expected one of SLO, SLI"),
 ], ids=["time-slice budgeting", "calendar window", "unknown indicatorRef", "Sloth plugin SLI", "missing total query",
-        "unknown version", "malformed YAML"])
+        "unknown version", "malformed YAML", "slos is a number", "an SLO is a number", "labels is a list",
+        "a label value is a list", "a tier is a boolean", "a query is a list", "timeWindow is a number",
+        "v1alpha window without count", "OpenSLO kind typo"])
 def test_unsupported_or_malformed_specs_name_the_file_document_and_field(tmp_path, text, field, message):
     problems = load(tmp_path, text).problems
     assert len(problems) == 1

@@ -1,6 +1,6 @@
 """The Grafana semantics the stand-in serves: folders, dashboards and search, as documented for Grafana 11.x.
 
-Reference: ../shared/research/dashboards-anchors.md section 2 (Grafana's HTTP API docs and pkg/api/dashboard.go).
+Reference: Grafana's HTTP API docs (Folder API, Dashboard API, Search API) and pkg/api/dashboard.go.
 Every rule here is pinned by tests/test_grafana_standin.py.
 """
 from __future__ import annotations

@@ -1,0 +1,135 @@
+"""Change many files in one folder as one change: all of it lands, or none of it does, even across a crash.
+
+Before the first change a journal (`.mrm-observe.journal` in the folder) records, for every path the change
+touches, the bytes and mode it had or that it did not exist. An exception, Ctrl-C or SIGTERM undoes the change
+at once; a run killed outright leaves the journal, and the next transaction on that folder undoes it first, so
+a later run always converges. Only paths inside the folder can be touched.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from .render import write_atomic
+
+JOURNAL = ".mrm-observe.journal"
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived during a transaction (raised so the change is undone, like KeyboardInterrupt)."""
+
+
+class FileTransaction:
+    """Planned writes and removals under `root`, applied by `apply()`; `undo()` restores the previous state."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.writes: dict[Path, bytes] = {}
+        self.removals: list[Path] = []
+        self.written: list[Path] = []
+        self.removed: list[Path] = []
+
+    def write(self, path: Path, content: bytes) -> None:
+        self.writes[self._inside(path)] = content
+
+    def remove(self, path: Path) -> None:
+        self.removals.append(self._inside(path))
+
+    def _inside(self, path: Path) -> Path:
+        """The path, refused unless it lies inside the folder (a manifest or a name must not lead elsewhere)."""
+        resolved = (self.root / path).resolve()
+        if not resolved.is_relative_to(self.root.resolve()) or resolved == self.root.resolve():
+            raise ValueError(f"{path}: outside {self.root}; only files inside it may be written or removed")
+        return self.root / path
+
+    def apply(self) -> None:
+        """Journal the previous state, then make every change; on any failure or interruption, undo them all."""
+        recover(self.root)
+        touched = [p for p in self.writes if _differs(p, self.writes[p])] + [p for p in self.removals if p.is_file()]
+        if not touched:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.root / JOURNAL, _journal(self.root, touched))
+        try:
+            with _sigterm_raises():
+                for path, content in self.writes.items():
+                    if write_atomic(path, content):
+                        self.written.append(path)
+                for path in self.removals:
+                    if path.is_file():
+                        path.unlink()
+                        self.removed.append(path)
+        except BaseException:
+            recover(self.root)
+            raise
+        (self.root / JOURNAL).unlink()
+
+
+def recover(root: Path) -> bool:
+    """Undo what an interrupted transaction left in `root` (no-op without a journal); True when it undid one."""
+    journal = root / JOURNAL
+    if not journal.is_file():
+        return False
+    for rel, before in json.loads(journal.read_text())["files"].items():
+        path = root / rel
+        if before is None:
+            if path.is_file():
+                path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch()
+            _give(path, before)
+        write_atomic(path, base64.b64decode(before["bytes"]))
+    journal.unlink()
+    return True
+
+
+def _give(path: Path, before: dict) -> None:
+    """Give a re-created file its journalled mode, and its owner where the process may."""
+    path.chmod(before["mode"])
+    try:
+        os.chown(path, before["uid"], before["gid"])
+    except PermissionError:
+        pass  # not ours to give away: the mode still matches
+
+
+def _differs(path: Path, content: bytes) -> bool:
+    return not path.is_file() or path.read_bytes() != content
+
+
+def _journal(root: Path, paths: list[Path]) -> bytes:
+    files = {}
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        if path.is_file():
+            st = path.stat()
+            files[rel] = {"mode": st.st_mode & 0o7777, "uid": st.st_uid, "gid": st.st_gid,
+                          "bytes": base64.b64encode(path.read_bytes()).decode()}
+        else:
+            files[rel] = None
+    return json.dumps({"files": files}, sort_keys=True).encode()
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into an exception while the change is made (main thread only; elsewhere unchanged)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: FrameType | None) -> None:
+        raise Terminated(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
