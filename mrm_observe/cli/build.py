@@ -9,8 +9,8 @@ import click
 from .. import pipeline
 from ..errors import ExitCode
 from ..lint import Finding
-from .common import busy, handle_errors, locator, make_project, project_options, project_path, promtool, \
-    scrape_option, seconds
+from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
+                     scrape_option, seconds)
 
 
 @click.command()
