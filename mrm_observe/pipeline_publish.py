@@ -15,7 +15,7 @@ from .compile.k8s import (dashboard_configmap, folder_path, kustomization, overs
                           provisioning_provider)
 from .conventions import generated_header
 from .errors import DefinitionError, Problem
-from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, public_url
+from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .pipeline import BuildReport, Locator, Project, build, files_of
 from .promtool import Promtool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
@@ -23,7 +23,7 @@ from .render import to_json, to_yaml, write_atomic
 from .rules_install import InstallReport, Prometheus, install
 
 __all__ = ["Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
-           "RetryPolicy", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules", "public_url",
+           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules", "public_url",
            "targets_of"]
 
 K8S_DIR = "k8s"
@@ -49,7 +49,7 @@ class FileBackup:
         return str(path)
 
 
-def publish_grafana(project: Project, settings: GrafanaSettings, options: Options, backup_dir: Path,
+def publish_grafana(project: Project, settings: ServerSettings, options: Options, backup_dir: Path,
                     folder: tuple[str, ...] | None = None, progress: Progress | None = None,
                     locate: Locator | None = None) -> PublishResult:
     """Build, check Grafana is up and accepts the credentials, then publish every dashboard."""
