@@ -155,16 +155,26 @@ def _line(outcome: pp.Outcome) -> str:
 @click.option("--rules-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="The folder Prometheus loads rule files from (its rule_files glob).")
 @click.option("--prometheus-url", envvar="PROMETHEUS_URL", show_envvar=True,
-              help="Prometheus to reload and confirm through (needs --web.enable-lifecycle).")
+              help="Prometheus (with --web.enable-lifecycle) or vmalert to reload and confirm through.")
+@click.option("--prometheus-token-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="File holding a bearer token [default: $PROMETHEUS_TOKEN, else "
+                   "$PROMETHEUS_USER/$PROMETHEUS_PASSWORD basic auth, else none].")
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
+              help="Extra header for Prometheus, e.g. 'X-Scope-OrgID: team-a'; repeatable.")
+@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False), help="CA bundle to verify its TLS.")
+@click.option("--insecure", is_flag=True, help="Do not verify its TLS certificate.")
 @click.option("--confirm-timeout", type=click.FloatRange(0), default=10.0, show_default=True,
               help="Seconds to wait for every group to be loaded and evaluated.")
 @handle_errors
 def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules_dir: Path,
-          prometheus_url: str | None, confirm_timeout: float) -> None:
+          prometheus_url: str | None, prometheus_token_file: Path | None, headers: tuple[str, ...],
+          ca_file: str | None, insecure: bool, confirm_timeout: float) -> None:
     """promtool-check the built rule files, install them atomically, reload Prometheus and confirm."""
+    settings = pp.server_settings(prometheus_url, os.environ, "PROMETHEUS", token_file=prometheus_token_file,
+                                  ca_file=ca_file, insecure=insecure, headers=headers) if prometheus_url else None
     project = make_project(sources, out, tests)
     tool = find_promtool(os.environ, project.root)
-    report = pp.publish_rules(project, tool, rules_dir, prometheus_url, confirm_timeout, locator())
+    report = pp.publish_rules(project, tool, rules_dir, settings, confirm_timeout, locator())
     click.echo(f"{len(report.written)} rule file(s) installed, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed in {rules_dir}")
     if prometheus_url is None:

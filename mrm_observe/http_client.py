@@ -19,7 +19,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,11 +316,29 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+class SettingsError(ObserveError):
+    """Server options that cannot work together (a usage error): an empty token file, a bad header..."""
+
+    exit_code = ExitCode.USAGE
+
+
+def server_settings(url: str, env: Mapping[str, str], prefix: str, *, token_file: Path | None = None,
+                    ca_file: str | None = None, insecure: bool = False, headers: Sequence[str] = (),
+                    timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(), pool: int = 16) -> ServerSettings:
+    """ServerSettings from command-line option values; credentials as `auth_from` finds them in `env`."""
+    try:
+        return ServerSettings(url=url, auth=auth_from(env, prefix, token_file),
+                              headers=dict(parse_header(h) for h in headers), ca_file=ca_file, insecure=insecure,
+                              timeout=timeout, retry=retry, pool=pool)
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
+
+
 def read_secret(path: Path, what: str) -> str:
-    """The stripped content of a secret file; ObserveError (naming the file, never the content) when empty."""
+    """The stripped content of a secret file; SettingsError (naming the file, never the content) when empty."""
     text = path.read_text().strip()
     if not text:
-        raise ObserveError(f"{path} is empty: expected {what}")
+        raise SettingsError(f"{path} is empty: expected {what}")
     return text
 
 
