@@ -215,13 +215,12 @@ class HttpClient:
                                               headers=headers)
             except httpx.TimeoutException:
                 failure, unreachable = f"no answer within {self._timeout:g}s", True
-            except httpx.ConnectError as err:
-                if isinstance(err.__context__, ssl.SSLCertVerificationError):
-                    raise Unreachable(self.redact(
-                        f"{what} at {self.url}: TLS certificate not trusted ({err.__context__.verify_message}); "
-                        "pass a CA file, or skip verification explicitly")) from None
-                failure, unreachable = f"connection failed ({type(err).__name__}: {err})", True
             except httpx.TransportError as err:
+                untrusted = _untrusted_certificate(err)
+                if untrusted is not None:
+                    raise Unreachable(self.redact(
+                        f"{what} at {self.url}: TLS certificate not trusted ({untrusted.verify_message}); "
+                        "pass a CA file, or skip verification explicitly")) from None
                 failure, unreachable = f"connection failed ({type(err).__name__}: {err})", True
             else:
                 if response.status_code < 400:
@@ -254,7 +253,8 @@ def describe(response: httpx.Response) -> str:
         message = body.get("message") or body.get("error")
         kind = body.get("status") if body.get("message") else body.get("errorType")
         if message:
-            return f"{response.status_code}{f' {kind}' if isinstance(kind, str) else ''}: {message}"
+            shown = f" {kind}" if isinstance(kind, str) and kind != str(response.status_code) else ""
+            return f"{response.status_code}{shown}: {message}"
     text = response.text.strip()[:200] if not body else ""
     return f"{response.status_code} {response.reason_phrase}".strip() + (f": {text}" if text else "")
 
@@ -285,6 +285,14 @@ def _warn_if_unsafe(settings: ServerSettings, has_secrets: bool) -> None:
     if has_secrets and parts.scheme == "http" and not is_loopback(parts.hostname or ""):
         warnings.warn(f"credentials will be sent in clear text to {public_url(settings.url)} (plain http:// to "
                       "another machine): use https://", InsecureTransportWarning, stacklevel=3)
+
+
+def _untrusted_certificate(err: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a transport error, if that is what it is (never retried)."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    return cause
 
 
 def _verify(settings: ServerSettings) -> bool | ssl.SSLContext:

@@ -98,19 +98,22 @@ class PrometheusClient:
 
     # through prometheus-api-client -------------------------------------------------------------------
     def query(self, expr: str, at: datetime) -> list[Sample]:
-        """Instant query evaluated at `at` (a timezone-aware datetime)."""
+        """Instant query evaluated at `at` (every datetime here needs a time zone)."""
+        params = {"time": f"{_aware(at).timestamp():.3f}"}
         with self._library("query") as lib:
-            result = lib.custom_query(expr, params={"time": _timestamp(at)})
+            result = lib.custom_query(expr, params=params)
         return [Sample(r["metric"], float(r["value"][0]), float(r["value"][1])) for r in result]
 
     def query_range(self, expr: str, start: datetime, end: datetime, step: float) -> list[RangeSeries]:
         """Range query from start to end every `step` seconds (the library sends whole-second bounds)."""
+        start, end = _aware(start), _aware(end)
         with self._library("range query") as lib:
             result = lib.custom_query_range(expr, start, end, f"{step:g}")
         return [RangeSeries(r["metric"], [(float(t), float(v)) for t, v in r["values"]]) for r in result]
 
     def series(self, match: Sequence[str], start: datetime, end: datetime) -> list[dict[str, str]]:
         """The label sets of every series matching any selector in `match` between start and end."""
+        start, end = _aware(start), _aware(end)
         with self._library("series") as lib:
             return lib.get_series(start, end, params={"match[]": list(match)})
 
@@ -158,10 +161,11 @@ class PrometheusClient:
             raise RequestFailed(self._http.redact(f"{what} at {self.url}: {type(err).__name__}: {err}")) from None
 
 
-def _timestamp(at: datetime) -> str:
+def _aware(at: datetime) -> datetime:
+    """`at` itself; ValueError when it has no time zone (its timestamp would depend on the machine's zone)."""
     if at.tzinfo is None:
         raise ValueError(f"a query time needs a time zone (got {at.isoformat()})")
-    return f"{at.timestamp():.3f}"
+    return at
 
 
 def _connect(base: str, http: HttpClient) -> PrometheusConnect:
