@@ -303,7 +303,7 @@ def _verify(settings: ServerSettings) -> bool | ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=settings.ca_file)
     except (OSError, ssl.SSLError) as err:
-        raise ObserveError(f"cannot use CA file {settings.ca_file}: {err}") from None
+        raise SettingsError(f"cannot use CA file {settings.ca_file}: {err}") from None
 
 
 def _path(path: str) -> str:

@@ -89,8 +89,13 @@ class PrometheusClient:
                                    "--web.enable-lifecycle", err.status) from None
 
     def rule_groups(self) -> list[dict[str, Any]]:
-        """GET /api/v1/rules: every loaded rule group with its rules' health and last error."""
-        return self._data("/api/v1/rules")["groups"]
+        """GET /api/v1/rules: every loaded rule group with its rules' health and last error.
+
+        vmalert answers `"groups": null` while it has no groups, and `"rules": null` for a group being
+        reloaded; both read as empty lists here.
+        """
+        groups = self._data("/api/v1/rules").get("groups") or []
+        return [{**g, "rules": g.get("rules") or []} for g in groups]
 
     def build_info(self) -> dict[str, str]:
         """GET /api/v1/status/buildinfo: version, revision... (VictoriaMetrics answers with an empty object)."""

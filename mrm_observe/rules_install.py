@@ -1,9 +1,9 @@
 """Install rule files into the folder Prometheus loads, reload it, confirm every group is loaded and healthy.
 
 Works with Prometheus (run with --web.enable-lifecycle) and vmalert, through `prometheus_api.PrometheusClient`.
-Order: `promtool check rules` on every file (nothing is touched if one fails) -> Prometheus ready? ->
-write each file atomically (temp file + rename), remove rule files we installed earlier that are gone ->
-`POST /-/reload` -> poll `/api/v1/rules` until every group is loaded with all its rules and none reports an
+Order: `promtool check rules` on every file (nothing is touched if one fails) -> Prometheus ready, and its
+rules API takes the credentials? -> write each file atomically (temp file + rename), remove rule files we
+installed earlier that are gone -> `POST /-/reload` -> poll `/api/v1/rules` until every group is loaded with all its rules and none reports an
 error. On any failure after the first write, the previous files are put back and Prometheus is reloaded.
 """
 from __future__ import annotations
@@ -65,6 +65,7 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
                           + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     if prometheus is not None:
         prometheus.ready()
+        prometheus.rule_groups()  # the credentials work (vmalert leaves /-/ready open) before anything is written
     rules_dir.mkdir(parents=True, exist_ok=True)
     names = {p.name for p in files}
     stale = [p for p in sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if p.name not in names and _ours(p)]
@@ -105,7 +106,7 @@ def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], 
                   for key, r in rules if r.get("health") == "err"]
         if errors:
             raise InstallFailed("Prometheus reports rule errors:\n" + "\n".join(errors))
-        pending = [f"{key[1]}/{r['name']}" for key, r in rules if r.get("health") == "unknown"]
+        pending = [f"{key[1]}/{r['name']}" for key, r in rules if _not_evaluated(r)]
         if not missing and not pending:
             return sorted(f"{f}: {n}" for f, n in expected), []
         if clock() >= deadline:
@@ -114,6 +115,11 @@ def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], 
                                     "rule_files?): " + ", ".join(missing))
             return sorted(f"{f}: {n}" for f, n in expected), pending
         sleep(POLL_SECONDS)
+
+
+def _not_evaluated(rule: dict[str, Any]) -> bool:
+    """Prometheus says health "unknown"; vmalert says "ok" with a zero lastEvaluation (year 1)."""
+    return rule.get("health") == "unknown" or str(rule.get("lastEvaluation", "")).startswith("0001-")
 
 
 def _ours(path: Path) -> bool:
