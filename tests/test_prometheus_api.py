@@ -6,6 +6,7 @@ through its import API), so every query has one exact answer on both.
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections import deque
 from datetime import datetime, timedelta, timezone
@@ -208,3 +209,10 @@ def test_basic_auth_reaches_victoriametrics_and_a_wrong_password_is_rejected_wit
     assert caught.value.exit_code == ExitCode.UNAVAILABLE
     assert "wrong-pw-77" not in str(caught.value) + repr(caught.value) + repr(bad)
 
+
+
+def test_importing_the_client_leaves_prometheus_api_client_and_requests_for_the_first_library_call():
+    code = ("import sys, mrm_observe.prometheus_api, mrm_observe.cli; "
+            "print(sorted(m for m in ('prometheus_api_client', 'requests') if m in sys.modules))")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert shown == "[]\n"
