@@ -200,3 +200,12 @@ def test_public_url_is_safe_to_print(url, shown):
 def test_a_retry_policy_needs_one_attempt():
     with pytest.raises(ValueError, match="attempts >= 1"):
         RetryPolicy(attempts=0)
+
+
+@pytest.mark.parametrize("verify, ca_file, insecure", [(True, None, False), ("ca.pem", "ca.pem", False),
+                                                       (False, None, True)],
+                         ids=["system CAs", "a CA file", "no verification"])
+def test_grafana_settings_keep_the_earlier_positional_signature(verify, ca_file, insecure):
+    settings = GrafanaSettings("https://grafana.example.org", Auth(token="t"), 3, verify, 5.0)
+    assert (settings.ca_file, settings.insecure, dict(settings.headers), settings.timeout) == (
+        ca_file, insecure, {"X-Grafana-Org-Id": "3"}, 5.0)
