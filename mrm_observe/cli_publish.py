@@ -1,7 +1,8 @@
 """`mrm-observe publish grafana|rules` and `mrm-observe export k8s|provisioning`.
 
-This layer reads the environment (GRAFANA_URL, GRAFANA_TOKEN, GRAFANA_USER/GRAFANA_PASSWORD, CI) and the
-token file, and passes settings down; credentials are never echoed.
+This layer reads the environment (GRAFANA_URL, GRAFANA_TOKEN, GRAFANA_USER/GRAFANA_PASSWORD, PROMETHEUS_URL,
+PROMETHEUS_TOKEN, PROMETHEUS_USER/PROMETHEUS_PASSWORD, CI) and the token files, and passes settings down;
+credentials are never echoed.
 """
 from __future__ import annotations
 

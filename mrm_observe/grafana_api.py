@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .http_client import (STATUS_ERRORS, Auth, AuthRejected, BadRequest, Conflict, HttpClient, NotFound,
-                          PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings, Unreachable,
-                          VersionMismatch, public_url)
+                          PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings, SettingsError,
+                          Unreachable, VersionMismatch, public_url)
 
 __all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "GrafanaClient", "GrafanaError", "GrafanaSettings",
            "GrafanaUnreachable", "NotFound", "PermissionDenied", "RetryPolicy", "STATUS_ERRORS", "ServerError",
@@ -29,9 +29,12 @@ GrafanaUnreachable = Unreachable
 def GrafanaSettings(url: str, auth: Auth, org_id: int | None = None, verify: bool | str = True,  # noqa: N802
                     timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(), pool: int = 16) -> ServerSettings:
     """ServerSettings for Grafana from the earlier positional signature (verify: True, False or a CA file)."""
-    return ServerSettings(url=url, auth=auth, headers={ORG_HEADER: str(org_id)} if org_id is not None else {},
-                          ca_file=verify if isinstance(verify, str) else None, insecure=verify is False,
-                          timeout=timeout, retry=retry, pool=pool)
+    try:
+        return ServerSettings(url=url, auth=auth, headers={ORG_HEADER: str(org_id)} if org_id is not None else {},
+                              ca_file=verify if isinstance(verify, str) else None, insecure=verify is False,
+                              timeout=timeout, retry=retry, pool=pool)
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
 
 
 class GrafanaClient:

@@ -112,6 +112,12 @@ class ServerSettings:
         return tuple(found)
 
 
+class SettingsError(ObserveError):
+    """Server options that cannot work (a usage error): an empty token file, a bad header, an unusable CA file."""
+
+    exit_code = ExitCode.USAGE
+
+
 class RequestFailed(ObserveError):
     """A server answered with an error, or could not be reached; `status` is the HTTP status when there was one."""
 
@@ -322,12 +328,6 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-class SettingsError(ObserveError):
-    """Server options that cannot work together (a usage error): an empty token file, a bad header..."""
-
-    exit_code = ExitCode.USAGE
 
 
 def server_settings(url: str, env: Mapping[str, str], prefix: str, *, token_file: Path | None = None,
