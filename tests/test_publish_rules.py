@@ -7,6 +7,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 from conftest import write_tree
+from forward_proxy import ForwardProxy
 
 from mrm_observe.cli import main
 from prometheus_server import PrometheusServer, free_port
@@ -212,3 +213,19 @@ def test_server_options_that_cannot_work_are_usage_errors(project, rules_dir, ex
     (project / "pyproject.toml").write_text("")
     result = publish_rules(rules_dir, "https://prometheus.example.org", *extra)
     assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+
+
+def test_the_token_file_and_headers_reach_prometheus_through_the_environment_proxy(project, tmp_path, rules_dir,
+                                                                                   prometheus):
+    token = tmp_path / "token"
+    token.write_text("prom-token-42\n")
+    with ForwardProxy() as proxy:
+        result = publish_rules(rules_dir, prometheus.url, "--prometheus-token-file", str(token),
+                               "--header", "X-Scope-OrgID: team-a",
+                               env={"HTTP_PROXY": proxy.url, "NO_PROXY": "", "no_proxy": ""})
+    assert result.exit_code == 0, result.output
+    assert [(s.method, s.url.removeprefix(prometheus.url)) for s in proxy.seen][:4] == [
+        ("GET", "/-/ready"), ("GET", "/api/v1/rules"), ("POST", "/-/reload"), ("GET", "/api/v1/rules")]
+    assert {(s.headers["Authorization"], s.headers["X-Scope-OrgID"]) for s in proxy.seen} == {
+        ("Bearer prom-token-42", "team-a")}
+    assert "prom-token-42" not in result.output + result.stderr
