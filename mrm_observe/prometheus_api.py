@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .durations import parse_duration
-from .http_client import HttpClient, PermissionDenied, RequestFailed, ServerSettings, Unreachable
+from .http_client import (HttpClient, NotFound, PermissionDenied, RequestFailed, ServerError, ServerSettings,
+                          Unreachable)
 
 if TYPE_CHECKING:
     from prometheus_api_client import PrometheusConnect
@@ -77,7 +78,7 @@ class PrometheusClient:
             self._http.send("GET", "/-/ready")
         except Unreachable as err:
             raise Unreachable(f"{self.url} is unreachable: {err}") from None
-        except RequestFailed as err:
+        except (ServerError, NotFound) as err:
             raise Unreachable(f"{self.url} is not ready: {err}", err.status) from None
 
     def reload(self) -> None:
@@ -91,11 +92,9 @@ class PrometheusClient:
     def rule_groups(self) -> list[dict[str, Any]]:
         """GET /api/v1/rules: every loaded rule group with its rules' health and last error.
 
-        vmalert answers `"groups": null` while it has no groups, and `"rules": null` for a group being
-        reloaded; both read as empty lists here.
+        vmalert answers `"groups": null` while it has no groups; that reads as an empty list here.
         """
-        groups = self._data("/api/v1/rules").get("groups") or []
-        return [{**g, "rules": g.get("rules") or []} for g in groups]
+        return self._data("/api/v1/rules").get("groups") or []
 
     def build_info(self) -> dict[str, str]:
         """GET /api/v1/status/buildinfo: version, revision... (VictoriaMetrics answers with an empty object)."""

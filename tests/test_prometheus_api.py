@@ -216,3 +216,15 @@ def test_importing_the_client_leaves_prometheus_api_client_and_requests_for_the_
             "print(sorted(m for m in ('prometheus_api_client', 'requests') if m in sys.modules))")
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert shown == "[]\n"
+
+
+def test_a_server_answering_503_on_every_try_is_not_ready_and_exit_code_3(prometheus, monkeypatch):
+    with ForwardProxy(fail=deque([503, 503]), retry_after="0") as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with client(prometheus.url, attempts=2) as prom, pytest.raises(Unreachable) as caught:
+            prom.ready()
+    assert str(caught.value) == (f"{prometheus.url} is not ready: GET /-/ready at {prometheus.url}: "
+                                 "503 Service Unavailable: busy (gave up after 2 tries)")
+    assert (caught.value.status, caught.value.exit_code) == (None, ExitCode.UNAVAILABLE)
