@@ -1,157 +1,49 @@
-"""A small typed Grafana HTTP client over httpx: folders, dashboards and search, with bounded retries.
+"""A small typed Grafana HTTP client: folders, dashboards and search, over the shared HTTP layer.
 
-Retries cover 429, 5xx, timeouts and dropped connections, with exponential backoff and jitter, and honour
-`Retry-After`. 4xx answers are typed errors and are never retried. The credentials never appear in a
-repr, a message or an exception: every text that leaves this module passes through `_redact`.
+Retries, backoff, Retry-After, TLS, proxies, typed errors and secret redaction live in `http_client`; the
+names older code imports from here (Auth, RetryPolicy, GrafanaSettings, the errors, public_url) still work.
 """
 from __future__ import annotations
 
-import base64
-import email.utils
 import random
-import ssl
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+from .http_client import (STATUS_ERRORS, Auth, AuthRejected, BadRequest, Conflict, HttpClient, NotFound,
+                          PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings, SettingsError,
+                          Unreachable, VersionMismatch, public_url)
 
-from .errors import ExitCode, ObserveError
+__all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "GrafanaClient", "GrafanaError", "GrafanaSettings",
+           "GrafanaUnreachable", "NotFound", "PermissionDenied", "RetryPolicy", "STATUS_ERRORS", "ServerError",
+           "ServerSettings", "VersionMismatch", "public_url"]
 
 SEARCH_PAGE = 5000
 """Grafana's largest search page."""
+ORG_HEADER = "X-Grafana-Org-Id"
+
+GrafanaError = RequestFailed
+GrafanaUnreachable = Unreachable
 
 
-@dataclass(frozen=True)
-class Auth:
-    """A service-account token (Bearer) or a user and password (Basic); secrets are left out of repr."""
-
-    token: str | None = field(default=None, repr=False)
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-
-    def header(self) -> str:
-        if self.token:
-            return f"Bearer {self.token}"
-        if self.user is not None and self.password is not None:
-            return "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
-        raise ValueError("Auth needs a token, or a user and a password")
-
-    def secrets(self) -> tuple[str, ...]:
-        """Every string that must never be shown: the token, the password and the encoded header."""
-        parts = [s for s in (self.token, self.password) if s]
-        return tuple(parts + [self.header().split(" ", 1)[1]])
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """At most `attempts` tries; waits grow as backoff * 2**n with jitter, capped at max_delay."""
-
-    attempts: int = 5
-    backoff: float = 0.5
-    max_delay: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.attempts < 1 or self.backoff < 0 or self.max_delay < 0:
-            raise ValueError(f"retry policy needs attempts >= 1 and delays >= 0 (got {self})")
-
-    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
-        """Seconds to wait after failed try number `attempt` (0-based): Retry-After when given, else backoff."""
-        if retry_after is not None:
-            return min(retry_after, self.max_delay)
-        ceiling = min(self.max_delay, self.backoff * 2 ** attempt)
-        return ceiling / 2 + rand() * ceiling / 2
-
-
-@dataclass(frozen=True)
-class GrafanaSettings:
-    """Where Grafana is and how to talk to it (read by the CLI, passed down)."""
-
-    url: str
-    auth: Auth = field(repr=False)
-    org_id: int | None = None
-    verify: bool | str = True
-    """True (system CAs), False (--insecure), or the path of a CA bundle (--ca-file)."""
-    timeout: float = 10.0
-    retry: RetryPolicy = RetryPolicy()
-    pool: int = 16
-
-
-class GrafanaError(ObserveError):
-    """Grafana answered with an error, or could not be reached; `status` is the HTTP status when there was one."""
-
-    exit_code = ExitCode.PUBLISH_FAILED
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class GrafanaUnreachable(GrafanaError):
-    """No answer (connection refused, timeouts, resets) after every retry, or the health check failed."""
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class AuthRejected(GrafanaError):
-    """401: the token or the user/password is wrong."""
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class PermissionDenied(GrafanaError):
-    """403: the credentials are valid but lack a permission."""
-
-    exit_code = ExitCode.UNAVAILABLE
-
-
-class BadRequest(GrafanaError):
-    """400: Grafana refused the payload (blank title, bad uid, unknown folder...)."""
-
-
-class NotFound(GrafanaError):
-    """404."""
-
-
-class Conflict(GrafanaError):
-    """409: e.g. a folder with that uid already exists."""
-
-
-class VersionMismatch(GrafanaError):
-    """412: the dashboard was changed by someone else since the version we sent."""
-
-
-class ServerError(GrafanaError):
-    """429 or 5xx on every try."""
-
-
-STATUS_ERRORS: dict[int, type[GrafanaError]] = {
-    400: BadRequest, 401: AuthRejected, 403: PermissionDenied, 404: NotFound, 409: Conflict, 412: VersionMismatch}
+def GrafanaSettings(url: str, auth: Auth, org_id: int | None = None, verify: bool | str = True,  # noqa: N802
+                    timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(), pool: int = 16) -> ServerSettings:
+    """ServerSettings for Grafana from the earlier positional signature (verify: True, False or a CA file)."""
+    try:
+        return ServerSettings(url=url, auth=auth, headers={ORG_HEADER: str(org_id)} if org_id is not None else {},
+                              ca_file=verify if isinstance(verify, str) else None, insecure=verify is False,
+                              timeout=timeout, retry=retry, pool=pool)
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
 
 
 class GrafanaClient:
-    """Thread-safe client for the legacy /api endpoints (one pooled httpx.Client)."""
+    """Thread-safe client for the legacy /api endpoints (one pooled connection pool)."""
 
-    def __init__(self, settings: GrafanaSettings, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, settings: ServerSettings, sleep: Callable[[float], None] = time.sleep,
                  rand: Callable[[], float] = random.random) -> None:
-        self.url = public_url(settings.url)
-        self._retry = settings.retry
-        self._timeout = settings.timeout
-        self._secrets = settings.auth.secrets()
-        self._sleep, self._rand = sleep, rand
-        self._lock = threading.Lock()
-        self.requests = 0
-        headers = {"Authorization": settings.auth.header(), "Accept": "application/json"}
-        if settings.org_id is not None:
-            headers["X-Grafana-Org-Id"] = str(settings.org_id)
-        verify: bool | ssl.SSLContext = settings.verify if isinstance(settings.verify, bool) \
-            else ssl.create_default_context(cafile=settings.verify)
-        self._http = httpx.Client(
-            base_url=settings.url.rstrip("/"), headers=headers, timeout=settings.timeout, verify=verify,
-            limits=httpx.Limits(max_connections=settings.pool, max_keepalive_connections=settings.pool))
+        self._http = HttpClient(settings, sleep, rand)
+        self.url = self._http.url
 
     def __repr__(self) -> str:
         return f"GrafanaClient({self.url!r})"
@@ -164,6 +56,11 @@ class GrafanaClient:
 
     def close(self) -> None:
         self._http.close()
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests sent so far, retries included."""
+        return self._http.requests
 
     # endpoints ---------------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -184,7 +81,10 @@ class GrafanaClient:
 
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
         """{"dashboard": ..., "meta": ...}, or None when there is no dashboard with that uid."""
-        return self._or_none("GET", f"/api/dashboards/uid/{uid}")
+        try:
+            return self.request("GET", f"/api/dashboards/uid/{uid}")
+        except NotFound:
+            return None
 
     def save_dashboard(self, dashboard: dict[str, Any], folder_uid: str, overwrite: bool = False,
                        message: str = "") -> dict[str, Any]:
@@ -208,83 +108,6 @@ class GrafanaClient:
                 return hits
             page += 1
 
-    # transport ---------------------------------------------------------------------------------------
-    def _or_none(self, method: str, path: str) -> dict[str, Any] | None:
-        try:
-            return self.request(method, path)
-        except NotFound:
-            return None
-
     def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Any:
         """One API call with retries; returns the decoded JSON body or raises a GrafanaError subclass."""
-        what = f"{method} {path}"
-        failure = ""
-        for attempt in range(self._retry.attempts):
-            retry_after: float | None = None
-            with self._lock:
-                self.requests += 1
-            try:
-                response = self._http.request(method, path, params=params, json=json)
-            except httpx.TimeoutException:
-                failure, unreachable = f"no answer within {self._timeout:g}s", True
-            except httpx.TransportError as err:
-                failure, unreachable = f"connection failed ({type(err).__name__}: {err})", True
-            else:
-                if response.status_code != 429 and response.status_code < 500:
-                    return self._decode(what, response)
-                failure, unreachable = _describe(response), False
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-            if attempt + 1 < self._retry.attempts:
-                self._sleep(self._retry.delay(attempt, retry_after, self._rand))
-        cls = GrafanaUnreachable if unreachable else ServerError
-        raise cls(self._redact(f"{what} at {self.url}: {failure} (gave up after {self._retry.attempts} tries)"))
-
-    def _decode(self, what: str, response: httpx.Response) -> Any:
-        if response.is_success:
-            try:
-                return response.json()
-            except ValueError:
-                raise GrafanaError(self._redact(f"{what}: answer is not JSON: {response.text[:200]!r}"),
-                                   response.status_code) from None
-        cls = STATUS_ERRORS.get(response.status_code, GrafanaError)
-        hint = {401: " (the token or user/password was rejected)",
-                403: " (the credentials lack permission for this)"}.get(response.status_code, "")
-        raise cls(self._redact(f"{what}: {_describe(response)}{hint}"), response.status_code)
-
-    def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
-
-
-def _describe(response: httpx.Response) -> str:
-    """'412 version-mismatch: The dashboard has been changed by someone else' from an error answer."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and body.get("message"):
-        status = f" {body['status']}" if isinstance(body.get("status"), str) else ""
-        return f"{response.status_code}{status}: {body['message']}"
-    return f"{response.status_code} {response.reason_phrase}".strip()
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or unreadable."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def public_url(url: str) -> str:
-    """The URL without any user:password@ part, safe to print."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        return self._http.json(method, path, params=params, json=json)

@@ -15,16 +15,18 @@ from .compile.k8s import (dashboard_configmap, folder_path, kustomization, overs
                           provisioning_provider)
 from .conventions import generated_header
 from .errors import DefinitionError, Problem
-from .grafana_api import Auth, GrafanaClient, GrafanaSettings, RetryPolicy, public_url
+from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
+from .http_client import server_settings
 from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of
+from .prometheus_api import PrometheusClient
 from .promtool import Promtool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
-from .rules_install import InstallReport, Prometheus, install
+from .rules_install import InstallReport, install
 
-__all__ = ["Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
-           "RetryPolicy", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules", "public_url",
-           "targets_of"]
+__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
+           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules",
+           "public_url", "server_settings", "targets_of"]
 
 K8S_DIR = "k8s"
 PROVISIONING_DIR = "provisioning"
@@ -49,7 +51,7 @@ class FileBackup:
         return str(path)
 
 
-def publish_grafana(project: Project, settings: GrafanaSettings, options: Options, backup_dir: Path,
+def publish_grafana(project: Project, settings: ServerSettings, options: Options, backup_dir: Path,
                     folder: tuple[str, ...] | None = None, progress: Progress | None = None,
                     locate: Locator | None = None) -> PublishResult:
     """Build, check Grafana is up and accepts the credentials, then publish every dashboard."""
@@ -60,16 +62,16 @@ def publish_grafana(project: Project, settings: GrafanaSettings, options: Option
         return Publisher(client, options, FileBackup(backup_dir), progress).run(targets)
 
 
-def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus_url: str | None,
+def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus: ServerSettings | None,
                   confirm_timeout: float = 10.0, locate: Locator | None = None) -> InstallReport:
-    """Build, then check, install, reload and confirm the rule files."""
+    """Build, then check, install, reload (Prometheus or vmalert, when given) and confirm the rule files."""
     files = files_of(build(project, locate), project.out, "rules")
-    prometheus = Prometheus(prometheus_url) if prometheus_url else None
+    client = PrometheusClient(prometheus) if prometheus else None
     try:
-        return install(tool, files, rules_dir, prometheus, confirm_timeout)
+        return install(tool, files, rules_dir, client, confirm_timeout)
     finally:
-        if prometheus is not None:
-            prometheus.close()
+        if client is not None:
+            client.close()
 
 
 @dataclass

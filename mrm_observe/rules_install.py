@@ -1,8 +1,9 @@
 """Install rule files into the folder Prometheus loads, reload it, confirm every group is loaded and healthy.
 
-Order: `promtool check rules` on every file (nothing is touched if one fails) -> Prometheus ready? ->
-write each file atomically (temp file + rename), remove rule files we installed earlier that are gone ->
-`POST /-/reload` -> poll `/api/v1/rules` until every group is loaded with all its rules and none reports an
+Works with Prometheus (run with --web.enable-lifecycle) and vmalert, through `prometheus_api.PrometheusClient`.
+Order: `promtool check rules` on every file (nothing is touched if one fails) -> Prometheus ready, and its
+rules API takes the credentials? -> write each file atomically (temp file + rename), remove rule files we
+installed earlier that are gone -> `POST /-/reload` -> poll `/api/v1/rules` until every group is loaded with all its rules and none reports an
 error. On any failure after the first write, the previous files are put back and Prometheus is reloaded.
 """
 from __future__ import annotations
@@ -13,22 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
 from . import promtool as promtool_mod
 from .conventions import GENERATED_MARK, RULE_FILE_SUFFIX
 from .errors import CheckFailed, ExitCode, ObserveError
+from .prometheus_api import PrometheusClient
 from .promtool import Promtool
 from .render import write_atomic
 
 POLL_SECONDS = 0.2
-
-
-class PrometheusUnreachable(ObserveError):
-    """Prometheus did not answer /-/ready; nothing was installed."""
-
-    exit_code = ExitCode.UNAVAILABLE
 
 
 class InstallFailed(ObserveError):
@@ -49,39 +44,6 @@ class InstallReport:
     reloaded: bool = False
 
 
-class Prometheus:
-    """The three Prometheus endpoints this needs (the server must run with --web.enable-lifecycle)."""
-
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
-        self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=timeout)
-
-    def close(self) -> None:
-        self._http.close()
-
-    def ready(self) -> None:
-        try:
-            response = self._http.get("/-/ready")
-        except httpx.HTTPError as err:
-            raise PrometheusUnreachable(f"Prometheus at {self.url} is unreachable: {err}") from None
-        if response.status_code != 200:
-            raise PrometheusUnreachable(f"Prometheus at {self.url} is not ready: {response.status_code} "
-                                        f"{response.text.strip()[:200]}")
-
-    def reload(self) -> None:
-        response = self._http.post("/-/reload")
-        if response.status_code == 403:
-            raise InstallFailed(f"{self.url}/-/reload refused (403): start Prometheus with --web.enable-lifecycle")
-        if response.status_code != 200:
-            raise InstallFailed(f"Prometheus rejected the reload ({response.status_code}): "
-                                f"{response.text.strip()[:500]}")
-
-    def rule_groups(self) -> list[dict[str, Any]]:
-        response = self._http.get("/api/v1/rules")
-        response.raise_for_status()
-        return response.json()["data"]["groups"]
-
-
 def expected_groups(files: Sequence[Path]) -> dict[tuple[str, str], int]:
     """{(file name, group name): number of rules} for the rule files to install."""
     found = {}
@@ -91,7 +53,7 @@ def expected_groups(files: Sequence[Path]) -> dict[tuple[str, str], int]:
     return found
 
 
-def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: Prometheus | None,
+def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: PrometheusClient | None,
             confirm_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
             sleep: Callable[[float], None] = time.sleep) -> InstallReport:
     """Check, install, reload and confirm; restore the previous files when reload or confirmation fails."""
@@ -103,6 +65,7 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
                           + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     if prometheus is not None:
         prometheus.ready()
+        prometheus.rule_groups()  # the credentials work (vmalert leaves /-/ready open) before anything is written
     rules_dir.mkdir(parents=True, exist_ok=True)
     names = {p.name for p in files}
     stale = [p for p in sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if p.name not in names and _ours(p)]
@@ -121,13 +84,13 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
                 report.reloaded = True
             report.groups, report.not_evaluated = confirm(prometheus, expected_groups(files), confirm_timeout,
                                                           clock, sleep)
-    except (ObserveError, httpx.HTTPError, OSError) as err:
+    except (ObserveError, OSError) as err:
         _restore(rules_dir, previous, names, prometheus)
         raise InstallFailed(f"{err}\nthe previous rule files in {rules_dir} were restored") from None
     return report
 
 
-def confirm(prometheus: Prometheus, expected: dict[tuple[str, str], int], timeout: float,
+def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], timeout: float,
             clock: Callable[[], float], sleep: Callable[[float], None]) -> tuple[list[str], list[str]]:
     """Wait until every expected group is loaded with all its rules and evaluated; fail on any rule error.
 
@@ -143,7 +106,7 @@ def confirm(prometheus: Prometheus, expected: dict[tuple[str, str], int], timeou
                   for key, r in rules if r.get("health") == "err"]
         if errors:
             raise InstallFailed("Prometheus reports rule errors:\n" + "\n".join(errors))
-        pending = [f"{key[1]}/{r['name']}" for key, r in rules if r.get("health") == "unknown"]
+        pending = [f"{key[1]}/{r['name']}" for key, r in rules if _not_evaluated(r)]
         if not missing and not pending:
             return sorted(f"{f}: {n}" for f, n in expected), []
         if clock() >= deadline:
@@ -154,13 +117,18 @@ def confirm(prometheus: Prometheus, expected: dict[tuple[str, str], int], timeou
         sleep(POLL_SECONDS)
 
 
+def _not_evaluated(rule: dict[str, Any]) -> bool:
+    """Prometheus says health "unknown"; vmalert says "ok" with a zero lastEvaluation (year 1)."""
+    return rule.get("health") == "unknown" or str(rule.get("lastEvaluation", "")).startswith("0001-")
+
+
 def _ours(path: Path) -> bool:
     """A rule file mrm-observe generated (its header says so)."""
     with path.open("rb") as handle:
         return handle.readline().startswith(GENERATED_MARK.encode())
 
 
-def _restore(rules_dir: Path, previous: dict[str, bytes], names: set[str], prometheus: Prometheus | None) -> None:
+def _restore(rules_dir: Path, previous: dict[str, bytes], names: set[str], prometheus: PrometheusClient | None) -> None:
     """Put the previous bytes back, delete files that did not exist before, and reload (best effort)."""
     for name in names - set(previous):
         (rules_dir / name).unlink(missing_ok=True)
@@ -169,5 +137,5 @@ def _restore(rules_dir: Path, previous: dict[str, bytes], names: set[str], prome
     if prometheus is not None:
         try:
             prometheus.reload()
-        except (ObserveError, httpx.HTTPError):
+        except ObserveError:
             pass  # the files are back; Prometheus keeps its last good config until the next reload

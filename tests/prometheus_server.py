@@ -25,11 +25,11 @@ import yaml
 STARTUP_SECONDS = 20.0
 
 
-def binary(name: str) -> str:
-    """Path of a Prometheus binary, or skip the test with the install hint."""
+def binary(name: str, package: str = "prometheus") -> str:
+    """Path of a server binary, or skip the test with the install hint (its Debian package)."""
     found = shutil.which(name)
     if found is None:
-        pytest.skip(f"{name} not installed (apt-get install -y prometheus)")
+        pytest.skip(f"{name} not installed (apt-get install -y {package})")
     return found
 
 
@@ -48,6 +48,15 @@ def backfill_openmetrics(text: str, data_dir: Path) -> None:
                    check=True, capture_output=True, text=True)
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A fresh self-signed certificate for 127.0.0.1 and its key (openssl), valid for two days."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
 @dataclass
 class PrometheusServer:
     """A running Prometheus: its URL, working folder, config file and process."""
@@ -58,10 +67,15 @@ class PrometheusServer:
     process: subprocess.Popen[bytes]
 
     @classmethod
-    def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml"), evaluation_interval: str = "1s",
+    def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml",), evaluation_interval: str = "1s",
               scrape_configs: list[dict[str, Any]] | None = None, openmetrics: str | None = None,
-              extra_args: Sequence[str] = (), lifecycle: bool = True) -> PrometheusServer:
-        """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready."""
+              extra_args: Sequence[str] = (), lifecycle: bool = True, port: int | None = None,
+              tls: tuple[Path, Path] | None = None) -> PrometheusServer:
+        """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready.
+
+        Pass `port` (from free_port()) when scrape_configs must name the server's own address, and
+        `tls=(cert_file, key_file)` to serve https:// only (see `self_signed`).
+        """
         workdir.mkdir(parents=True, exist_ok=True)
         config = workdir / "prometheus.yml"
         config.write_text(yaml.safe_dump({
@@ -69,7 +83,11 @@ class PrometheusServer:
             "rule_files": list(rule_files), "scrape_configs": scrape_configs or []}))
         if openmetrics is not None:
             backfill_openmetrics(openmetrics, workdir / "data")
-        port = free_port()
+        port = port or free_port()
+        if tls is not None:
+            web = workdir / "web.yml"
+            web.write_text(yaml.safe_dump({"tls_server_config": {"cert_file": str(tls[0]), "key_file": str(tls[1])}}))
+            extra_args = [*extra_args, f"--web.config.file={web}"]
         log = (workdir / "prometheus.log").open("wb")
         process = subprocess.Popen(
             [binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
@@ -77,7 +95,7 @@ class PrometheusServer:
              *extra_args],
             cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
         log.close()
-        server = cls(f"http://127.0.0.1:{port}", workdir, config, process)
+        server = cls(f"{'https' if tls else 'http'}://127.0.0.1:{port}", workdir, config, process)
         server.wait_ready()
         return server
 
@@ -87,7 +105,7 @@ class PrometheusServer:
             if self.process.poll() is not None:
                 break
             try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
+                if httpx.get(f"{self.url}/-/ready", timeout=1, verify=False).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from mrm_observe.cli.common import SERVERS, ServerOptions, grafana_settings, server_options
-from mrm_observe.grafana_api import RetryPolicy
+from mrm_observe.http_client import RetryPolicy, SettingsError
 
 
 def command_for(kind: str) -> tuple[click.Command, list[ServerOptions]]:
@@ -44,11 +44,13 @@ def test_grafana_settings_are_built_by_keyword_from_the_options(tmp_path, monkey
     server = ServerOptions(SERVERS["grafana"], "https://g.example", token_file=token, ca_file="/ca.pem",
                            timeout=3.0, retries=2, backoff=0.25)
     settings = grafana_settings(server, org_id=7, concurrency=5)
-    assert (settings.url, settings.auth.token, settings.org_id, settings.verify, settings.timeout, settings.pool) == \
-        ("https://g.example", "glsa_secret", 7, "/ca.pem", 3.0, 5)
+    assert (settings.url, settings.auth.token, settings.headers, settings.ca_file, settings.insecure,
+            settings.timeout, settings.pool) == \
+        ("https://g.example", "glsa_secret", {"X-Grafana-Org-Id": "7"}, "/ca.pem", False, 3.0, 5)
     assert settings.retry == RetryPolicy(attempts=3, backoff=0.25)
-    assert grafana_settings(ServerOptions(SERVERS["grafana"], "https://g", token_file=token, ca_file="/ca.pem",
-                                          insecure=True), org_id=None, concurrency=1).verify is False
+    insecure = grafana_settings(ServerOptions(SERVERS["grafana"], "https://g", token_file=token, insecure=True),
+                                org_id=None, concurrency=1)
+    assert (insecure.insecure, insecure.headers) == (True, {})
 
 
 def test_credentials_come_from_the_environment_when_no_token_file(monkeypatch):
@@ -56,9 +58,9 @@ def test_credentials_come_from_the_environment_when_no_token_file(monkeypatch):
     monkeypatch.delenv("GRAFANA_TOKEN", raising=False)
     monkeypatch.setenv("GRAFANA_USER", "admin")
     monkeypatch.setenv("GRAFANA_PASSWORD", "pw")
-    assert (server.auth().user, server.auth().password) == ("admin", "pw")
+    assert (server.settings().auth.user, server.settings().auth.password) == ("admin", "pw")
     monkeypatch.setenv("GRAFANA_TOKEN", " glsa_env ")
-    assert server.auth().token == "glsa_env"
+    assert server.settings().auth.token == "glsa_env"
 
 
 def test_missing_url_and_credentials_are_usage_errors_naming_the_server(monkeypatch, tmp_path):
@@ -66,21 +68,26 @@ def test_missing_url_and_credentials_are_usage_errors_naming_the_server(monkeypa
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(click.UsageError, match="no Grafana URL: pass --grafana-url or set GRAFANA_URL"):
         ServerOptions(SERVERS["grafana"], None).require_url()
-    with pytest.raises(click.UsageError, match="no Grafana credentials: set GRAFANA_TOKEN"):
-        ServerOptions(SERVERS["grafana"], "https://g").auth()
+    with pytest.raises(click.UsageError, match="no Grafana credentials: set GRAFANA_TOKEN .* pass --token-file"):
+        ServerOptions(SERVERS["grafana"], "https://g").settings()
     empty = tmp_path / "empty"
     empty.write_text("\n")
-    with pytest.raises(click.BadParameter, match="is empty"):
-        ServerOptions(SERVERS["grafana"], "https://g", token_file=empty).auth()
+    with pytest.raises(SettingsError, match=f"{empty} is empty: expected a token"):
+        ServerOptions(SERVERS["grafana"], "https://g", token_file=empty).settings()
 
 
-def test_prometheus_takes_only_the_options_its_client_supports():
+def test_prometheus_credentials_are_optional_and_take_headers(monkeypatch):
+    for name in ("PROMETHEUS_TOKEN", "PROMETHEUS_USER", "PROMETHEUS_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
     cmd, seen = command_for("prometheus")
     options = {opt for param in cmd.params for opt in param.opts}
-    assert options == {"--prometheus-url", "--other"}
-    result = CliRunner().invoke(cmd, [], env={"PROMETHEUS_URL": "http://127.0.0.1:9090"})
+    assert options == {"--prometheus-url", "--prometheus-token-file", "--ca-file", "--insecure", "--header", "--other"}
+    result = CliRunner().invoke(cmd, ["--header", "X-Scope-OrgID: team-a"],
+                                env={"PROMETHEUS_URL": "http://127.0.0.1:9090"})
     assert result.exit_code == 0, result.output
-    assert seen[0].url == "http://127.0.0.1:9090" and seen[0].verify is True
+    settings = seen[0].settings()
+    assert (settings.url, settings.auth, settings.headers, settings.insecure) == \
+        ("http://127.0.0.1:9090", None, {"X-Scope-OrgID": "team-a"}, False)
 
 
 def test_python_dash_m_runs_the_cli():

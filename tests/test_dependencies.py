@@ -18,11 +18,8 @@ IMPORT_NAME = {
     "rich": "rich",
     "prometheus-api-client": "prometheus_api_client",
 }
-PENDING = {
-    # Listed before its first import because another change of the same issue wires it in (issue 7, item 2:
-    # the Prometheus client). The test fails once it is imported: then delete the entry here.
-    "prometheus-api-client",
-}
+PENDING: set[str] = set()
+"""Dependencies listed before their first import (each with a comment saying which change wires it in)."""
 
 
 def dependencies() -> list[str]:

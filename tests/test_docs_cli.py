@@ -15,7 +15,8 @@ SECTIONS = {name: body for name, body in SECTION.findall(DOC)}
 SHARED = {
     "--source": "## Project options", "--out": "## Project options", "--tests": "## Project options",
     **{opt: "## Server options" for opt in ("--grafana-url", "--prometheus-url", "--token-file", "--ca-file",
-                                            "--insecure", "--timeout", "--retries", "--backoff")},
+                                            "--insecure", "--timeout", "--retries", "--backoff",
+                                            "--prometheus-token-file", "--header")},
 }
 """Options documented once in a shared section, which the command's section must point to."""
 

@@ -9,6 +9,7 @@ from standin import GrafanaStandin
 
 from mrm_observe import grafana_api
 from mrm_observe.errors import ExitCode
+from mrm_observe.http_client import SettingsError
 from mrm_observe.grafana_api import (Auth, AuthRejected, BadRequest, Conflict, GrafanaClient, GrafanaSettings,
                                      GrafanaUnreachable, NotFound, PermissionDenied, RetryPolicy, ServerError,
                                      VersionMismatch, public_url)
@@ -200,3 +201,19 @@ def test_public_url_is_safe_to_print(url, shown):
 def test_a_retry_policy_needs_one_attempt():
     with pytest.raises(ValueError, match="attempts >= 1"):
         RetryPolicy(attempts=0)
+
+
+@pytest.mark.parametrize("verify, ca_file, insecure", [(True, None, False), ("ca.pem", "ca.pem", False),
+                                                       (False, None, True)],
+                         ids=["system CAs", "a CA file", "no verification"])
+def test_grafana_settings_keep_the_earlier_positional_signature(verify, ca_file, insecure):
+    settings = GrafanaSettings("https://grafana.example.org", Auth(token="t"), 3, verify, 5.0)
+    assert (settings.ca_file, settings.insecure, dict(settings.headers), settings.timeout) == (
+        ca_file, insecure, {"X-Grafana-Org-Id": "3"}, 5.0)
+
+
+def test_grafana_settings_refuse_a_url_without_a_scheme_as_a_usage_error():
+    with pytest.raises(SettingsError) as caught:
+        GrafanaSettings("grafana.example.org:3000", Auth(token="t"))
+    assert (str(caught.value), caught.value.exit_code) == (
+        "server URL must be http:// or https:// with a host (got 'grafana.example.org:3000')", ExitCode.USAGE)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from conftest import write_tree
+from forward_proxy import ForwardProxy
 
 from mrm_observe.cli import main
 from prometheus_server import PrometheusServer, free_port
+from victoria_server import VictoriaMetricsServer, VmalertServer
 
 ALPHA = """
 from mrm_observe import RecordingRule, RuleGroup
@@ -49,9 +52,12 @@ def prometheus(tmp_path, rules_dir):
         yield server
 
 
-def publish_rules(rules_dir: Path, url: str | None, *extra: str) -> Result:
+NO_ENV = {"PROMETHEUS_URL": None, "PROMETHEUS_TOKEN": None, "PROMETHEUS_USER": None, "PROMETHEUS_PASSWORD": None}
+
+
+def publish_rules(rules_dir: Path, url: str | None, *extra: str, env: dict[str, str] | None = None) -> Result:
     args = ["publish", "rules", "--rules-dir", str(rules_dir), *extra]
-    return CliRunner().invoke(main, args + (["--prometheus-url", url] if url else []), env={"PROMETHEUS_URL": None})
+    return CliRunner().invoke(main, args + (["--prometheus-url", url] if url else []), env={**NO_ENV, **(env or {})})
 
 
 def groups(prometheus: PrometheusServer) -> dict[str, list[str]]:
@@ -155,3 +161,71 @@ def test_a_rule_that_fails_at_evaluation_is_rolled_back(project, rules_dir, prom
             "multiple matches for labels: many-to-one matching must be explicit") in result.stderr
     assert (rules_dir / "alerts-alpha.rules.yaml").read_bytes() == before
     assert groups(prometheus)["alpha"] in (["ok", "ok"], ["unknown", "unknown"])
+
+
+@pytest.fixture
+def victoria(tmp_path):
+    with VictoriaMetricsServer.start(tmp_path / "victoria") as server:
+        yield server
+
+
+def vmalert_groups(url: str) -> dict[str, list[str]]:
+    answer = httpx.get(f"{url}/api/v1/rules", timeout=5, auth=("ops", "pw-vmalert-1")).json()
+    return {g["name"]: [r["health"] for r in g["rules"]] for g in answer["data"]["groups"]}
+
+
+def test_vmalert_loads_new_groups_on_reload_and_stale_files_go(project, tmp_path, rules_dir, victoria):
+    with VmalertServer.start(tmp_path / "vmalert", victoria, [f"{rules_dir}/*.yaml"]) as vmalert:
+        result = publish_rules(rules_dir, vmalert.url)
+        assert result.exit_code == 0, result.output
+        assert f"reloaded {vmalert.url}; 1 group(s) loaded and healthy" in result.output
+        write_tree(project, {"alerts/beta.py": BETA})
+        result = publish_rules(rules_dir, vmalert.url)
+        assert "1 rule file(s) installed, 1 unchanged, 0 removed" in result.output
+        assert f"reloaded {vmalert.url}; 2 group(s) loaded and healthy" in result.output
+        assert vmalert_groups(vmalert.url) == {"alpha": ["ok", "ok"], "beta": ["ok"]}
+        (project / "alerts" / "beta.py").unlink()
+        result = publish_rules(rules_dir, vmalert.url)
+        assert "0 rule file(s) installed, 1 unchanged, 1 removed" in result.output
+        assert set(vmalert_groups(vmalert.url)) == {"alpha"}
+
+
+def test_vmalert_behind_basic_auth_takes_the_credentials_from_the_environment(project, tmp_path, rules_dir, victoria):
+    auth = ["-httpAuth.username=ops", "-httpAuth.password=pw-vmalert-1"]
+    with VmalertServer.start(tmp_path / "vmalert", victoria, [f"{rules_dir}/*.yaml"], auth) as vmalert:
+        refused = publish_rules(rules_dir, vmalert.url)
+        assert refused.exit_code == 3
+        assert refused.stderr == ("error: GET /api/v1/rules: 401 Unauthorized "
+                                  "(the token or user/password was rejected)\n")
+        assert list(rules_dir.iterdir()) == []
+        result = publish_rules(rules_dir, vmalert.url, env={"PROMETHEUS_USER": "ops",
+                                                            "PROMETHEUS_PASSWORD": "pw-vmalert-1"})
+        assert result.exit_code == 0, result.output
+        assert "pw-vmalert-1" not in result.output
+        assert vmalert_groups(vmalert.url) == {"alpha": ["ok", "ok"]}
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--header", "X-Scope-OrgID team-a"], "a header must read 'Name: value' (got 'X-Scope-OrgID team-a'...)"),
+    (["--insecure", "--ca-file", "pyproject.toml"], "a CA file and skipping TLS verification exclude each other"),
+], ids=["a header without a colon", "a CA file with --insecure"])
+def test_server_options_that_cannot_work_are_usage_errors(project, rules_dir, extra, message):
+    (project / "pyproject.toml").write_text("")
+    result = publish_rules(rules_dir, "https://prometheus.example.org", *extra)
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+
+
+def test_the_token_file_and_headers_reach_prometheus_through_the_environment_proxy(project, tmp_path, rules_dir,
+                                                                                   prometheus):
+    token = tmp_path / "token"
+    token.write_text("prom-token-42\n")
+    with ForwardProxy() as proxy:
+        result = publish_rules(rules_dir, prometheus.url, "--prometheus-token-file", str(token),
+                               "--header", "X-Scope-OrgID: team-a",
+                               env={"HTTP_PROXY": proxy.url, "NO_PROXY": "", "no_proxy": ""})
+    assert result.exit_code == 0, result.output
+    assert [(s.method, s.url.removeprefix(prometheus.url)) for s in proxy.seen][:4] == [
+        ("GET", "/-/ready"), ("GET", "/api/v1/rules"), ("POST", "/-/reload"), ("GET", "/api/v1/rules")]
+    assert {(s.headers["Authorization"], s.headers["X-Scope-OrgID"]) for s in proxy.seen} == {
+        ("Bearer prom-token-42", "team-a")}
+    assert "prom-token-42" not in result.output + result.stderr

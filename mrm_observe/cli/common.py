@@ -10,8 +10,8 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import click
 from .. import pipeline
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
-from ..grafana_api import Auth, GrafanaSettings, RetryPolicy
+from ..pipeline_publish import ORG_HEADER, RetryPolicy, ServerSettings, server_settings
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
@@ -117,11 +117,12 @@ class ServerKind:
     name: str
     """Shown in messages ("Grafana") and used for option and variable names (--grafana-url, GRAFANA_URL)."""
     url_help: str
-    credentials: bool = False
-    """--token-file, else $<NAME>_TOKEN, else $<NAME>_USER and $<NAME>_PASSWORD."""
+    token_option: str
+    """The option naming a token file; else $<NAME>_TOKEN, else $<NAME>_USER and $<NAME>_PASSWORD."""
     token_help: str = "token"
-    tls: bool = False
-    """--ca-file and --insecure."""
+    auth_required: bool = False
+    headers: bool = False
+    """--header 'Name: value', repeatable (e.g. X-Scope-OrgID for multi-tenant Mimir/Cortex)."""
     retries: bool = False
     """--timeout, --retries and --backoff."""
 
@@ -131,23 +132,24 @@ class ServerKind:
 
 
 SERVERS = {
-    "grafana": ServerKind("Grafana", "Grafana base URL.", credentials=True,
-                          token_help="service-account token", tls=True, retries=True),
-    "prometheus": ServerKind("Prometheus", "Prometheus to reload and confirm through (needs "
-                             "--web.enable-lifecycle)."),
+    "grafana": ServerKind("Grafana", "Grafana base URL.", "--token-file", token_help="service-account token",
+                          auth_required=True, retries=True),
+    "prometheus": ServerKind("Prometheus", "Prometheus (with --web.enable-lifecycle) or vmalert to reload and "
+                             "confirm through.", "--prometheus-token-file", token_help="bearer token", headers=True),
 }
-"""The servers commands talk to today; an option family is switched on per server once its client supports it."""
+"""The servers commands talk to; every one takes a URL, credentials and TLS options."""
 
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """One server's connection options as given on the command line (secrets are read only by `auth`)."""
+    """One server's connection options as given on the command line (secrets are read only by `settings`)."""
 
     kind: ServerKind
     url: str | None
     token_file: Path | None = None
     ca_file: str | None = None
     insecure: bool = False
+    headers: tuple[str, ...] = ()
     timeout: float = 10.0
     retries: int = 4
     backoff: float = 0.5
@@ -158,30 +160,16 @@ class ServerOptions:
                                    f"{self.kind.env}_URL")
         return self.url
 
-    @property
-    def verify(self) -> bool | str:
-        """True (system CAs), False (--insecure) or the CA bundle's path (--ca-file)."""
-        return False if self.insecure else (self.ca_file or True)
-
-    @property
-    def retry(self) -> RetryPolicy:
-        return RetryPolicy(self.retries + 1, self.backoff)
-
-    def auth(self) -> Auth:
-        """Credentials from --token-file, $<NAME>_TOKEN, or $<NAME>_USER + $<NAME>_PASSWORD."""
+    def settings(self, *, headers: Mapping[str, str] | None = None, pool: int = 16) -> ServerSettings:
+        """The shared HTTP settings, with credentials from the token file or the environment."""
         env = self.kind.env
-        if self.token_file is not None:
-            token = self.token_file.read_text().strip()
-            if not token:
-                raise click.BadParameter(f"{self.token_file} is empty", param_hint="--token-file")
-            return Auth(token=token)
-        if os.environ.get(f"{env}_TOKEN"):
-            return Auth(token=os.environ[f"{env}_TOKEN"].strip())
-        user, password = os.environ.get(f"{env}_USER"), os.environ.get(f"{env}_PASSWORD")
-        if user and password is not None:
-            return Auth(user=user, password=password)
-        raise click.UsageError(f"no {self.kind.name} credentials: set {env}_TOKEN ({self.kind.token_help}), "
-                               f"pass --token-file, or set {env}_USER and {env}_PASSWORD")
+        settings = server_settings(self.require_url(), os.environ, env, token_file=self.token_file,
+                                   ca_file=self.ca_file, insecure=self.insecure, headers=self.headers,
+                                   timeout=self.timeout, retry=RetryPolicy(self.retries + 1, self.backoff), pool=pool)
+        if settings.auth is None and self.kind.auth_required:
+            raise click.UsageError(f"no {self.kind.name} credentials: set {env}_TOKEN ({self.kind.token_help}), "
+                                   f"pass {self.kind.token_option}, or set {env}_USER and {env}_PASSWORD")
+        return replace(settings, headers={**settings.headers, **(headers or {})})
 
 
 def server_options(kind: str) -> Callable[[Command], Command]:
@@ -204,19 +192,23 @@ def server_options(kind: str) -> Callable[[Command], Command]:
 
 def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], dict[str, Any]]]:
     """ServerOptions field -> (option names, click settings) of one server kind, in --help order."""
+    env = spec.env
     options: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
-        "url": ((f"--{spec.name.lower()}-url",), {"envvar": f"{spec.env}_URL", "show_envvar": True,
-                                                   "help": spec.url_help})}
-    if spec.credentials:
-        options["token_file"] = (("--token-file",), {
+        "url": ((f"--{spec.name.lower()}-url",), {"envvar": f"{env}_URL", "show_envvar": True,
+                                                   "help": spec.url_help}),
+        "token_file": ((spec.token_option,), {
             "type": click.Path(exists=True, dir_okay=False, path_type=Path),
-            "help": f"File holding a {spec.token_help} [default: ${spec.env}_TOKEN, else "
-                    f"${spec.env}_USER/${spec.env}_PASSWORD basic auth]."})
-    if spec.tls:
-        options["ca_file"] = (("--ca-file",), {"type": click.Path(exists=True, dir_okay=False),
-                                               "help": f"CA bundle to verify {spec.name}'s TLS."})
-        options["insecure"] = (("--insecure",), {"is_flag": True,
-                                                 "help": f"Do not verify {spec.name}'s TLS certificate."})
+            "help": f"File holding a {spec.token_help} [default: ${env}_TOKEN, else ${env}_USER/${env}_PASSWORD "
+                    f"basic auth{'' if spec.auth_required else ', else none'}]."}),
+        "ca_file": (("--ca-file",), {"type": click.Path(exists=True, dir_okay=False),
+                                     "help": f"CA bundle to verify {spec.name}'s TLS."}),
+        "insecure": (("--insecure",), {"is_flag": True,
+                                       "help": f"Do not verify {spec.name}'s TLS certificate (warns)."}),
+    }
+    if spec.headers:
+        options["headers"] = (("--header",), {
+            "multiple": True, "metavar": "'NAME: VALUE'",
+            "help": f"Extra header for {spec.name}, e.g. 'X-Scope-OrgID: team-a'; repeatable."})
     if spec.retries:
         options["timeout"] = (("--timeout",), {"type": click.FloatRange(0.1), "default": 10.0, "show_default": True,
                                                "help": "Seconds to wait for each answer."})
@@ -229,7 +221,6 @@ def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], di
     return options
 
 
-def grafana_settings(server: ServerOptions, *, org_id: int | None, concurrency: int) -> GrafanaSettings:
+def grafana_settings(server: ServerOptions, *, org_id: int | None, concurrency: int) -> ServerSettings:
     """The Grafana client's settings from the command line and the environment."""
-    return GrafanaSettings(url=server.require_url(), auth=server.auth(), org_id=org_id, verify=server.verify,
-                           timeout=server.timeout, retry=server.retry, pool=concurrency)
+    return server.settings(headers={ORG_HEADER: str(org_id)} if org_id is not None else None, pool=concurrency)

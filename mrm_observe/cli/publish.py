@@ -124,9 +124,10 @@ def _line(outcome: pp.Outcome) -> str:
 def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules_dir: Path,
           prometheus: ServerOptions, confirm_timeout: float) -> None:
     """promtool-check the built rule files, install them atomically, reload Prometheus and confirm."""
+    settings = prometheus.settings() if prometheus.url else None
     project = make_project(sources, out, tests)
-    prometheus_url = prometheus.url
-    report = pp.publish_rules(project, promtool(), rules_dir, prometheus_url, confirm_timeout, locator())
+    prometheus_url = pp.public_url(settings.url) if settings else None
+    report = pp.publish_rules(project, promtool(), rules_dir, settings, confirm_timeout, locator())
     click.echo(f"{len(report.written)} rule file(s) installed, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed in {rules_dir}")
     if prometheus_url is None:

@@ -1,0 +1,373 @@
+"""The one outbound HTTP layer: settings, TLS, proxies, auth, bounded retries, typed errors, no secrets shown.
+
+Every client (Grafana, Prometheus) sends through `HttpClient`. Retries cover 429, 5xx, timeouts and dropped
+connections, with exponential backoff and jitter, and honour `Retry-After`; 4xx answers are typed errors and
+are never retried. TLS is verified (system CAs, or `ca_file`); `insecure=True` skips it with a warning.
+Proxies come from the environment (HTTP_PROXY, HTTPS_PROXY, NO_PROXY, read by httpx). A credential bound for
+a plain `http://` URL that is not loopback is announced with a warning before anything is sent. Secrets never
+appear in a repr, a message or an exception: every text that leaves this module passes through `redact`.
+This module never reads the environment itself; the CLI does and passes settings down.
+"""
+from __future__ import annotations
+
+import base64
+import email.utils
+import ipaddress
+import random
+import re
+import ssl
+import threading
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from .errors import ExitCode, ObserveError
+
+SECRET_HEADER = re.compile(r"auth|token|key|secret|password|cookie", re.IGNORECASE)
+"""Extra headers whose values are credentials (redacted); others, such as X-Scope-OrgID, are shown."""
+
+
+class InsecureTransportWarning(UserWarning):
+    """TLS verification is off, or a credential is about to travel over plain HTTP beyond this machine."""
+
+
+@dataclass(frozen=True)
+class Auth:
+    """A bearer token, or a user and password (Basic); secrets are left out of repr."""
+
+    token: str | None = field(default=None, repr=False)
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def header(self) -> str:
+        """The Authorization header value."""
+        if self.token:
+            return f"Bearer {self.token}"
+        if self.user is not None and self.password is not None:
+            return "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+        raise ValueError("Auth needs a token, or a user and a password")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every string that must never be shown: the token, the password and the encoded header."""
+        parts = [s for s in (self.token, self.password) if s]
+        return tuple(parts + [self.header().split(" ", 1)[1]])
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """At most `attempts` tries; waits grow as backoff * 2**n with jitter, capped at max_delay."""
+
+    attempts: int = 5
+    backoff: float = 0.5
+    max_delay: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.backoff < 0 or self.max_delay < 0:
+            raise ValueError(f"retry policy needs attempts >= 1 and delays >= 0 (got {self})")
+
+    def delay(self, attempt: int, retry_after: float | None, rand: Callable[[], float]) -> float:
+        """Seconds to wait after failed try number `attempt` (0-based): Retry-After when given, else backoff."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.max_delay, self.backoff * 2 ** attempt)
+        return ceiling / 2 + rand() * ceiling / 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSettings:
+    """A server URL with its auth, TLS, timeout and retries: what every client takes (built by keyword)."""
+
+    url: str
+    auth: Auth | None = field(default=None, repr=False)
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Extra headers sent with every request, e.g. {"X-Scope-OrgID": "team-a"} for Mimir or Cortex."""
+    ca_file: str | None = None
+    """CA bundle to verify the server's certificate with, instead of the system's."""
+    insecure: bool = False
+    """Skip TLS verification (warns)."""
+    timeout: float = 10.0
+    retry: RetryPolicy = RetryPolicy()
+    pool: int = 16
+    """Connections kept open at most."""
+    trust_env: bool = True
+    """Take proxies (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) from the environment, as httpx does."""
+
+    def __post_init__(self) -> None:
+        scheme = urlsplit(self.url).scheme
+        if scheme not in ("http", "https") or not urlsplit(self.url).hostname:
+            raise ValueError(f"server URL must be http:// or https:// with a host (got {public_url(self.url)!r})")
+        if self.ca_file and self.insecure:
+            raise ValueError("a CA file and skipping TLS verification exclude each other")
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every credential these settings carry (auth and credential-like extra headers)."""
+        found = list(self.auth.secrets()) if self.auth else []
+        found += [v for k, v in self.headers.items() if SECRET_HEADER.search(k) and v]
+        return tuple(found)
+
+
+class SettingsError(ObserveError):
+    """Server options that cannot work (a usage error): an empty token file, a bad header, an unusable CA file."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RequestFailed(ObserveError):
+    """A server answered with an error, or could not be reached; `status` is the HTTP status when there was one."""
+
+    exit_code = ExitCode.PUBLISH_FAILED
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Unreachable(RequestFailed):
+    """No answer (connection refused, timeouts, resets) after every retry, or an untrusted certificate."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class AuthRejected(RequestFailed):
+    """401: the token or the user/password is wrong."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class PermissionDenied(RequestFailed):
+    """403: the credentials are valid but lack a permission (or the endpoint is switched off)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
+class BadRequest(RequestFailed):
+    """400 or 422: the server refused the request (a bad payload, a bad query...)."""
+
+
+class NotFound(RequestFailed):
+    """404."""
+
+
+class Conflict(RequestFailed):
+    """409: e.g. an object with that uid already exists."""
+
+
+class VersionMismatch(RequestFailed):
+    """412: the object was changed by someone else since the version we sent."""
+
+
+class ServerError(RequestFailed):
+    """429 or 5xx on every try."""
+
+
+STATUS_ERRORS: dict[int, type[RequestFailed]] = {
+    400: BadRequest, 401: AuthRejected, 403: PermissionDenied, 404: NotFound, 409: Conflict, 412: VersionMismatch,
+    422: BadRequest}
+HINTS = {401: " (the token or user/password was rejected)", 403: " (the credentials lack permission for this)"}
+
+
+class HttpClient:
+    """Thread-safe, pooled httpx.Client with the retries, errors and redaction above; counts its requests."""
+
+    def __init__(self, settings: ServerSettings, sleep: Callable[[float], None] = time.sleep,
+                 rand: Callable[[], float] = random.random) -> None:
+        self.url = public_url(settings.url)
+        self._retry, self._timeout = settings.retry, settings.timeout
+        self._secrets = settings.secrets()
+        self._sleep, self._rand = sleep, rand
+        self._lock = threading.Lock()
+        self.requests = 0
+        headers = {"Accept": "application/json", **settings.headers}
+        if settings.auth is not None:
+            headers["Authorization"] = settings.auth.header()
+        _warn_if_unsafe(settings, bool(self._secrets))
+        self._http = httpx.Client(
+            base_url=settings.url.rstrip("/"), headers=headers, timeout=settings.timeout,
+            verify=_verify(settings), trust_env=settings.trust_env,
+            limits=httpx.Limits(max_connections=settings.pool, max_keepalive_connections=settings.pool))
+
+    def __repr__(self) -> str:
+        return f"HttpClient({self.url!r})"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """One call with retries; the decoded JSON body, or a RequestFailed subclass."""
+        response = self.send(method, path, **kwargs)
+        try:
+            return response.json()
+        except ValueError:
+            raise RequestFailed(self.redact(f"{method} {_path(path)}: answer is not JSON: {response.text[:200]!r}"),
+                                response.status_code) from None
+
+    def send(self, method: str, path: str, params: Any = None, json: Any = None, content: bytes | None = None,
+             headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """One call with retries; the 2xx/3xx answer, or a RequestFailed subclass (4xx at once, else at the end)."""
+        what = f"{method} {_path(path)}"
+        failure, unreachable = "", False
+        for attempt in range(self._retry.attempts):
+            retry_after: float | None = None
+            with self._lock:
+                self.requests += 1
+            try:
+                response = self._http.request(method, path, params=params, json=json, content=content,
+                                              headers=headers)
+            except httpx.TimeoutException:
+                failure, unreachable = f"no answer within {self._timeout:g}s", True
+            except httpx.TransportError as err:
+                untrusted = _untrusted_certificate(err)
+                if untrusted is not None:
+                    raise Unreachable(self.redact(
+                        f"{what} at {self.url}: TLS certificate not trusted ({untrusted.verify_message}); "
+                        "pass a CA file, or skip verification explicitly")) from None
+                failure, unreachable = f"connection failed ({type(err).__name__}: {err})", True
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code != 429 and response.status_code < 500:
+                    cls = STATUS_ERRORS.get(response.status_code, RequestFailed)
+                    raise cls(self.redact(f"{what}: {describe(response)}{HINTS.get(response.status_code, '')}"),
+                              response.status_code)
+                failure, unreachable = describe(response), False
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            if attempt + 1 < self._retry.attempts:
+                self._sleep(self._retry.delay(attempt, retry_after, self._rand))
+        cls = Unreachable if unreachable else ServerError
+        raise cls(self.redact(f"{what} at {self.url}: {failure} (gave up after {self._retry.attempts} tries)"))
+
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced by ***."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+def describe(response: httpx.Response) -> str:
+    """'412 version-mismatch: changed by someone else' or '400 bad_data: parse error' from an error answer."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error")
+        kind = body.get("status") if body.get("message") else body.get("errorType")
+        if message:
+            shown = f" {kind}" if isinstance(kind, str) and kind != str(response.status_code) else ""
+            return f"{response.status_code}{shown}: {message}"
+    text = response.text.strip()[:200] if not body else ""
+    return f"{response.status_code} {response.reason_phrase}".strip() + (f": {text}" if text else "")
+
+
+def public_url(url: str) -> str:
+    """The URL without any user:password@ part, query or trailing slash; safe to print."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _warn_if_unsafe(settings: ServerSettings, has_secrets: bool) -> None:
+    parts = urlsplit(settings.url)
+    if settings.insecure:
+        warnings.warn(f"TLS verification is off for {public_url(settings.url)}: anyone on the path can read "
+                      "and change the traffic", InsecureTransportWarning, stacklevel=3)
+    if has_secrets and parts.scheme == "http" and not is_loopback(parts.hostname or ""):
+        warnings.warn(f"credentials will be sent in clear text to {public_url(settings.url)} (plain http:// to "
+                      "another machine): use https://", InsecureTransportWarning, stacklevel=3)
+
+
+def _untrusted_certificate(err: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate verification failure behind a transport error, if that is what it is (never retried)."""
+    cause: BaseException | None = err
+    while cause is not None and not isinstance(cause, ssl.SSLCertVerificationError):
+        cause = cause.__cause__ or cause.__context__
+    return cause
+
+
+def _verify(settings: ServerSettings) -> bool | ssl.SSLContext:
+    if settings.insecure:
+        return False
+    if settings.ca_file is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file)
+    except (OSError, ssl.SSLError) as err:
+        raise SettingsError(f"cannot use CA file {settings.ca_file}: {err}") from None
+
+
+def _path(path: str) -> str:
+    """The path of a relative path or an absolute URL, without the query (which may be long)."""
+    return urlsplit(path).path or "/"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None when absent or unreadable."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def server_settings(url: str, env: Mapping[str, str], prefix: str, *, token_file: Path | None = None,
+                    ca_file: str | None = None, insecure: bool = False, headers: Sequence[str] = (),
+                    timeout: float = 10.0, retry: RetryPolicy = RetryPolicy(), pool: int = 16) -> ServerSettings:
+    """ServerSettings from command-line option values; credentials as `auth_from` finds them in `env`."""
+    try:
+        return ServerSettings(url=url, auth=auth_from(env, prefix, token_file),
+                              headers=dict(parse_header(h) for h in headers), ca_file=ca_file, insecure=insecure,
+                              timeout=timeout, retry=retry, pool=pool)
+    except ValueError as err:
+        raise SettingsError(str(err)) from None
+
+
+def read_secret(path: Path, what: str) -> str:
+    """The stripped content of a secret file; SettingsError (naming the file, never the content) when empty."""
+    text = path.read_text().strip()
+    if not text:
+        raise SettingsError(f"{path} is empty: expected {what}")
+    return text
+
+
+def auth_from(env: Mapping[str, str], prefix: str, token_file: Path | None = None) -> Auth | None:
+    """Credentials from a token file, else $<prefix>_TOKEN, else $<prefix>_USER + $<prefix>_PASSWORD; else None.
+
+    The caller passes the environment (the CLI passes os.environ); nothing here reads it by itself.
+    """
+    if token_file is not None:
+        return Auth(token=read_secret(token_file, "a token"))
+    if env.get(f"{prefix}_TOKEN", "").strip():
+        return Auth(token=env[f"{prefix}_TOKEN"].strip())
+    user, password = env.get(f"{prefix}_USER"), env.get(f"{prefix}_PASSWORD")
+    if user and password is not None:
+        return Auth(user=user, password=password)
+    return None
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """'X-Scope-OrgID: team-a' -> ('X-Scope-OrgID', 'team-a'); ValueError when it is not 'Name: value'."""
+    name, sep, value = text.partition(":")
+    if not sep or not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name.strip()) or not value.strip():
+        raise ValueError(f"a header must read 'Name: value' (got {text.split(':')[0]!r}...)")
+    return name.strip(), value.strip()
