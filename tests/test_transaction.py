@@ -1,7 +1,6 @@
 """Many files change as one: everything lands, or after a failure, Ctrl-C, SIGTERM or SIGKILL nothing did."""
 from __future__ import annotations
 
-import os
 import signal
 import stat
 import subprocess
