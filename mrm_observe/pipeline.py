@@ -4,6 +4,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import tempfile
+import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +19,7 @@ from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
 from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
-                          SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
+                          SLO_FOLDER, generated_header, owner_id, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
 from .discover import discover
@@ -40,13 +42,26 @@ class Project:
     tests: Path
     partial: bool = False
     """Sources were chosen by hand: promtool tests of rule files outside them are skipped, not errors."""
+    owner: str = "project"
+    """The project's id in generated headers: installs replace and remove only files of the same owner."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
         """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
-        return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources))
+        return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
+                   owner=project_owner(root))
+
+
+def project_owner(root: Path) -> str:
+    """The owner id: `[tool.mrm-observe] owner`, else `[project] name` in root/pyproject.toml, else the folder's name."""
+    try:
+        config = tomllib.loads((root / "pyproject.toml").read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        config = {}
+    name = config.get("tool", {}).get("mrm-observe", {}).get("owner") or config.get("project", {}).get("name")
+    return owner_id(str(name) if name else root.resolve().name)
 
 
 @dataclass(frozen=True)
@@ -137,8 +152,8 @@ def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
     artifacts: dict[str, Artifact] = {}
     problems: list[Problem] = []
     artifacts.update(_dashboard_artifacts(defs, problems))
-    artifacts.update(_rule_artifacts(defs))
-    artifacts.update(_slo_artifacts(defs, problems))
+    artifacts.update(_rule_artifacts(defs, project.owner))
+    artifacts.update(_slo_artifacts(defs, project.owner, problems))
     artifacts.update(_test_artifacts(project, artifacts, problems))
     if problems:
         raise DefinitionError(problems)
@@ -158,7 +173,7 @@ def _dashboard_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str
     return out
 
 
-def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
+def _rule_artifacts(defs: Definitions, owner: str) -> dict[str, Artifact]:
     by_file: dict[str, list] = {}
     sources: dict[str, str] = {}
     for item in defs.groups:
@@ -168,17 +183,17 @@ def _rule_artifacts(defs: Definitions) -> dict[str, Artifact]:
     out = {}
     for name, groups in by_file.items():
         out[f"{PROMETHEUS_DIR}/{name}"] = Artifact(
-            to_yaml(rule_file(groups), generated_header(sources[name])),
+            to_yaml(rule_file(groups), generated_header(sources[name], owner)),
             RulesMeta(sources[name], len(groups), sum(len(g.rules) for g in groups)))
     return out
 
 
-def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Artifact]:
+def _slo_artifacts(defs: Definitions, owner: str, problems: list[Problem]) -> dict[str, Artifact]:
     """Per SLO a rule file and a generated promtool test file; per service an SLO dashboard."""
     out: dict[str, Artifact] = {}
     by_service: dict[str, list] = {}
     for item in defs.slos:
-        slo, header = item.obj, generated_header(item.source)
+        slo, header = item.obj, generated_header(item.source, owner)
         groups = compile_slo(slo)
         rules = slo_rule_file_name(slo.id)
         out[f"{PROMETHEUS_DIR}/{rules}"] = Artifact(to_yaml(rule_file(groups), header), RulesMeta(
@@ -228,7 +243,7 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
             staged.append(f"../{PROMETHEUS_DIR}/{entry}")
         data["rule_files"] = staged
         out[f"{TESTS_DIR}/{path.name}"] = Artifact(
-            to_yaml(data, generated_header(source)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
+            to_yaml(data, generated_header(source, project.owner)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
     return out
 
 
@@ -244,21 +259,33 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
     artifacts = compile_all(project, defs)
     report = BuildReport(artifacts, definitions=defs)
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
-    change = FileTransaction(project.out)
-    try:
-        recover(project.out)  # an interrupted build is undone first, so its manifest is the one to trust
-        for rel, artifact in artifacts.items():
-            change.write(Path(rel), artifact.content)
-        for rel in sorted(set(_read_manifest(project.out)) - set(artifacts)):
-            change.remove(Path(rel))
-        change.write(Path(MANIFEST), to_json(manifest))
-        change.apply()
-    except OSError as err:
-        raise OutputError(f"{err.filename or project.out}: cannot write the build: {err.strerror or err}; "
-                          f"nothing in {project.out} was changed") from None
-    report.written = [p.relative_to(project.out).as_posix() for p in change.written if p.name != MANIFEST]
-    report.removed = [p.relative_to(project.out).as_posix() for p in change.removed]
+    files = {**{rel: artifact.content for rel, artifact in artifacts.items()}, MANIFEST: to_json(manifest)}
+    written, report.removed = write_files(project.out, files,
+                                          lambda: sorted(set(_read_manifest(project.out)) - set(artifacts)))
+    report.written = [rel for rel in written if rel != MANIFEST]
     return report
+
+
+def write_files(folder: Path, files: dict[str, bytes], stale: Callable[[], Iterable[str]]) -> tuple[list[str], list[str]]:
+    """Write `files` (paths relative to folder) and remove the `stale` ones as one transaction.
+
+    `stale` is asked after an interrupted earlier run was undone. Returns (written, removed); an OSError becomes
+    an OutputError naming the path, with nothing in the folder changed.
+    """
+    try:
+        with FileTransaction(folder) as change:
+            recover(folder)
+            for rel, content in files.items():
+                change.write(Path(rel), content)
+            for rel in stale():
+                change.remove(Path(rel))
+            change.apply()
+            change.commit()
+    except OSError as err:
+        raise OutputError(f"{err.filename or folder}: cannot write the build: {err.strerror or err}; "
+                          f"nothing in {folder} was changed") from None
+    return ([p.relative_to(folder).as_posix() for p in change.written],
+            [p.relative_to(folder).as_posix() for p in change.removed])
 
 
 def _read_manifest(out: Path) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from .conventions import generated_header
 from .errors import DefinitionError, Problem
 from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .http_client import server_settings
-from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of
+from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of, write_files
 from .prometheus_api import PrometheusClient
 from .promtool import Promtool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
@@ -68,7 +68,7 @@ def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus:
     files = files_of(build(project, locate), project.out, "rules")
     client = PrometheusClient(prometheus) if prometheus else None
     try:
-        return install(tool, files, rules_dir, client, confirm_timeout)
+        return install(tool, files, rules_dir, client, project.owner, confirm_timeout)
     finally:
         if client is not None:
             client.close()
@@ -88,7 +88,7 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
     files: dict[str, bytes] = {}
     problems = []
     for rel, artifact in report.artifacts.items():
-        meta, header = artifact.meta, generated_header(artifact.meta.source)
+        meta, header = artifact.meta, generated_header(artifact.meta.source, project.owner)
         if isinstance(meta, DashboardMeta):
             why = oversized(artifact.content.decode())
             if why:
@@ -101,7 +101,8 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
             files[f"prometheusrule-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
     if problems:
         raise DefinitionError(problems)
-    files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace), generated_header("the build"))
+    files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace),
+                                          generated_header("the build", project.owner))
     return _write_export(project.out / K8S_DIR, files)
 
 
@@ -112,20 +113,15 @@ def export_provisioning(project: Project, dashboards_path: str, org_id: int = 1,
     files = {"/".join(p for p in ("dashboards", folder_path(meta.folder), f"{meta.uid}.json") if p): content
              for meta, content in report.dashboards()}
     files["dashboards.yaml"] = to_yaml(provisioning_provider(dashboards_path, org_id=org_id),
-                                       generated_header("the build"))
+                                       generated_header("the build", project.owner))
     return _write_export(project.out / PROVISIONING_DIR, files)
 
 
 def _write_export(folder: Path, files: dict[str, bytes]) -> ExportReport:
-    """Write files atomically under folder (which the export owns) and delete what an earlier export left."""
-    report = ExportReport(folder, files=len(files))
-    for rel, content in sorted(files.items()):
-        if write_atomic(folder / rel, content):
-            report.written.append(rel)
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder).as_posix()
-        if path.is_file() and path.suffix in (".json", ".yaml") and rel not in files:
-            path.unlink()
-            report.removed.append(rel)
-    return report
-
+    """Write files under folder (which the export owns) and delete what an earlier export left, as one change."""
+    def stale() -> list[str]:
+        return [rel for path in sorted(folder.rglob("*"))
+                if path.is_file() and path.suffix in (".json", ".yaml")
+                and (rel := path.relative_to(folder).as_posix()) not in files]
+    written, removed = write_files(folder, dict(sorted(files.items())), stale)
+    return ExportReport(folder, written, removed, files=len(files))

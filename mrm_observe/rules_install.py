@@ -1,10 +1,11 @@
 """Install rule files into the folder Prometheus loads, reload it, confirm every group is loaded and healthy.
 
 Works with Prometheus (run with --web.enable-lifecycle) and vmalert, through `prometheus_api.PrometheusClient`.
-Order: `promtool check rules` on every file (nothing is touched if one fails) -> Prometheus ready, and its
-rules API takes the credentials? -> write each file atomically (temp file + rename), remove rule files we
-installed earlier that are gone -> `POST /-/reload` -> poll `/api/v1/rules` until every group is loaded with all its rules and none reports an
-error. On any failure after the first write, the previous files are put back and Prometheus is reloaded.
+Order: `promtool check rules` on every file (nothing is touched if one fails) -> no file we would replace
+belongs to someone else -> Prometheus ready, and its rules API takes the credentials? -> in one file transaction
+(transaction.py): write each file, remove the rule files of the same owner that are gone, `POST /-/reload`,
+poll `/api/v1/rules` until every group is loaded with all its rules and none reports an error. On any failure or
+interruption the previous files come back (a killed run is undone by the next) and Prometheus is reloaded again.
 """
 from __future__ import annotations
 
@@ -17,13 +18,19 @@ from typing import Any
 import yaml
 
 from . import promtool as promtool_mod
-from .conventions import GENERATED_MARK, RULE_FILE_SUFFIX
+from .conventions import RULE_FILE_SUFFIX, owner_in
 from .errors import CheckFailed, ExitCode, ObserveError
 from .prometheus_api import PrometheusClient
 from .promtool import Promtool
-from .render import write_atomic
+from .transaction import FileTransaction, recover
 
 POLL_SECONDS = 0.2
+
+
+class NameClash(ObserveError):
+    """A rule file we would write exists and belongs to someone else; nothing was installed."""
+
+    exit_code = ExitCode.PUBLISH_FAILED
 
 
 class InstallFailed(ObserveError):
@@ -54,40 +61,64 @@ def expected_groups(files: Sequence[Path]) -> dict[tuple[str, str], int]:
 
 
 def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: PrometheusClient | None,
-            confirm_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
+            owner: str, confirm_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
             sleep: Callable[[float], None] = time.sleep) -> InstallReport:
-    """Check, install, reload and confirm; restore the previous files when reload or confirmation fails."""
+    """Check, install, reload and confirm as one change: on any failure or interruption the previous files
+    come back (and Prometheus is reloaded again if it had loaded the new ones)."""
     if not files:
         raise CheckFailed("no rule files to install: the definitions produce no rule groups")
     failed = [r for r in promtool_mod.check_rules(tool, files, files[0].parent) if not r.ok]
     if failed:
         raise CheckFailed("promtool check rules refused; nothing was installed:\n"
                           + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
+    recover(rules_dir)  # a killed earlier install is undone first
+    _refuse_clashes(files, rules_dir, owner)
     if prometheus is not None:
         prometheus.ready()
         prometheus.rule_groups()  # the credentials work (vmalert leaves /-/ready open) before anything is written
-    rules_dir.mkdir(parents=True, exist_ok=True)
     names = {p.name for p in files}
-    stale = [p for p in sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if p.name not in names and _ours(p)]
-    previous = {p.name: p.read_bytes() for p in rules_dir.iterdir() if p.name in names or p in stale}
     report = InstallReport()
     try:
-        for path in files:
-            target = rules_dir / path.name
-            (report.written if write_atomic(target, path.read_bytes()) else report.unchanged).append(path.name)
-        for path in stale:
-            path.unlink()
-            report.removed.append(path.name)
-        if prometheus is not None:
-            if report.written or report.removed:
-                prometheus.reload()
-                report.reloaded = True
-            report.groups, report.not_evaluated = confirm(prometheus, expected_groups(files), confirm_timeout,
-                                                          clock, sleep)
-    except (ObserveError, OSError) as err:
-        _restore(rules_dir, previous, names, prometheus)
-        raise InstallFailed(f"{err}\nthe previous rule files in {rules_dir} were restored") from None
+        with FileTransaction(rules_dir) as change:
+            for path in files:
+                change.write(Path(path.name), path.read_bytes())
+            for path in sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if rules_dir.is_dir() else []:
+                if path.name not in names and owner_of(path) == owner:
+                    change.remove(Path(path.name))
+            change.apply()
+            report.written = [p.name for p in change.written]
+            report.unchanged = sorted(names - set(report.written))
+            report.removed = [p.name for p in change.removed]
+            if prometheus is not None:
+                if report.written or report.removed:
+                    prometheus.reload()
+                    report.reloaded = True
+                report.groups, report.not_evaluated = confirm(prometheus, expected_groups(files), confirm_timeout,
+                                                              clock, sleep)
+            change.commit()
+    except BaseException as err:  # the change is undone by now; Prometheus must forget the new files too
+        if report.reloaded and prometheus is not None:
+            _reload_quietly(prometheus)
+        if isinstance(err, (ObserveError, OSError)):
+            raise InstallFailed(f"{err}\nthe previous rule files in {rules_dir} were restored") from None
+        raise
     return report
+
+
+def _refuse_clashes(files: Sequence[Path], rules_dir: Path, owner: str) -> None:
+    """A file we would replace must be ours (or written by mrm-observe before owners were recorded)."""
+    foreign = []
+    for path in files:
+        target = rules_dir / path.name
+        if target.exists():
+            found = owner_of(target) if target.is_file() else None
+            if found not in (owner, ""):
+                why = ("a folder" if target.is_dir() else "not generated by mrm-observe" if found is None
+                       else f"generated for {found}")
+                foreign.append(f"{target} ({why})")
+    if foreign:
+        raise NameClash(f"these files in {rules_dir} are not {owner}'s, so nothing was installed: "
+                        + "; ".join(foreign) + ". Rename or move them, or build from the project that owns them")
 
 
 def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], timeout: float,
@@ -122,20 +153,18 @@ def _not_evaluated(rule: dict[str, Any]) -> bool:
     return rule.get("health") == "unknown" or str(rule.get("lastEvaluation", "")).startswith("0001-")
 
 
-def _ours(path: Path) -> bool:
-    """A rule file mrm-observe generated (its header says so)."""
-    with path.open("rb") as handle:
-        return handle.readline().startswith(GENERATED_MARK.encode())
+def owner_of(path: Path) -> str | None:
+    """The owner a rule file's generated header names ("" before owners were recorded; None if not ours at all)."""
+    try:
+        with path.open("rb") as handle:
+            return owner_in(handle.readline().decode("utf-8", "replace"))
+    except OSError:
+        return None
 
 
-def _restore(rules_dir: Path, previous: dict[str, bytes], names: set[str], prometheus: PrometheusClient | None) -> None:
-    """Put the previous bytes back, delete files that did not exist before, and reload (best effort)."""
-    for name in names - set(previous):
-        (rules_dir / name).unlink(missing_ok=True)
-    for name, content in previous.items():
-        write_atomic(rules_dir / name, content)
-    if prometheus is not None:
-        try:
-            prometheus.reload()
-        except ObserveError:
-            pass  # the files are back; Prometheus keeps its last good config until the next reload
+def _reload_quietly(prometheus: PrometheusClient) -> None:
+    """Reload after the previous files came back (best effort: Prometheus keeps its last good config anyway)."""
+    try:
+        prometheus.reload()
+    except ObserveError:
+        pass

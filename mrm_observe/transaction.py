@@ -12,10 +12,9 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from .render import write_atomic
 
@@ -27,7 +26,11 @@ class Terminated(BaseException):
 
 
 class FileTransaction:
-    """Planned writes and removals under `root`, applied by `apply()`; `undo()` restores the previous state."""
+    """Planned writes and removals under `root`, made by `apply()` and kept by `commit()`.
+
+    Use it as a context manager: SIGTERM raises `Terminated` inside it, and leaving it without `commit()`
+    (an exception, Ctrl-C, SIGTERM) undoes whatever `apply()` changed.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -35,6 +38,8 @@ class FileTransaction:
         self.removals: list[Path] = []
         self.written: list[Path] = []
         self.removed: list[Path] = []
+        self._pending = False
+        self._previous_handler: Any = None
 
     def write(self, path: Path, content: bytes) -> None:
         self.writes[self._inside(path)] = content
@@ -49,27 +54,42 @@ class FileTransaction:
             raise ValueError(f"{path}: outside {self.root}; only files inside it may be written or removed")
         return self.root / path
 
+    def __enter__(self) -> FileTransaction:
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(signal.SIGTERM, _terminated)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._pending:
+                recover(self.root)
+                self._pending = False
+        finally:
+            if self._previous_handler is not None:
+                signal.signal(signal.SIGTERM, self._previous_handler)
+
     def apply(self) -> None:
-        """Journal the previous state, then make every change; on any failure or interruption, undo them all."""
+        """Undo what an interrupted earlier run left, journal the previous state, then make every change."""
         recover(self.root)
         touched = [p for p in self.writes if _differs(p, self.writes[p])] + [p for p in self.removals if p.is_file()]
         if not touched:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         write_atomic(self.root / JOURNAL, _journal(self.root, touched))
-        try:
-            with _sigterm_raises():
-                for path, content in self.writes.items():
-                    if write_atomic(path, content):
-                        self.written.append(path)
-                for path in self.removals:
-                    if path.is_file():
-                        path.unlink()
-                        self.removed.append(path)
-        except BaseException:
-            recover(self.root)
-            raise
-        (self.root / JOURNAL).unlink()
+        self._pending = True
+        for path, content in self.writes.items():
+            if write_atomic(path, content):
+                self.written.append(path)
+        for path in self.removals:
+            if path.is_file():
+                path.unlink()
+                self.removed.append(path)
+
+    def commit(self) -> None:
+        """Keep the change: drop the journal."""
+        if self._pending:
+            (self.root / JOURNAL).unlink()
+            self._pending = False
 
 
 def recover(root: Path) -> bool:
@@ -118,18 +138,5 @@ def _journal(root: Path, paths: list[Path]) -> bytes:
     return json.dumps({"files": files}, sort_keys=True).encode()
 
 
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception while the change is made (main thread only; elsewhere unchanged)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminated(signum: int, frame: FrameType | None) -> None:
-        raise Terminated(f"signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(f"signal {signum}")

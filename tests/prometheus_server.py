@@ -9,6 +9,7 @@ The server runs with --web.enable-lifecycle (so `POST /-/reload` works) unless `
 """
 from __future__ import annotations
 
+import pwd
 import shutil
 import socket
 import subprocess
@@ -70,11 +71,12 @@ class PrometheusServer:
     def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml",), evaluation_interval: str = "1s",
               scrape_configs: list[dict[str, Any]] | None = None, openmetrics: str | None = None,
               extra_args: Sequence[str] = (), lifecycle: bool = True, port: int | None = None,
-              tls: tuple[Path, Path] | None = None) -> PrometheusServer:
+              tls: tuple[Path, Path] | None = None, user: str | None = None) -> PrometheusServer:
         """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready.
 
         Pass `port` (from free_port()) when scrape_configs must name the server's own address, and
-        `tls=(cert_file, key_file)` to serve https:// only (see `self_signed`).
+        `tls=(cert_file, key_file)` to serve https:// only (see `self_signed`), and `user` (as root) to run it as
+        that user, as Debian's service does (workdir must then be writable by that user).
         """
         workdir.mkdir(parents=True, exist_ok=True)
         config = workdir / "prometheus.yml"
@@ -93,7 +95,7 @@ class PrometheusServer:
             [binary("prometheus"), f"--config.file={config}", f"--storage.tsdb.path={workdir / 'data'}",
              f"--web.listen-address=127.0.0.1:{port}", *(["--web.enable-lifecycle"] if lifecycle else []),
              *extra_args],
-            cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+            cwd=workdir, stdout=log, stderr=subprocess.STDOUT, user=user)
         log.close()
         server = cls(f"{'https' if tls else 'http'}://127.0.0.1:{port}", workdir, config, process)
         server.wait_ready()
@@ -112,6 +114,10 @@ class PrometheusServer:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"prometheus did not become ready at {self.url}:\n{self.log()[-2000:]}")
+
+    def process_user(self) -> str:
+        """The user the server process runs as."""
+        return pwd.getpwuid(Path(f"/proc/{self.process.pid}").stat().st_uid).pw_name
 
     def log(self) -> str:
         return (self.workdir / "prometheus.log").read_text(errors="replace")

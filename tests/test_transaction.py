@@ -32,6 +32,12 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
+def apply(tx: FileTransaction) -> None:
+    with tx:
+        tx.apply()
+        tx.commit()
+
+
 def change(root: Path) -> FileTransaction:
     tx = FileTransaction(root)
     tx.write(Path("a.yaml"), b"new a\n")
@@ -43,7 +49,7 @@ def change(root: Path) -> FileTransaction:
 
 def test_a_change_lands_whole_and_leaves_no_journal(folder):
     tx = change(folder)
-    tx.apply()
+    apply(tx)
     assert state(folder) == {"a.yaml": (b"new a\n", 0o644), "new.yaml": (b"new file\n", 0o644),
                              "sub/c.json": (b"new c\n", 0o600)}
     assert [p.name for p in tx.written] == ["a.yaml", "new.yaml", "c.json"] and [p.name for p in tx.removed] == ["b.yaml"]
@@ -64,7 +70,7 @@ def test_a_change_stopped_half_way_is_undone_at_once(folder, monkeypatch, error)
     real = render.write_atomic
     monkeypatch.setattr(transaction, "write_atomic", flaky)
     with pytest.raises(type(error)):
-        change(folder).apply()
+        apply(change(folder))
     assert state(folder) == before
     assert not (folder / JOURNAL).exists()
 
@@ -96,7 +102,9 @@ CHILD = textwrap.dedent("""
     tx.write(Path("a.yaml"), b"new a\\n")
     tx.write(Path("new.yaml"), b"new file\\n")
     tx.remove(Path("b.yaml"))
-    tx.apply()
+    with tx:
+        tx.apply()
+        tx.commit()
 """)
 
 
@@ -126,7 +134,7 @@ def test_sigkill_half_way_leaves_a_journal_and_the_next_run_converges(folder, tm
     assert (folder / JOURNAL).exists() and (folder / "a.yaml").read_bytes() == b"new a\n"
     assert recover(folder)
     assert state(folder) == before and not (folder / JOURNAL).exists()
-    change(folder).apply()  # and a new run after a kill simply lands
+    apply(change(folder))  # and a new run after a kill simply lands
     assert (folder / "a.yaml").read_bytes() == b"new a\n" and not (folder / "b.yaml").exists()
 
 
@@ -138,7 +146,7 @@ def test_a_removed_file_comes_back_with_its_mode_when_undone(folder, monkeypatch
     tx.write(Path("new.yaml"), b"x")
     tx.removals.reverse()
     with pytest.raises(OSError):
-        tx.apply()
+        apply(tx)
     assert stat.S_IMODE((folder / "b.yaml").stat().st_mode) == 0o640
 
 
@@ -146,5 +154,15 @@ def test_nothing_to_change_writes_no_journal(folder):
     before = {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
     tx = FileTransaction(folder)
     tx.write(Path("a.yaml"), b"old a.yaml\n")
-    tx.apply()
+    apply(tx)
     assert {p: p.stat().st_mtime_ns for p in folder.rglob("*")} == before
+
+
+def test_leaving_without_commit_undoes_an_applied_change(folder):
+    before = state(folder)
+    with pytest.raises(RuntimeError, match="reload refused"):
+        with change(folder) as tx:
+            tx.apply()
+            assert (folder / "a.yaml").read_bytes() == b"new a\n" and (folder / JOURNAL).exists()
+            raise RuntimeError("reload refused")
+    assert state(folder) == before
