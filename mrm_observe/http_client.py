@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import ipaddress
+import json
 import random
 import re
 import ssl
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
 import httpx
 
@@ -45,6 +46,19 @@ class Auth:
     user: str | None = None
     password: str | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        """Refuse credentials no server could take before any is sent (the messages never show the value)."""
+        if self.token is not None and not TOKEN.fullmatch(self.token):
+            lines = len(self.token.splitlines())
+            raise ValueError("the token must be one line of letters, digits and -._~+/ (then = padding)"
+                             + (f": it has {lines} lines (a comment or a second value?)" if lines > 1 else
+                                ": it has spaces or control characters" if any(c.isspace() or not c.isprintable()
+                                                                             for c in self.token) else ""))
+        if self.user is not None and (":" in self.user or not self.user.isprintable()):
+            raise ValueError("the user name must be printable and must not contain ':'")
+        if self.password is not None and not self.password.isprintable():
+            raise ValueError("the password must not contain line breaks or control characters")
+
     def header(self) -> str:
         """The Authorization header value."""
         if self.token:
@@ -57,6 +71,15 @@ class Auth:
         """Every string that must never be shown: the token, the password and the encoded header."""
         parts = [s for s in (self.token, self.password) if s]
         return tuple(parts + [self.header().split(" ", 1)[1]])
+
+
+TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+"""A bearer token as RFC 6750 allows it (b64token)."""
+
+
+def escaped_forms(secret: str) -> set[str]:
+    """The secret as libraries may print it: as is, repr- and JSON-escaped, URL-encoded."""
+    return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
 
 
 @dataclass(frozen=True)
@@ -97,8 +120,13 @@ class ServerSettings:
     """Connections kept open at most."""
     trust_env: bool = True
     """Take proxies (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) from the environment, as httpx does."""
+    max_response_bytes: int = 64 * 1024 * 1024
+    """A larger answer is refused (it is not what any call here expects, and memory is not unbounded)."""
 
     def __post_init__(self) -> None:
+        for name, value in self.headers.items():
+            if not value.isprintable() or not name.isprintable():
+                raise ValueError(f"header {name.strip()!r} must be one printable line")
         scheme = urlsplit(self.url).scheme
         if scheme not in ("http", "https") or not urlsplit(self.url).hostname:
             raise ValueError(f"server URL must be http:// or https:// with a host (got {public_url(self.url)!r})")
@@ -106,10 +134,11 @@ class ServerSettings:
             raise ValueError("a CA file and skipping TLS verification exclude each other")
 
     def secrets(self) -> tuple[str, ...]:
-        """Every credential these settings carry (auth and credential-like extra headers)."""
+        """Every credential these settings carry (auth and credential-like extra headers), in every escaped
+        form a library may print it, longest first."""
         found = list(self.auth.secrets()) if self.auth else []
         found += [v for k, v in self.headers.items() if SECRET_HEADER.search(k) and v]
-        return tuple(found)
+        return tuple(sorted({form for secret in found for form in escaped_forms(secret)}, key=len, reverse=True))
 
 
 class SettingsError(ObserveError):
@@ -126,6 +155,10 @@ class RequestFailed(ObserveError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ResponseTooLarge(RequestFailed):
+    """The answer exceeded the settings' max_response_bytes (never retried)."""
 
 
 class Unreachable(RequestFailed):
@@ -179,6 +212,7 @@ class HttpClient:
                  rand: Callable[[], float] = random.random) -> None:
         self.url = public_url(settings.url)
         self._retry, self._timeout = settings.retry, settings.timeout
+        self._max_bytes = settings.max_response_bytes
         self._secrets = settings.secrets()
         self._sleep, self._rand = sleep, rand
         self._lock = threading.Lock()
@@ -217,8 +251,8 @@ class HttpClient:
             with self._lock:
                 self.requests += 1
             try:
-                response = self._http.request(method, path, params=params, json=json, content=content,
-                                              headers=headers)
+                response = self._answer(self._http.build_request(method, path, params=params, json=json,
+                                                                 content=content, headers=headers))
             except httpx.TimeoutException:
                 failure, unreachable = f"no answer within {self._timeout:g}s", True
             except httpx.TransportError as err:
@@ -241,6 +275,48 @@ class HttpClient:
                 self._sleep(self._retry.delay(attempt, retry_after, self._rand))
         cls = Unreachable if unreachable else ServerError
         raise cls(self.redact(f"{what} at {self.url}: {failure} (gave up after {self._retry.attempts} tries)"))
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
+        """Send and read the whole answer within the timeout in total, however slowly the server trickles it.
+
+        The request runs in a daemon thread: a server that sends its headers a byte at a time cannot hold the
+        caller past the deadline either. The body is read in chunks, bounded in size and time.
+        """
+        deadline = time.monotonic() + self._timeout
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["response"] = self._read(request, deadline)
+            except BaseException as err:  # handed to the caller's thread
+                outcome["error"] = err
+
+        worker = threading.Thread(target=run, name="mrm-observe-http", daemon=True)
+        worker.start()
+        worker.join(self._timeout + 0.05)
+        if worker.is_alive():
+            raise httpx.ReadTimeout("the whole answer took longer than the timeout", request=request)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["response"]
+
+    def _read(self, request: httpx.Request, deadline: float) -> httpx.Response:
+        response = self._http.send(request, stream=True)
+        try:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self._max_bytes:
+                    raise ResponseTooLarge(self.redact(
+                        f"{request.method} {request.url.path}: the answer is larger than {self._max_bytes} bytes"))
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the whole answer took longer than the timeout", request=request)
+                chunks.append(chunk)
+        finally:
+            response.close()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
 
     def redact(self, text: str) -> str:
         """The text with every secret replaced by ***."""
@@ -344,7 +420,10 @@ def server_settings(url: str, env: Mapping[str, str], prefix: str, *, token_file
 
 def read_secret(path: Path, what: str) -> str:
     """The stripped content of a secret file; SettingsError (naming the file, never the content) when empty."""
-    text = path.read_text().strip()
+    try:
+        text = path.read_text().strip()
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"cannot read {path}: {getattr(err, 'strerror', None) or 'not UTF-8 text'}") from None
     if not text:
         raise SettingsError(f"{path} is empty: expected {what}")
     return text
@@ -356,13 +435,21 @@ def auth_from(env: Mapping[str, str], prefix: str, token_file: Path | None = Non
     The caller passes the environment (the CLI passes os.environ); nothing here reads it by itself.
     """
     if token_file is not None:
-        return Auth(token=read_secret(token_file, "a token"))
+        return _auth(f"the token in {token_file}", token=read_secret(token_file, "a token"))
     if env.get(f"{prefix}_TOKEN", "").strip():
-        return Auth(token=env[f"{prefix}_TOKEN"].strip())
+        return _auth(f"${prefix}_TOKEN", token=env[f"{prefix}_TOKEN"].strip())
     user, password = env.get(f"{prefix}_USER"), env.get(f"{prefix}_PASSWORD")
     if user and password is not None:
-        return Auth(user=user, password=password)
+        return _auth(f"${prefix}_USER/${prefix}_PASSWORD", user=user, password=password)
     return None
+
+
+def _auth(source: str, **credentials: str) -> Auth:
+    """Auth from one source; a SettingsError naming the source (never the value) when it cannot work."""
+    try:
+        return Auth(**credentials)
+    except ValueError as err:
+        raise SettingsError(f"{source}: {err}") from None
 
 
 def parse_header(text: str) -> tuple[str, str]:

@@ -1,0 +1,77 @@
+"""A loopback TCP server that answers HTTP badly on purpose (trickles, floods), for transport-level fault tests.
+
+It imitates no product: it only breaks the transport in the ways a server under load or attack can.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+Behaviour = Callable[[socket.socket], None]
+
+
+def trickle_body(conn: socket.socket) -> None:
+    """Headers at once, then a 1 MB body one byte every 0.1 s."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+    _drip(conn, b"[" + b" " * 999_999)
+
+
+def trickle_headers(conn: socket.socket) -> None:
+    """The status line and headers one byte every 0.1 s."""
+    _drip(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * 10_000)
+
+
+def flood(conn: socket.socket) -> None:
+    """A 200 answer whose body never ends, as fast as the socket takes it."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+    try:
+        for _ in range(4096):  # bounded: 256 MiB at most, then the test is over anyway
+            conn.sendall(chunk)
+    except OSError:
+        pass
+
+
+def _drip(conn: socket.socket, data: bytes) -> None:
+    try:
+        for byte in data[:600]:  # bounded: a minute at most
+            conn.sendall(bytes([byte]))
+            time.sleep(0.1)
+    except OSError:
+        pass
+
+
+@contextmanager
+def misbehaving(behaviour: Behaviour) -> Iterator[tuple[str, list[float]]]:
+    """(URL, connection times) of a server on 127.0.0.1 that treats every connection with `behaviour`."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    listener.settimeout(0.2)
+    stop, connections = threading.Event(), []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            connections.append(time.monotonic())
+            conn.recv(65536)
+            threading.Thread(target=_handle, args=(conn,), daemon=True).start()
+
+    def _handle(conn: socket.socket) -> None:
+        with conn:
+            behaviour(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connections
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
