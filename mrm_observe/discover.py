@@ -1,6 +1,7 @@
 """Find and import definition modules; tag every object with the file it came from."""
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import itertools
@@ -70,7 +71,8 @@ def _load_python(path: Path, name: str, package: str, source: Path) -> Definitio
     folder = source if source.is_dir() else source.parent
     dotted = ".".join(path.relative_to(folder).with_suffix("").parts)
     try:
-        module = importlib.import_module(f"{package}.{dotted}")
+        with contextlib.redirect_stdout(sys.stderr):  # a module's print() never mixes into our output (--json)
+            module = importlib.import_module(f"{package}.{dotted}")
     except SyntaxError as err:
         return Definitions(problems=[Problem(f"{name}:{err.lineno}", "", "", f"syntax error: {err.msg}")])
     except ValidationError as err:

@@ -1,4 +1,5 @@
 """Every mistake a user can make in a definition: a clear message naming file, object and field; exit 1; nothing written."""
+import json
 import re
 
 import pytest
@@ -127,3 +128,13 @@ def test_a_hostile_or_mis_encoded_slo_spec_is_an_error_naming_the_file(tmp_path,
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 1
     assert f"error: slo/spec.yml: {message}" in result.stderr
+
+
+def test_a_definition_modules_print_output_goes_to_stderr_never_into_the_json_document(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"alerts/a.py": RULE + 'print("debug: loading alerts")\ngroups = []\n'})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["publish", "grafana", "--grafana-url", "http://127.0.0.1:9", "--retries", "0",
+                                       "--json"], env={"GRAFANA_TOKEN": "glsa_test"})
+    assert result.exit_code == 3
+    assert json.loads(result.stdout)["error"]
+    assert "debug: loading alerts" in result.stderr
