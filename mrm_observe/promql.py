@@ -3,17 +3,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import product
 
 import promql_parser
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 RANGE_FUNCTIONS = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv"})
 ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
+LABEL_TARGET_FUNCTIONS = frozenset({"label_replace", "label_join"})
+"""Functions whose second argument names the label they write."""
+SCALAR, INSTANT_VECTOR, RANGE_VECTOR, STRING = "scalar", "instant vector", "range vector", "string"
 
-_GRAFANA_INTERVALS = re.compile(r"\$(__rate_interval|__interval|__range)\b|\$\{(__rate_interval|__interval|__range)\}")
-_GRAFANA_VARIABLE = re.compile(r"\$\{?(\w+)(?::\w+)?\}?|\[\[(\w+)\]\]")
 _MATCH_OPS = {"MatchOp.Equal": "=", "MatchOp.NotEqual": "!=", "MatchOp.Re": "=~", "MatchOp.NotRe": "!~"}
+_VALUE_TYPES = {"ValueType.Scalar": SCALAR, "ValueType.Vector": INSTANT_VECTOR, "ValueType.Matrix": RANGE_VECTOR,
+                "ValueType.String": STRING}
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'|`[^`]*`')
+_GRAFANA_VARIABLE = re.compile(
+    r"\$\{(?P<braced>\w+)(?::[^}]*)?\}|\[\[(?P<bracketed>\w+)(?::[^\]]*)?\]\]|\$(?P<plain>\w+)")
+"""$var, ${var}, ${var:format}, [[var]] and [[var:format]]."""
+_GRAFANA_TOKEN = re.compile(
+    rf"(?P<string>{_STRING.pattern})|(?P<variable>{_GRAFANA_VARIABLE.pattern})|(?P<other>.)", re.S)
+_LABEL_LIST = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*$", re.I)
+_OFFSET = re.compile(r"\boffset\s*-?\s*$", re.I)
+_SELECTOR_FOLLOWS = re.compile(r"\s*(\{|\[|offset\b|@)", re.I)
+_NAME_CHAR = re.compile(r"[a-zA-Z0-9_:]")
+MAX_GUESSED_VARIABLES = 6
+"""Bare variables that could be a number or a metric: every mix is tried up to this many (2**6 parses)."""
 
 
 Matcher = tuple[str, str, str]
@@ -71,9 +86,43 @@ class Parsed:
         promql_parser.walk(self.ast, visit)
         return found
 
+    def value_type(self) -> str:
+        """What the expression returns: scalar, instant vector, range vector or string."""
+        return _value_type(self.ast)
+
+    def label_targets(self) -> list[tuple[str, str]]:
+        """(function, label) for the label every label_replace() and label_join() writes, in order."""
+        found: list[tuple[str, str]] = []
+
+        def visit(node: object) -> bool:
+            if isinstance(node, promql_parser.Call) and node.func.name in LABEL_TARGET_FUNCTIONS and len(node.args) > 1:
+                target = node.args[1]
+                if isinstance(target, promql_parser.StringLiteral):
+                    found.append((node.func.name, target.val))
+            return True
+
+        promql_parser.walk(self.ast, visit)
+        return found
+
     def is_one_series(self) -> bool:
         """True when the expression yields at most one series with no labels (aggregated without grouping)."""
         return _one_series(self.ast)
+
+
+def _value_type(node: object) -> str:
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
+        return _value_type(node.expr)
+    if isinstance(node, (promql_parser.MatrixSelector, promql_parser.SubqueryExpr)):
+        return RANGE_VECTOR
+    if isinstance(node, promql_parser.StringLiteral):
+        return STRING
+    if isinstance(node, promql_parser.NumberLiteral):
+        return SCALAR
+    if isinstance(node, promql_parser.Call):
+        return _VALUE_TYPES[str(node.func.return_type)]
+    if isinstance(node, promql_parser.BinaryExpr):
+        return SCALAR if _value_type(node.lhs) == _value_type(node.rhs) == SCALAR else INSTANT_VECTOR
+    return INSTANT_VECTOR
 
 
 def _one_series(node: object) -> bool:
@@ -105,13 +154,57 @@ def parse(expr: str) -> Parsed:
 
 
 def from_grafana(expr: str) -> str:
-    """Replace Grafana template variables with valid PromQL so a panel query can be parsed."""
-    expr = _GRAFANA_INTERVALS.sub("5m", expr)
-    pieces: list[str] = []
-    last = 0
-    for match in _STRING.finditer(expr):
-        pieces.append(_GRAFANA_VARIABLE.sub("1", expr[last : match.start()]))
-        pieces.append(_GRAFANA_VARIABLE.sub("x", match.group(0)))
-        last = match.end()
-    pieces.append(_GRAFANA_VARIABLE.sub("1", expr[last:]))
-    return "".join(pieces)
+    """Replace Grafana template variables with PromQL of the kind their position needs, so a panel query parses.
+
+    Inside quotes a variable becomes the string `x`; inside `[...]` or after `offset` the duration `5m`; in a
+    label list (`by`, `without`, `on`, `ignoring`, `group_left`, `group_right`), as a matcher name or glued to a
+    name (`${prefix}_total`) a name `var_<variable>`; before `{`, `[`, `offset` or `@` a metric name. A bare
+    variable elsewhere is the number `1` unless only a metric name makes the query valid (`sum($metric)`).
+    """
+    pieces: list[str | tuple[str, str]] = []
+    stack: list[str] = []
+    done = ""
+    for token in _GRAFANA_TOKEN.finditer(expr):
+        piece: str | tuple[str, str]
+        if token["string"] is not None:
+            piece = _GRAFANA_VARIABLE.sub("x", token["string"])
+        elif token["variable"] is not None:
+            piece = _placeholder(token, expr, done, stack[-1] if stack else "")
+        else:
+            piece = token["other"]
+            if piece in "([{":
+                stack.append("by(" if piece == "(" and _LABEL_LIST.search(done) else piece)
+            elif piece in ")]}" and stack:
+                stack.pop()
+        pieces.append(piece)
+        done += piece if isinstance(piece, str) else piece[0]
+    guesses = [p for p in pieces if isinstance(p, tuple)]
+    choices = product(*guesses) if len(guesses) <= MAX_GUESSED_VARIABLES else iter([])
+    first = _fill(pieces, [g[0] for g in guesses])
+    for choice in choices:
+        text = _fill(pieces, list(choice))
+        try:
+            promql_parser.parse(text)
+        except (ValueError, TypeError):
+            continue
+        return text
+    return first
+
+
+def _placeholder(token: re.Match[str], expr: str, done: str, enclosing: str) -> str | tuple[str, str]:
+    """The PromQL standing for one variable, or (number, metric name) when its position allows both."""
+    name = f"var_{token['braced'] or token['bracketed'] or token['plain']}"
+    after = expr[token.end():]
+    if enclosing == "[" or _OFFSET.search(done):
+        return "5" if after[:1].isalpha() else "5m"
+    before = expr[token.start() - 1 : token.start()]
+    glued = bool(_NAME_CHAR.match(before or " ") or _NAME_CHAR.match(after[:1] or " "))
+    if enclosing in ("by(", "{") or glued or _SELECTOR_FOLLOWS.match(after):
+        return name
+    return ("1", name)
+
+
+def _fill(pieces: list[str | tuple[str, str]], choice: list[str]) -> str:
+    """The pieces with each (number, metric) slot replaced by the next choice."""
+    chosen = iter(choice)
+    return "".join(p if isinstance(p, str) else next(chosen) for p in pieces)

@@ -20,6 +20,15 @@ Locator = Callable[[str], "str | None"]
 
 UID = re.compile(r"^[a-zA-Z0-9_-]+$")
 QUERYLESS_PANELS = frozenset({"row", "text", "dashlist", "news", "alertlist"})
+TITLE_MAX_BYTES = 5000
+"""Grafana refuses a dashboard whose trimmed title is longer (it counts UTF-8 bytes, Go's len())."""
+TITLE_SHOWN = 60
+"""Longer titles are cut to this many characters where a problem names the dashboard."""
+MIN_REFRESH = "5s"
+"""Grafana's default `min_refresh_interval`: a shorter refresh is refused (Grafana 12 API) or replaced on save."""
+REFRESH = re.compile(r"^\d+(ms|s|m|h)$")
+"""A refresh every Grafana version and API parses alike (Go's time.ParseDuration has no d, w or y)."""
+NO_REFRESH = ("", "auto")
 
 
 def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
@@ -32,13 +41,30 @@ def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
 
 
 def promql_problem(expr: str, locate: Locator | None) -> str | None:
-    """Why an expression does not parse (with promtool's position when a locator is given), else None."""
+    """Why an expression does not parse (with promtool's position when a locator is given) or would fail when
+    Prometheus runs it, else None."""
     try:
-        promql.parse(expr)
+        parsed = promql.parse(expr)
     except ValueError as err:
         where = locate(expr) if locate else None
         return f"invalid PromQL at {where}" if where else str(err)
+    for function, label in parsed.label_targets():
+        if not LABEL_NAME.match(label):
+            return (f"{function}() target label {label!r} is not a valid label name ({LABEL_NAME_PATTERN}): "
+                    "Prometheus fails the query when it runs")
     return None
+
+
+def rule_result_problem(expr: str) -> str | None:
+    """Why a parsable rule expression cannot be a rule (it must return an instant vector or a scalar), else None."""
+    returns = promql.parse(expr).value_type()
+    if returns not in (promql.RANGE_VECTOR, promql.STRING):
+        return None
+    hint = ""
+    if returns == promql.RANGE_VECTOR:
+        hint = ": apply a function to the range, e.g. rate(...) or max_over_time(...)"
+    return (f"returns a {returns}, but a rule must return an instant vector or a scalar "
+            f"(Prometheus fails it at every evaluation){hint}")
 
 
 def uid_of(item: Sourced) -> str:
@@ -53,9 +79,18 @@ def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> 
     seen: dict[str, str] = {}
     for item in items:
         dashboard: Dashboard = item.obj
+        title = (dashboard.title or "").strip()
         obj = f"dashboard {dashboard.title!r}"
-        if not (dashboard.title or "").strip():
+        if len(dashboard.title or "") > TITLE_SHOWN:
+            obj = f"dashboard {dashboard.title[:TITLE_SHOWN]!r}... ({len(dashboard.title)} characters)"
+        if not title:
             problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
+        if len(title.encode()) > TITLE_MAX_BYTES:
+            problems.append(Problem(item.source, obj, "title", f"is {len(title.encode())} bytes long: Grafana refuses "
+                                    f"titles over {TITLE_MAX_BYTES} bytes (UTF-8); shorten it"))
+        why = _refresh_problem(dashboard.refresh)
+        if why:
+            problems.append(Problem(item.source, obj, "refresh", why))
         uid = uid_of(item)
         if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
             problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
@@ -64,6 +99,20 @@ def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> 
         seen.setdefault(uid, item.source)
         problems += _panel_problems(item.source, obj, dashboard, locate)
     return problems
+
+
+def _refresh_problem(refresh: object) -> str | None:
+    """Why Grafana would refuse or rewrite a dashboard's auto-refresh interval, else None (a refresh that is not
+    a string is left to the schema check)."""
+    if not isinstance(refresh, str) or refresh in NO_REFRESH:
+        return None
+    if not REFRESH.match(refresh):
+        return (f"{refresh!r} is not an interval every Grafana accepts: use a whole number and one unit of ms, s, m "
+                "or h (e.g. 30s, 1m, 24h), 'auto', or '' for no auto-refresh")
+    if parse_duration(refresh) < parse_duration(MIN_REFRESH):
+        return (f"{refresh!r} is below Grafana's minimum refresh interval (min_refresh_interval, {MIN_REFRESH} by "
+                f"default), which Grafana refuses or replaces: use {MIN_REFRESH} or more, or '' for no auto-refresh")
+    return None
 
 
 def _panel_problems(source: str, obj: str, dashboard: Dashboard, locate: Locator | None) -> list[Problem]:
@@ -127,6 +176,8 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
     if isinstance(rule, AlertRule) and not rule.alert.strip():
         problems.append(Problem(source, obj, "alert", "must not be blank"))
     why = promql_problem(rule.expr, locate)
+    if why is None:
+        why = rule_result_problem(rule.expr)
     if why:
         problems.append(Problem(source, obj, "expr", why))
     for name in rule.labels:

@@ -56,6 +56,58 @@ CASES = [
                  ["alerts/a.py: group 'g', record 'bad-name': record: must be a metric name"], id="invalid record name"),
 ]
 
+RETURNS = "but a rule must return an instant vector or a scalar (Prometheus fails it at every evaluation)"
+REFRESH_FORMS = "use a whole number and one unit of ms, s, m or h (e.g. 30s, 1m, 24h), 'auto', or '' for no auto-refresh"
+LATER = [
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up{job=\'api\'}[5m]")')},
+                 [f"alerts/a.py: group 'g', alert 'A': expr: returns a range vector, {RETURNS}: apply a function to "
+                  "the range, e.g. rate(...) or max_over_time(...)"],
+                 id="an alert expression that returns a range vector"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:max", expr="max_over_time(up[1h])[1h:5m]")')},
+                 [f"alerts/a.py: group 'g', record 'job:x:max': expr: returns a range vector, {RETURNS}"],
+                 id="a recording rule that returns a subquery's range vector"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="(\\"down\\")")')},
+                 [f"alerts/a.py: group 'g', alert 'A': expr: returns a string, {RETURNS}"],
+                 id="an alert expression that returns a string"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="job:up:x", expr=\'label_replace(up, "team-name", "$1", '
+                                       '"job", "(.*)")\')')},
+                 ["alerts/a.py: group 'g', record 'job:up:x': expr: label_replace() target label 'team-name' is not "
+                  "a valid label name ([a-zA-Z_][a-zA-Z0-9_]*): Prometheus fails the query when it runs"],
+                 id="a label_replace whose target label is not a label name"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="P", targets=['
+                                            'Target(expr=\'label_join(up, "", ",", "job")\')])])\n'},
+                 ["dashboards/a.py: dashboard 'D': panel 'P': label_join() target label '' is not a valid label name "
+                  "([a-zA-Z_][a-zA-Z0-9_]*): Prometheus fails the query when it runs in 'label_join(up, \"\", \",\", "
+                  "\"job\")'"],
+                 id="a panel query whose label_join writes an empty label name"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="T" * 6000, panels=[])\n'},
+                 [f"dashboards/a.py: dashboard {'T' * 60!r}... (6000 characters): title: is 6000 bytes long: Grafana "
+                  "refuses titles over 5000 bytes (UTF-8); shorten it"],
+                 id="a 6000-character dashboard title"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="\\u00e9" * 2501, panels=[])\n'},
+                 [f"dashboards/a.py: dashboard {'é' * 60!r}... (2501 characters): title: is 5002 bytes long: "
+                  "Grafana refuses titles over 5000 bytes (UTF-8); shorten it"],
+                 id="a title of 2501 two-byte characters is over Grafana's 5000 bytes"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", refresh="1s", panels=[])\n'},
+                 ["dashboards/a.py: dashboard 'D': refresh: '1s' is below Grafana's minimum refresh interval "
+                  "(min_refresh_interval, 5s by default), which Grafana refuses or replaces: use 5s or more, or '' for "
+                  "no auto-refresh"],
+                 id="a refresh below Grafana's minimum"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", refresh="1d", panels=[])\n'},
+                 [f"dashboards/a.py: dashboard 'D': refresh: '1d' is not an interval every Grafana accepts: {REFRESH_FORMS}"],
+                 id="a refresh in days, which Grafana 12's API cannot parse"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", refresh="every minute", panels=[])\n'},
+                 [f"dashboards/a.py: dashboard 'D': refresh: 'every minute' is not an interval every Grafana accepts: "
+                  f"{REFRESH_FORMS}"],
+                 id="a refresh that is not an interval"),
+    pytest.param({"slo/a.py": 'from mrm_observe import SLO, LatencySLI\nslos = [SLO(service="api", name="latency", '
+                              'objective=99, sli=LatencySLI(histogram="h", threshold=float("inf")))]\n'},
+                 ["slo/a.py: slo 'api-latency': sli.threshold: +Inf (le=\"+Inf\") is the bucket every request falls "
+                  "in, so no request could ever be too slow: give a finite bucket bound in seconds, e.g. 0.5"],
+                 id="a latency threshold of inf"),
+]
+CASES += LATER
+
 
 @pytest.mark.parametrize("files, messages", CASES)
 def test_bad_definition_is_reported_with_file_object_and_field(tmp_path, monkeypatch, files, messages):
@@ -138,3 +190,29 @@ def test_a_definition_modules_print_output_goes_to_stderr_never_into_the_json_do
     assert result.exit_code == 3
     assert json.loads(result.stdout)["error"]
     assert "debug: loading alerts" in result.stderr
+
+
+ACCEPTED = [
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="T" * 5000, refresh="5s", panels=[])\n'},
+                 id="a 5000-byte title and a 5s refresh are Grafana's limits, not past them"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboards = [Dashboard(title=f"D{i}", refresh=r, panels=[]) for i, r in '
+                                            'enumerate([None, "", "auto", "5000ms", "30s", "1m", "24h"])]\n'},
+                 id="no refresh, auto refresh and ms s m h intervals are accepted"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="job:time:s", expr="time()")',
+                                       'RecordingRule(record="job:one:v", expr="vector(1)")',
+                                       'RecordingRule(record="job:up:x", expr=\'label_replace(up, "__name__", "x", '
+                                       '"", "")\')')},
+                 id="rules returning a scalar or an instant vector, and a label_replace onto __name__"),
+    pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="P", targets=['
+                                            'Target(expr="sum(rate(http_requests_total[$__rate_interval])) by ($grp)")'
+                                            '])])\n'},
+                 id="a Grafana query with a dashboard variable in by()"),
+]
+
+
+@pytest.mark.parametrize("files", ACCEPTED)
+def test_valid_input_at_the_edge_of_a_check_builds(tmp_path, monkeypatch, files):
+    write_tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.stderr

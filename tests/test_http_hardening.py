@@ -19,9 +19,9 @@ TOKEN = "glsa_Sup3r+Secret/Token=="
 
 @pytest.mark.parametrize("content, why", [
     (f"{TOKEN}\n# rotated 2026-11-01 by alice\n", "it has 2 lines (a comment or a second value?)"),
-    (f"glsa_first\nglsa_second\n", "it has 2 lines"),
-    (f"glsa with space\n", "it has spaces or control characters"),
-    (f"glsa\x07bell\n", "it has spaces or control characters"),
+    ("glsa_first\nglsa_second\n", "it has 2 lines"),
+    ("glsa with space\n", "it has spaces or control characters"),
+    ("glsa\x07bell\n", "it has spaces or control characters"),
 ], ids=["a trailing comment line", "two tokens", "a space inside", "a control character"])
 def test_a_token_file_that_is_not_one_token_is_a_usage_error_before_any_request(tmp_path, monkeypatch, content, why):
     token_file = tmp_path / "token"

@@ -36,6 +36,49 @@ def test_grafana_variables_become_valid_promql():
     promql.parse(replaced)
 
 
+@pytest.mark.parametrize("expr, replaced", [
+    pytest.param("sum(rate(x[5m])) by ($grp)", "sum(rate(x[5m])) by (var_grp)",
+                 id="a variable in by() becomes a label name"),
+    pytest.param("sum without (${a}, [[b]]) (x)", "sum without (var_a, var_b) (x)",
+                 id="every variable syntax in without() becomes a label name"),
+    pytest.param("a * on($k) group_left($extra) b", "a * on(var_k) group_left(var_extra) b",
+                 id="variables in on() and group_left() become distinct label names"),
+    pytest.param('x{$label="v"}', 'x{var_label="v"}', id="a matcher name becomes a label name"),
+    pytest.param('x{job="$job"} offset $shift', 'x{job="x"} offset 5m',
+                 id="a variable in quotes becomes a string and after offset a duration"),
+    pytest.param("rate(x[$__rate_interval]) + rate(y[${n}m]) + max_over_time(z[$__range:$__interval])",
+                 "rate(x[5m]) + rate(y[5m]) + max_over_time(z[5m:5m])", id="a variable in brackets becomes a duration"),
+    pytest.param('rate($metric[5m]) / $metric{job="a"}', 'rate(var_metric[5m]) / var_metric{job="a"}',
+                 id="a variable before brackets or braces becomes a metric name"),
+    pytest.param("sum(${prefix}_requests_total)", "sum(var_prefix_requests_total)",
+                 id="a variable glued to a name becomes part of the name"),
+    pytest.param("histogram_quantile($q, x) > $threshold", "histogram_quantile(1, x) > 1",
+                 id="a bare variable becomes a number"),
+    pytest.param("topk($n, $metric)", "topk(1, var_metric)",
+                 id="a bare variable becomes a metric name where only a series fits"),
+])
+def test_grafana_variable_becomes_a_placeholder_of_the_kind_its_position_needs(expr, replaced):
+    assert promql.from_grafana(expr) == replaced
+    promql.parse(replaced)
+
+
+@pytest.mark.parametrize("expr, returns", [
+    pytest.param("up[5m]", "range vector", id="a range selector is a range vector"),
+    pytest.param("(rate(x[5m])[1h:1m])", "range vector", id="a parenthesised subquery is a range vector"),
+    pytest.param('"up"', "string", id="a string literal is a string"),
+    pytest.param("time() - 1", "scalar", id="arithmetic on scalars is a scalar"),
+    pytest.param("scalar(up) * up", "instant vector", id="a scalar times a vector is a vector"),
+    pytest.param("-sum(rate(x[5m]))", "instant vector", id="a negated aggregation is a vector"),
+])
+def test_knows_what_an_expression_returns(expr, returns):
+    assert promql.parse(expr).value_type() == returns
+
+
+def test_finds_the_label_every_label_replace_and_label_join_writes():
+    parsed = promql.parse('label_replace(label_join(x, "a-b", ",", "c"), "team", "$1", "job", "(.*)")')
+    assert parsed.label_targets() == [("label_replace", "team"), ("label_join", "a-b")]
+
+
 def test_selectors_name_each_metric_with_its_matchers():
     parsed = promql.parse('sum(rate(http_requests_total{job="api",code=~"5.."}[5m])) / sum({__name__="up",a!="b",c!~"d"})')
     assert parsed.selectors() == [("http_requests_total", [("=", "job", "api"), ("=~", "code", "5..")]),

@@ -1,9 +1,13 @@
 """SLO models and window tables: the Workbook's math, and every rejection names the SLO and field."""
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 
 from mrm_observe import SLO, BurnWindow, ErrorRatioSLI, LatencySLI, RawSLI, WindowTable
+from mrm_observe.compile.slo import le_matcher
 from mrm_observe.definitions import Sourced
 from mrm_observe.model.windows import WINDOWS_28D, WINDOWS_30D, scaled_table, table_for
 from mrm_observe.slo_specs import slo_problems
@@ -96,3 +100,44 @@ def test_duplicate_ids_are_reported_with_the_first_definition():
 def test_all_problems_of_one_slo_are_reported_together():
     fields = {p.field for p in slo_problems([Sourced("s.py", slo(objective=100, name="a b", labels={"-": "x"}))])}
     assert fields == {"objective", "name", "labels"}
+
+
+@pytest.mark.parametrize("threshold, message", [
+    pytest.param(float("inf"), '+Inf (le="+Inf") is the bucket every request falls in, so no request could ever be '
+                 "too slow: give a finite bucket bound in seconds, e.g. 0.5", id="inf is refused: every request is under +Inf"),
+    pytest.param(float("nan"), "must be a bucket bound in seconds, not NaN", id="NaN is refused"),
+    pytest.param(float("-inf"), "must be a positive bucket bound in seconds (got -inf)", id="-inf is refused"),
+    pytest.param(1e6, 'must be below 1e+06 s: from there up client libraries write `le` in exponent form '
+                 '(le="1e+06"), which the generated matcher does not match (got 1000000.0)',
+                 id="a bound clients write in exponent form is refused"),
+])
+def test_latency_threshold_that_is_not_a_bucket_bound_is_refused(threshold, message):
+    assert problems_of(slo(sli=LatencySLI(histogram="h", threshold=threshold))) == [
+        f"slo/api.py: slo 'api-availability': sli.threshold: {message}"]
+
+
+def go_le(value: float) -> str:
+    """`le` as Go clients write it: strconv.FormatFloat(v, 'g', -1, 64), exponent form below 1e-4 or from 1e6."""
+    digits, exponent = f"{Decimal(repr(value)).normalize():e}".split("e")
+    if -4 <= int(exponent) < 6:
+        return format(Decimal(repr(value)).normalize(), "f")
+    return f"{digits}e{int(exponent):+03d}"
+
+
+def python_le(value: float) -> str:
+    """`le` as the Python client writes it (floatToGoString)."""
+    text = repr(value)
+    dot = text.find(".")
+    if dot > 6:
+        return f"{(text[0] + '.' + text[1:dot] + text[dot + 1:]).rstrip('0.')}e+0{dot - 1}"
+    return text
+
+
+@pytest.mark.parametrize("threshold", [1, 0.25, 2.5, 0.005, 0.0001, 1e-05, 1.5e-05, 0.1 + 0.2, 123456.789, 999999.5])
+def test_every_accepted_threshold_matches_le_as_client_libraries_write_it(threshold):
+    assert problems_of(slo(sli=LatencySLI(histogram="h", threshold=threshold))) == []
+    op, pattern = re.fullmatch(r'le(=~?)"(.*)"', le_matcher(threshold)).groups()
+    go = go_le(threshold)
+    prometheus3 = go if any(c in go for c in ".e") else f"{go}.0"
+    for text in (go, python_le(threshold), prometheus3):
+        assert (re.fullmatch(pattern, text) if op == "=~" else pattern == text), (text, le_matcher(threshold))

@@ -5,6 +5,7 @@ queries) so that every problem is reported with the SLO id and field.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,11 +42,15 @@ class ErrorRatioSLI(_Frozen):
         return []
 
 
+LE_EXPONENT_FROM = 1e6
+"""From here up client libraries write `le` in exponent form (`1e+06`), which the generated matcher does not cover."""
+
+
 class LatencySLI(_Frozen):
     """Latency SLI from a classic histogram: bad = count - bucket{le=threshold}.
 
     `histogram` is the base name (`http_request_duration_seconds`), `threshold` an existing bucket bound
-    in seconds, `selector` the label matchers (`service="api"`).
+    in seconds (finite, positive, below 1e6), `selector` the label matchers (`service="api"`).
     """
 
     histogram: str
@@ -60,11 +65,27 @@ class LatencySLI(_Frozen):
         if not METRIC_NAME.match(self.histogram) or self.histogram.endswith(("_bucket", "_count")):
             found.append(("sli.histogram", f"give the histogram's base name, e.g. http_request_duration_seconds "
                           f"(got {self.histogram!r})"))
-        if self.threshold <= 0:
-            found.append(("sli.threshold", f"must be a positive bucket bound in seconds (got {self.threshold:g})"))
+        why = self._threshold_problem()
+        if why:
+            found.append(("sli.threshold", why))
         if self.selector.strip().startswith("{"):
             found.append(("sli.selector", "give the matchers without braces, e.g. service=\"api\""))
         return found
+
+    def _threshold_problem(self) -> str | None:
+        """Why `threshold` cannot be a bucket bound the generated `le` matcher finds, else None."""
+        value = self.threshold
+        if math.isnan(value):
+            return "must be a bucket bound in seconds, not NaN"
+        if value == math.inf:
+            return ('+Inf (le="+Inf") is the bucket every request falls in, so no request could ever be too slow: '
+                    "give a finite bucket bound in seconds, e.g. 0.5")
+        if value <= 0:
+            return f"must be a positive bucket bound in seconds (got {value:g})"
+        if value >= LE_EXPONENT_FROM:
+            return (f"must be below {LE_EXPONENT_FROM:g} s: from there up client libraries write `le` in exponent "
+                    f"form (le=\"1e+06\"), which the generated matcher does not match (got {value!r})")
+        return None
 
 
 class RawSLI(_Frozen):
