@@ -23,6 +23,12 @@ from .errors import ExitCode, ObserveError
 
 SEARCH_PAGE = 5000
 """Grafana's largest search page."""
+DASHBOARD_GROUP = "dashboard.grafana.app"
+"""Grafana 12+'s dashboard API group: /apis/dashboard.grafana.app/<version>/namespaces/<namespace>/dashboards."""
+CLASSIC_VERSIONS = ("v1", "v1beta1", "v0alpha1")
+"""Versions of that group whose spec is the classic dashboard JSON, best first (v2* is another schema)."""
+LIST_PAGE = 1000
+"""Dashboards asked for per page of the new API's list (Grafana may end a page sooner: it also caps its bytes)."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,19 @@ class ServerError(GrafanaError):
     """429 or 5xx on every try."""
 
 
+@dataclass(frozen=True)
+class DashboardApi:
+    """Where a Grafana 12+ serves dashboards as resources: a classic-JSON version of the group and the org's namespace
+    (`default` for org 1, `org-<id>` for other orgs, `stacks-<id>` on Grafana Cloud)."""
+
+    version: str
+    namespace: str
+
+    @property
+    def dashboards(self) -> str:
+        return f"/apis/{DASHBOARD_GROUP}/{self.version}/namespaces/{self.namespace}/dashboards"
+
+
 STATUS_ERRORS: dict[int, type[GrafanaError]] = {
     400: BadRequest, 401: AuthRejected, 403: PermissionDenied, 404: NotFound, 409: Conflict, 412: VersionMismatch}
 
@@ -208,6 +227,50 @@ class GrafanaClient:
                 return hits
             page += 1
 
+    # the new dashboard API (Grafana 12+): read side only, writes stay on /api ------------------------------
+    def dashboard_api(self) -> DashboardApi | None:
+        """The new dashboard API when this Grafana offers a classic-JSON version of it, else None; asked once per
+        client. Grafana 11 and older answer 404 (or, behind some proxies, a page that is not JSON): None."""
+        if not hasattr(self, "_dashboard_api"):
+            self._dashboard_api = self._discover_dashboard_api()
+        return self._dashboard_api
+
+    def _discover_dashboard_api(self) -> DashboardApi | None:
+        try:
+            group = self.request("GET", f"/apis/{DASHBOARD_GROUP}")
+        except (AuthRejected, PermissionDenied):
+            raise
+        except GrafanaError as err:
+            if err.status is None or err.status >= 500:
+                raise  # unreachable or failing: the legacy API would not do better
+            return None
+        versions = group.get("versions") if isinstance(group, dict) else None
+        served = {v.get("version") for v in versions or [] if isinstance(v, dict)}
+        version = next((v for v in CLASSIC_VERSIONS if v in served), None)
+        if version is None:
+            return None
+        settings = self.request("GET", "/api/frontend/settings")
+        namespace = settings.get("namespace") if isinstance(settings, dict) else None
+        if not isinstance(namespace, str) or not namespace:
+            org = self._http.headers.get("X-Grafana-Org-Id")
+            namespace = "default" if org in (None, "1") else f"org-{org}"
+        return DashboardApi(version, namespace)
+
+    def list_dashboards(self, api: DashboardApi, limit: int = LIST_PAGE) -> list[dict[str, Any]]:
+        """Every dashboard resource (metadata and spec) of the namespace, page after page: a page may hold fewer
+        than `limit` items, so only a page without `metadata.continue` ends the list."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"continue": token} if token else {})
+            page = self.request("GET", api.dashboards, params=params)
+            if not isinstance(page, dict):
+                raise GrafanaError(self._redact(f"GET {api.dashboards}: answer is not a DashboardList"), 200)
+            items += page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+
     # transport ---------------------------------------------------------------------------------------
     def _or_none(self, method: str, path: str) -> dict[str, Any] | None:
         try:
@@ -255,6 +318,24 @@ class GrafanaClient:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def as_legacy(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """A listed dashboard resource in the shape of the legacy GET /api/dashboards/uid/:uid answer ({"dashboard",
+    "meta"} with uid, version and folderUid), or None when its spec is not classic dashboard JSON (Grafana reports a
+    dashboard it could not convert from a v2 schema in status.conversion.failed)."""
+    metadata = resource.get("metadata") or {}
+    spec = resource.get("spec")
+    conversion = (resource.get("status") or {}).get("conversion") or {}
+    if not isinstance(spec, dict) or "title" not in spec or not metadata.get("name") or conversion.get("failed"):
+        return None
+    annotations = metadata.get("annotations") or {}
+    version = spec.get("version", metadata.get("generation"))
+    return {"dashboard": {**spec, "uid": metadata["name"], "version": version},
+            "meta": {"folderUid": annotations.get("grafana.app/folder", ""), "version": version,
+                     "updatedBy": annotations.get("grafana.app/updatedBy", "?"),
+                     "updated": annotations.get("grafana.app/updatedTimestamp", "?"),
+                     "resourceVersion": metadata.get("resourceVersion")}}
 
 
 def _describe(response: httpx.Response) -> str:
