@@ -178,33 +178,62 @@ class Publisher:
                  progress: Progress | None = None) -> None:
         self.client, self.options, self.backup = client, options, backup
         self.progress = progress or NoProgress()
+        self._wanted: dict[str, str] = {}
+        """Each target's canonical JSON by uid, computed while the listings are on the wire."""
 
     def run(self, targets: list[Target]) -> PublishResult:
         targets = sorted(targets, key=lambda t: (t.folder, t.title, t.uid))
-        hits = self.client.search()  # one listing of every folder and dashboard saves a GET per absent one
-        present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
-        reads, listed = self._listing()
-        folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
-        leftovers = self._leftovers(present, targets) if self.options.prune else []
-        self.progress.start(len(targets) + len(leftovers))
-
-        def publish(target: Target) -> Outcome:
-            bad = next((path for path in folder_errors if target.folder[: len(path)] == path), None)
-            exists = target.uid in present or target.uid in listed
-            outcome = (self._failed(target.uid, target.title, target.folder, *folder_errors[bad]) if bad
-                       else self._guard(target.uid, target.title, target.folder,
-                                        lambda: self._publish(target, exists, listed.get(target.uid))))
-            self.progress.advance()
-            return outcome
-
-        def prune(hit: dict[str, Any]) -> Outcome:
-            outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),), lambda: self._prune(hit))
-            self.progress.advance()
-            return outcome
-
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            outcomes = list(pool.map(publish, targets)) + list(pool.map(prune, leftovers))
+            # one listing of every folder and dashboard saves a GET per absent one; the new API's listing, when
+            # Grafana has it, carries every dashboard's JSON: both travel at once, the definitions are
+            # canonicalised meanwhile
+            searching, listing = pool.submit(self.client.search), pool.submit(self._listing)
+            self._wanted = {t.uid: _canonical(t.dashboard, t.folder_uid) for t in targets}
+            hits, (reads, listed) = searching.result(), listing.result()
+            present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
+            folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
+            leftovers = self._leftovers(present, targets) if self.options.prune else []
+            self.progress.start(len(targets) + len(leftovers))
+
+            def blocked(target: Target) -> tuple[str, GrafanaError] | None:
+                bad = next((path for path in folder_errors if target.folder[: len(path)] == path), None)
+                return folder_errors[bad] if bad else None
+
+            def publish(target: Target) -> Outcome:
+                error = blocked(target)
+                exists = target.uid in present or target.uid in listed
+                outcome = (self._failed(target.uid, target.title, target.folder, *error) if error
+                           else self._guard(target.uid, target.title, target.folder,
+                                            lambda: self._publish(target, exists, listed.get(target.uid))))
+                self.progress.advance()
+                return outcome
+
+            def prune(hit: dict[str, Any]) -> Outcome:
+                outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),),
+                                      lambda: self._prune(hit))
+                self.progress.advance()
+                return outcome
+
+            # listed dashboards equal to their definition need no request: settle them here, since handing
+            # pure computation to threads only adds hand-offs of the interpreter lock
+            settled = {t.uid: self._unchanged(t, listed[t.uid]) for t in targets
+                       if listed.get(t.uid) is not None and not blocked(t)}
+            for _ in filter(None, settled.values()):
+                self.progress.advance()
+            rest = [t for t in targets if settled.get(t.uid) is None]
+            done = dict(zip((t.uid for t in rest), pool.map(publish, rest)))
+            outcomes = [settled.get(t.uid) or done[t.uid] for t in targets] + list(pool.map(prune, leftovers))
         return PublishResult(outcomes, self.client.requests, reads)
+
+    def _unchanged(self, target: Target, remote: dict[str, Any]) -> Outcome | None:
+        meta = remote.get("meta") or {}
+        if _canonical(remote["dashboard"], meta.get("folderUid") or "") != self._wanted_of(target):
+            return None
+        return self._outcome(target, "unchanged", meta.get("version", remote["dashboard"].get("version")))
+
+    def _wanted_of(self, target: Target) -> str:
+        wanted = self._wanted.get(target.uid)
+        return wanted if wanted is not None else _canonical(target.dashboard, target.folder_uid)
 
     def _listing(self) -> tuple[str, dict[str, dict[str, Any] | None]]:
         """Every dashboard's content from the new API's paged listing, by uid (None for one whose JSON the listing
@@ -264,7 +293,7 @@ class Publisher:
             return self._outcome(target, "would-create") if self.options.dry_run else self._save(target, None)
         dashboard, meta = remote["dashboard"], remote.get("meta") or {}
         remote_folder, version = meta.get("folderUid") or "", meta.get("version", dashboard.get("version"))
-        if _canonical(dashboard, remote_folder) == _canonical(target.dashboard, target.folder_uid):
+        if _canonical(dashboard, remote_folder) == self._wanted_of(target):
             return self._outcome(target, "unchanged", version)
         change = diff(dashboard, remote_folder, target, version)
         ours = (dashboard.get(MARKER) or {}).get("hash") == content_hash(dashboard, remote_folder)
@@ -288,7 +317,7 @@ class Publisher:
             remote = self.client.get_dashboard(target.uid) or {"dashboard": {}, "meta": {}}
             dashboard, meta = remote["dashboard"], remote["meta"]
             now = meta.get("version")
-            if _canonical(dashboard, meta.get("folderUid") or "") == _canonical(target.dashboard, target.folder_uid):
+            if _canonical(dashboard, meta.get("folderUid") or "") == self._wanted_of(target):
                 return self._outcome(target, intended, now)  # an earlier try landed but its answer was lost
             return self._outcome(target, "drift", now, error="changed in Grafana while publishing (412 "
                                  "version-mismatch); not overwritten: rerun to see the diff, or use --force",

@@ -84,6 +84,8 @@ class Dashboard:
     updated_by: str
     resource_version: int = 0
     """The store's write counter at this dashboard's last write (metadata.resourceVersion on the new API)."""
+    size: int = 0
+    """Bytes of the stored JSON, which a list page counts against its byte budget."""
     created: str = field(default_factory=_now)
     updated: str = field(default_factory=_now)
 
@@ -166,6 +168,7 @@ class Store:
             raise ApiError(400, "bad request data")
         data = copy.deepcopy(body["dashboard"])
         _validate(data, body.get("message") or "")
+        size = len(json.dumps(data))
         folder_uid = body.get("folderUid") or ""
         overwrite = bool(body.get("overwrite"))
         with self.lock:
@@ -183,7 +186,7 @@ class Store:
                 record = Dashboard(next(self._ids), uid, data, folder_uid, 1, user, user)
                 self.dashboards[uid] = record
             self.resource_version += 1
-            record.resource_version = self.resource_version
+            record.resource_version, record.size = self.resource_version, size
             return {"id": record.id, "uid": record.uid, "url": _url(record), "status": "success",
                     "version": record.version, "slug": slugify(data["title"]), "folderUid": record.folder_uid}
 
@@ -294,7 +297,7 @@ class Store:
             size = 0
             for record in records:
                 items.append(self._resource(record, version))
-                size += len(json.dumps(items[-1]["spec"]))
+                size += record.size
                 if (limit and len(items) >= limit) or size >= max_page_bytes:
                     break
         metadata: dict[str, Any] = {"resourceVersion": list_rv}
