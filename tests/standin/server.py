@@ -103,6 +103,8 @@ class GrafanaStandin:
         self.max_page_bytes = max_page_bytes
         self.store = Store(namespace)
         self.log: list[tuple[str, str, int | str]] = []
+        self.connections = 0
+        """TCP connections accepted so far (a client that keeps connections alive opens few)."""
         self._log_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -221,6 +223,11 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
+
+        def setup(self) -> None:
+            super().setup()
+            with grafana._log_lock:
+                grafana.connections += 1
 
         def do_GET(self) -> None:
             self._serve("GET")
