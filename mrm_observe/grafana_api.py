@@ -8,13 +8,14 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .http_client import (STATUS_ERRORS, Auth, AuthRejected, BadRequest, Conflict, HttpClient, NotFound,
                           PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings, SettingsError,
                           Unreachable, VersionMismatch, public_url)
 
-__all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "GrafanaClient", "GrafanaError", "GrafanaSettings",
+__all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "DashboardApi", "GrafanaClient", "GrafanaError", "GrafanaSettings",
            "GrafanaUnreachable", "NotFound", "PermissionDenied", "RetryPolicy", "STATUS_ERRORS", "ServerError",
            "ServerSettings", "VersionMismatch", "public_url"]
 
@@ -35,6 +36,25 @@ def GrafanaSettings(url: str, auth: Auth, org_id: int | None = None, verify: boo
                               timeout=timeout, retry=retry, pool=pool)
     except ValueError as err:
         raise SettingsError(str(err)) from None
+DASHBOARD_GROUP = "dashboard.grafana.app"
+"""Grafana 12+'s dashboard API group: /apis/dashboard.grafana.app/<version>/namespaces/<namespace>/dashboards."""
+CLASSIC_VERSIONS = ("v1", "v1beta1", "v0alpha1")
+"""Versions of that group whose spec is the classic dashboard JSON, best first (v2* is another schema)."""
+LIST_PAGE = 1000
+"""Dashboards asked for per page of the new API's list (Grafana may end a page sooner: it also caps its bytes)."""
+
+
+@dataclass(frozen=True)
+class DashboardApi:
+    """Where a Grafana 12+ serves dashboards as resources: a classic-JSON version of the group and the org's namespace
+    (`default` for org 1, `org-<id>` for other orgs, `stacks-<id>` on Grafana Cloud)."""
+
+    version: str
+    namespace: str
+
+    @property
+    def dashboards(self) -> str:
+        return f"/apis/{DASHBOARD_GROUP}/{self.version}/namespaces/{self.namespace}/dashboards"
 
 
 class GrafanaClient:
@@ -44,6 +64,7 @@ class GrafanaClient:
                  rand: Callable[[], float] = random.random) -> None:
         self._http = HttpClient(settings, sleep, rand)
         self.url = self._http.url
+        self._org = settings.headers.get(ORG_HEADER)
 
     def __repr__(self) -> str:
         return f"GrafanaClient({self.url!r})"
@@ -108,6 +129,68 @@ class GrafanaClient:
                 return hits
             page += 1
 
+    # the new dashboard API (Grafana 12+): read side only, writes stay on /api ------------------------------
+    def dashboard_api(self) -> DashboardApi | None:
+        """The new dashboard API when this Grafana offers a classic-JSON version of it, else None; asked once per
+        client. Grafana 11 and older answer 404 (or, behind some proxies, a page that is not JSON): None."""
+        if not hasattr(self, "_dashboard_api"):
+            self._dashboard_api = self._discover_dashboard_api()
+        return self._dashboard_api
+
+    def _discover_dashboard_api(self) -> DashboardApi | None:
+        try:
+            group = self.request("GET", f"/apis/{DASHBOARD_GROUP}")
+        except (AuthRejected, PermissionDenied):
+            raise
+        except GrafanaError as err:
+            if err.status is None or err.status >= 500:
+                raise  # unreachable or failing: the legacy API would not do better
+            return None
+        versions = group.get("versions") if isinstance(group, dict) else None
+        served = {v.get("version") for v in versions or [] if isinstance(v, dict)}
+        version = next((v for v in CLASSIC_VERSIONS if v in served), None)
+        if version is None:
+            return None
+        settings = self.request("GET", "/api/frontend/settings")
+        namespace = settings.get("namespace") if isinstance(settings, dict) else None
+        if not isinstance(namespace, str) or not namespace:
+            org = self._org
+            namespace = "default" if org in (None, "1") else f"org-{org}"
+        return DashboardApi(version, namespace)
+
+    def list_dashboards(self, api: DashboardApi, limit: int = LIST_PAGE) -> list[dict[str, Any]]:
+        """Every dashboard resource (metadata and spec) of the namespace, page after page: a page may hold fewer
+        than `limit` items, so only a page without `metadata.continue` ends the list."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"continue": token} if token else {})
+            page = self.request("GET", api.dashboards, params=params)
+            if not isinstance(page, dict):
+                raise GrafanaError(self._http.redact(f"GET {api.dashboards}: answer is not a DashboardList"), 200)
+            items += page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+
     def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Any:
         """One API call with retries; returns the decoded JSON body or raises a GrafanaError subclass."""
         return self._http.json(method, path, params=params, json=json)
+
+
+def as_legacy(resource: dict[str, Any]) -> dict[str, Any] | None:
+    """A listed dashboard resource in the shape of the legacy GET /api/dashboards/uid/:uid answer ({"dashboard",
+    "meta"} with uid, version and folderUid), or None when its spec is not classic dashboard JSON (Grafana reports a
+    dashboard it could not convert from a v2 schema in status.conversion.failed)."""
+    metadata = resource.get("metadata") or {}
+    spec = resource.get("spec")
+    conversion = (resource.get("status") or {}).get("conversion") or {}
+    if not isinstance(spec, dict) or "title" not in spec or not metadata.get("name") or conversion.get("failed"):
+        return None
+    annotations = metadata.get("annotations") or {}
+    version = spec.get("version", metadata.get("generation"))
+    return {"dashboard": {**spec, "uid": metadata["name"], "version": version},
+            "meta": {"folderUid": annotations.get("grafana.app/folder", ""), "version": version,
+                     "updatedBy": annotations.get("grafana.app/updatedBy", "?"),
+                     "updated": annotations.get("grafana.app/updatedTimestamp", "?"),
+                     "resourceVersion": metadata.get("resourceVersion")}}

@@ -11,6 +11,11 @@ together with its folder uid. Grafana stores dashboard JSON as sent, so on the n
                                                                         unless --force (backup first, then overwrite).
 A 412 on save means someone wrote in between: the dashboard is fetched again and is either already what we
 wanted (an earlier try that lost its answer) or drift.
+
+Reading the remote side: on Grafana 12+, which offers the dashboard.grafana.app API, one paged listing carries every
+dashboard's JSON, so drift is decided in a few requests; on older Grafana, the search listing says which exist and
+each one is read with GET /api/dashboards/uid/:uid at the pool's concurrency. Writes use /api/dashboards/db on both.
+See docs/publishing-api.md.
 """
 from __future__ import annotations
 
@@ -25,7 +30,8 @@ from typing import Any, Protocol
 
 from .conventions import MANAGED_TAG, folder_uid
 from .errors import ExitCode
-from .grafana_api import AuthRejected, Conflict, GrafanaClient, GrafanaError, PermissionDenied, VersionMismatch
+from .grafana_api import (DASHBOARD_GROUP, AuthRejected, Conflict, GrafanaClient, GrafanaError, PermissionDenied,
+                          VersionMismatch, as_legacy)
 
 MARKER = "mrmObserve"
 """Top-level dashboard key recording what mrm-observe published (Grafana keeps unknown keys as sent)."""
@@ -93,16 +99,23 @@ Backup = Callable[[str, int, dict[str, Any]], str]
 """Saves a remote dashboard (uid, version, JSON) before it is overwritten or deleted; returns where it went."""
 
 
+LEGACY_READS = "/api/dashboards/uid"
+"""PublishResult.reads when each dashboard was read on its own (Grafana without the new dashboard API)."""
+
+
 @dataclass
 class PublishResult:
     outcomes: list[Outcome]
     requests: int
+    reads: str = LEGACY_READS
+    """How the remote dashboards were read: LEGACY_READS, or the new API's group/version whose listing was used."""
 
     def summary(self) -> dict[str, Any]:
         counts = Counter(o.action for o in self.outcomes)
         return {"total": len(self.outcomes), "counts": {a: counts.get(a, 0) for a in ACTIONS},
                 "failed": [o.uid for o in self.outcomes if o.action == "failed"],
-                "drift": [o.uid for o in self.outcomes if o.action == "drift"], "requests": self.requests}
+                "drift": [o.uid for o in self.outcomes if o.action == "drift"], "requests": self.requests,
+                "reads": self.reads}
 
     @property
     def exit_code(self) -> ExitCode:
@@ -165,31 +178,79 @@ class Publisher:
                  progress: Progress | None = None) -> None:
         self.client, self.options, self.backup = client, options, backup
         self.progress = progress or NoProgress()
+        self._wanted: dict[str, str] = {}
+        """Each target's canonical JSON by uid, computed while the listings are on the wire."""
 
     def run(self, targets: list[Target]) -> PublishResult:
         targets = sorted(targets, key=lambda t: (t.folder, t.title, t.uid))
-        hits = self.client.search()  # one listing of every folder and dashboard saves a GET per absent one
-        present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
-        folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
-        leftovers = self._leftovers(present, targets) if self.options.prune else []
-        self.progress.start(len(targets) + len(leftovers))
-
-        def publish(target: Target) -> Outcome:
-            bad = next((path for path in folder_errors if target.folder[: len(path)] == path), None)
-            outcome = (self._failed(target.uid, target.title, target.folder, *folder_errors[bad]) if bad
-                       else self._guard(target.uid, target.title, target.folder,
-                                        lambda: self._publish(target, target.uid in present)))
-            self.progress.advance()
-            return outcome
-
-        def prune(hit: dict[str, Any]) -> Outcome:
-            outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),), lambda: self._prune(hit))
-            self.progress.advance()
-            return outcome
-
         with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            outcomes = list(pool.map(publish, targets)) + list(pool.map(prune, leftovers))
-        return PublishResult(outcomes, self.client.requests)
+            # one listing of every folder and dashboard saves a GET per absent one; the new API's listing, when
+            # Grafana has it, carries every dashboard's JSON: both travel at once, the definitions are
+            # canonicalised meanwhile
+            searching, listing = pool.submit(self.client.search), pool.submit(self._listing)
+            self._wanted = {t.uid: _canonical(t.dashboard, t.folder_uid) for t in targets}
+            hits, (reads, listed) = searching.result(), listing.result()
+            present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
+            folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
+            leftovers = self._leftovers(present, targets) if self.options.prune else []
+            self.progress.start(len(targets) + len(leftovers))
+
+            def blocked(target: Target) -> tuple[str, GrafanaError] | None:
+                bad = next((path for path in folder_errors if target.folder[: len(path)] == path), None)
+                return folder_errors[bad] if bad else None
+
+            def publish(target: Target) -> Outcome:
+                error = blocked(target)
+                exists = target.uid in present or target.uid in listed
+                outcome = (self._failed(target.uid, target.title, target.folder, *error) if error
+                           else self._guard(target.uid, target.title, target.folder,
+                                            lambda: self._publish(target, exists, listed.get(target.uid))))
+                self.progress.advance()
+                return outcome
+
+            def prune(hit: dict[str, Any]) -> Outcome:
+                outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),),
+                                      lambda: self._prune(hit))
+                self.progress.advance()
+                return outcome
+
+            # listed dashboards equal to their definition need no request: settle them here, since handing
+            # pure computation to threads only adds hand-offs of the interpreter lock
+            settled = {t.uid: self._unchanged(t, listed[t.uid]) for t in targets
+                       if listed.get(t.uid) is not None and not blocked(t)}
+            for _ in filter(None, settled.values()):
+                self.progress.advance()
+            rest = [t for t in targets if settled.get(t.uid) is None]
+            done = dict(zip((t.uid for t in rest), pool.map(publish, rest)))
+            outcomes = [settled.get(t.uid) or done[t.uid] for t in targets] + list(pool.map(prune, leftovers))
+        return PublishResult(outcomes, self.client.requests, reads)
+
+    def _unchanged(self, target: Target, remote: dict[str, Any]) -> Outcome | None:
+        meta = remote.get("meta") or {}
+        if _canonical(remote["dashboard"], meta.get("folderUid") or "") != self._wanted_of(target):
+            return None
+        return self._outcome(target, "unchanged", meta.get("version", remote["dashboard"].get("version")))
+
+    def _wanted_of(self, target: Target) -> str:
+        wanted = self._wanted.get(target.uid)
+        return wanted if wanted is not None else _canonical(target.dashboard, target.folder_uid)
+
+    def _listing(self) -> tuple[str, dict[str, dict[str, Any] | None]]:
+        """Every dashboard's content from the new API's paged listing, by uid (None for one whose JSON the listing
+        could not give, which is then read on its own), when Grafana offers that API; else nothing listed."""
+        api = self.client.dashboard_api()
+        if api is None:
+            return LEGACY_READS, {}
+        try:
+            resources = self.client.list_dashboards(api)
+        except AuthRejected:
+            raise
+        except GrafanaError as err:
+            if err.status is None or err.status >= 500:
+                raise
+            return LEGACY_READS, {}  # e.g. 403 on the namespace or an expired continue token (410): read each one
+        listed = {r["metadata"]["name"]: as_legacy(r) for r in resources if (r.get("metadata") or {}).get("name")}
+        return f"{DASHBOARD_GROUP}/{api.version}", listed
 
     def _ensure_folders(self, targets: list[Target], existing: set[str]
                         ) -> dict[tuple[str, ...], tuple[str, GrafanaError]]:
@@ -225,13 +286,14 @@ class Publisher:
         return Outcome(uid, title, "/".join(folder), "failed", error=message,
                        auth_error=isinstance(err, (AuthRejected, PermissionDenied)))
 
-    def _publish(self, target: Target, present: bool) -> Outcome:
-        remote = self.client.get_dashboard(target.uid) if present else None
+    def _publish(self, target: Target, present: bool, listed: dict[str, Any] | None = None) -> Outcome:
+        """Decide from the listed copy when there is one, else from a GET (present) or as absent."""
+        remote = listed if listed is not None else self.client.get_dashboard(target.uid) if present else None
         if remote is None:
             return self._outcome(target, "would-create") if self.options.dry_run else self._save(target, None)
         dashboard, meta = remote["dashboard"], remote.get("meta") or {}
         remote_folder, version = meta.get("folderUid") or "", meta.get("version", dashboard.get("version"))
-        if _canonical(dashboard, remote_folder) == _canonical(target.dashboard, target.folder_uid):
+        if _canonical(dashboard, remote_folder) == self._wanted_of(target):
             return self._outcome(target, "unchanged", version)
         change = diff(dashboard, remote_folder, target, version)
         ours = (dashboard.get(MARKER) or {}).get("hash") == content_hash(dashboard, remote_folder)
@@ -255,7 +317,7 @@ class Publisher:
             remote = self.client.get_dashboard(target.uid) or {"dashboard": {}, "meta": {}}
             dashboard, meta = remote["dashboard"], remote["meta"]
             now = meta.get("version")
-            if _canonical(dashboard, meta.get("folderUid") or "") == _canonical(target.dashboard, target.folder_uid):
+            if _canonical(dashboard, meta.get("folderUid") or "") == self._wanted_of(target):
                 return self._outcome(target, intended, now)  # an earlier try landed but its answer was lost
             return self._outcome(target, "drift", now, error="changed in Grafana while publishing (412 "
                                  "version-mismatch); not overwritten: rerun to see the diff, or use --force",

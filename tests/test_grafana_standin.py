@@ -230,3 +230,122 @@ def test_random_faults_hit_about_the_configured_share():
         statuses = [client.get(f"{grafana.url}/api/health").status_code for _ in range(200)]
     assert 40 <= statuses.count(500) <= 80
     assert statuses.count(500) + statuses.count(200) == 200
+
+
+# The new dashboard API (Grafana 12+), read side: Grafana's docs "Dashboard HTTP API" (List Dashboards) and
+# "New API Structure"; see docs/publishing-api.md. By default the stand-in is a Grafana 11 without it.
+DASHBOARDS = "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards"
+
+
+@pytest.fixture
+def grafana12():
+    with GrafanaStandin(tokens={ADMIN: "Admin", VIEWER: "Viewer"}, dashboard_api=("v1beta1", "v0alpha1")) as server:
+        yield server
+
+
+@pytest.fixture
+def api12(grafana12):
+    with httpx.Client(base_url=grafana12.url, headers={"Authorization": f"Bearer {ADMIN}"}) as client:
+        yield client
+
+
+@pytest.mark.parametrize("path", ["/apis", "/apis/dashboard.grafana.app", DASHBOARDS])
+def test_grafana_11_has_no_apis(api, path):
+    answer = api.get(path)
+    assert (answer.status_code, answer.json()) == (404, {"message": "Not found"})
+    assert api.get("/api/frontend/settings").json()["buildInfo"]["version"].startswith("11.")
+
+
+def test_grafana_12_advertises_the_dashboard_group_and_its_versions(api12):
+    group = api12.get("/apis/dashboard.grafana.app").json()
+    assert group == {"kind": "APIGroup", "apiVersion": "v1", "name": "dashboard.grafana.app",
+                     "versions": [{"groupVersion": "dashboard.grafana.app/v1beta1", "version": "v1beta1"},
+                                  {"groupVersion": "dashboard.grafana.app/v0alpha1", "version": "v0alpha1"}],
+                     "preferredVersion": {"groupVersion": "dashboard.grafana.app/v1beta1", "version": "v1beta1"}}
+    assert api12.get("/apis/dashboard.grafana.app/").json() == group
+    assert api12.get("/apis").json()["groups"] == [{k: group[k] for k in ("name", "versions", "preferredVersion")}]
+    settings = api12.get("/api/frontend/settings").json()
+    assert (settings["namespace"], settings["buildInfo"]["version"][:3]) == ("default", "12.")
+
+
+def test_a_listed_dashboard_carries_its_json_folder_and_versions(grafana12, api12):
+    api12.post("/api/folders", json={"uid": "f1", "title": "Team"})
+    save(api12, {"uid": "d1", "title": "A", "panels": [{"id": 1, "type": "text"}], "mrmObserve": {"hash": "h"}},
+         folderUid="f1")
+    save(api12, {"id": None, "uid": "d1", "title": "A2", "version": 1}, folderUid="f1")
+    page = api12.get(DASHBOARDS).json()
+    assert (page["kind"], page["apiVersion"]) == ("DashboardList", "dashboard.grafana.app/v1beta1")
+    assert "continue" not in page["metadata"]
+    [item] = page["items"]
+    assert (item["kind"], item["apiVersion"]) == ("Dashboard", "dashboard.grafana.app/v1beta1")
+    meta = item["metadata"]
+    assert (meta["name"], meta["namespace"], meta["generation"]) == ("d1", "default", 2)
+    assert meta["annotations"]["grafana.app/folder"] == "f1"
+    assert meta["annotations"]["grafana.app/updatedBy"] == "service-account:sa-mrm-observe"
+    assert meta["labels"] == {"grafana.app/deprecatedInternalID": str(grafana12.store.dashboards["d1"].id)}
+    assert item["spec"] == {"uid": "d1", "title": "A2", "version": 2}, "stored JSON as sent, with uid and version"
+    assert page["metadata"]["resourceVersion"] == meta["resourceVersion"]
+    assert api12.get(f"{DASHBOARDS}/d1").json() == item
+    save(api12, {"uid": "d1", "title": "A3", "version": 2})
+    moved = api12.get(f"{DASHBOARDS}/d1").json()["metadata"]
+    assert int(moved["resourceVersion"]) > int(meta["resourceVersion"])
+    assert "grafana.app/folder" not in moved["annotations"], "saved without a folder: moved to the root"
+
+
+def test_the_list_pages_by_limit_with_opaque_continue_tokens(api12):
+    for uid in "ecabd":
+        save(api12, {"uid": uid, "title": uid.upper()})
+    pages, token = [], None
+    while True:
+        page = api12.get(DASHBOARDS, params={"limit": 2} | ({"continue": token} if token else {})).json()
+        pages.append([i["metadata"]["name"] for i in page["items"]])
+        token = page["metadata"].get("continue")
+        if not token:
+            break
+    assert pages == [["a", "b"], ["c", "d"], ["e"]]
+    assert [i["metadata"]["name"] for i in api12.get(DASHBOARDS).json()["items"]] == list("abcde")
+    bad = api12.get(DASHBOARDS, params={"continue": "not-a-token"})
+    assert (bad.status_code, bad.json()["kind"], bad.json()["reason"]) == (400, "Status", "BadRequest")
+
+
+def test_a_page_also_ends_at_the_byte_budget_with_fewer_items_than_the_limit():
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=("v1",), max_page_bytes=300) as grafana, \
+            httpx.Client(base_url=grafana.url, headers={"Authorization": f"Bearer {ADMIN}"}) as api:
+        for n in range(6):
+            save(api, {"uid": f"d{n}", "title": "x" * 100})
+        first = api.get("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards", params={"limit": 100}).json()
+        assert len(first["items"]) == 3 and first["metadata"]["continue"]
+
+
+@pytest.mark.parametrize("path, status, reason", [
+    ("/apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards", 404, "NotFound"),
+    ("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards", 404, "NotFound"),
+    ("/apis/dashboard.grafana.app/v1beta1/namespaces/org-2/dashboards", 403, "Forbidden"),
+    (f"{DASHBOARDS}/missing", 404, "NotFound"),
+], ids=["a v2 schema is not served", "a version not advertised", "another org's namespace", "an unknown name"])
+def test_new_api_errors_are_kubernetes_status_objects(api12, path, status, reason):
+    answer = api12.get(path)
+    assert answer.status_code == status
+    assert {k: answer.json()[k] for k in ("kind", "status", "reason", "code")} == {
+        "kind": "Status", "status": "Failure", "reason": reason, "code": status}
+
+
+def test_the_new_api_needs_credentials_and_lets_viewers_list(grafana12):
+    assert httpx.get(f"{grafana12.url}{DASHBOARDS}").status_code == 401
+    viewer = httpx.get(f"{grafana12.url}{DASHBOARDS}", headers={"Authorization": f"Bearer {VIEWER}"})
+    assert viewer.status_code == 200
+
+
+def test_a_cloud_stack_lists_under_its_own_namespace():
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=("v1",), namespace="stacks-42") as grafana, \
+            httpx.Client(base_url=grafana.url, headers={"Authorization": f"Bearer {ADMIN}"}) as api:
+        save(api, {"uid": "d1", "title": "A"})
+        assert api.get("/api/frontend/settings").json()["namespace"] == "stacks-42"
+        listed = api.get("/apis/dashboard.grafana.app/v1/namespaces/stacks-42/dashboards").json()["items"]
+        assert [i["metadata"]["namespace"] for i in listed] == ["stacks-42"]
+        assert api.get("/apis/dashboard.grafana.app/v1/namespaces/default/dashboards").status_code == 403
+
+
+def test_only_classic_json_versions_can_be_served():
+    with pytest.raises(ValueError, match="v2beta1"):
+        GrafanaStandin(dashboard_api=("v2beta1",))

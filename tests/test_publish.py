@@ -47,9 +47,14 @@ def project(tmp_path, monkeypatch) -> Path:
     return root
 
 
-@pytest.fixture
-def grafana():
-    with GrafanaStandin(tokens={ADMIN: "Admin", VIEWER: "Viewer"}, users={UI_USER: "Editor"}) as server:
+GRAFANAS = {"Grafana 11 (one GET per dashboard)": (), "Grafana 12 (dashboard.grafana.app listing)": ("v1beta1",)}
+"""Every behaviour holds on both ways of reading the remote dashboards."""
+
+
+@pytest.fixture(params=list(GRAFANAS.values()), ids=list(GRAFANAS))
+def grafana(request):
+    with GrafanaStandin(tokens={ADMIN: "Admin", VIEWER: "Viewer"}, users={UI_USER: "Editor"},
+                        dashboard_api=request.param) as server:
         yield server
 
 
@@ -259,11 +264,11 @@ dashboards = [Dashboard(title=f"Service {n:02d}", panels=[timeseries("Rate", f's
 """
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_thirty_percent_faults_still_publish_every_dashboard_correctly(project, seed):
+@pytest.mark.parametrize("seed, versions", [(1, ()), (2, ()), (3, ("v1",)), (4, ("v1",))])
+def test_thirty_percent_faults_still_publish_every_dashboard_correctly(project, seed, versions):
     write_tree(project, {"dashboards/many.py": MANY})
     faults = Faults(rate=0.3, kinds=("500", "429", "reset", "reset-after"), seed=seed)
-    with GrafanaStandin(tokens={ADMIN: "Admin"}, faults=faults) as grafana:
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, faults=faults, dashboard_api=versions) as grafana:
         result = publish(grafana, "--retries", "8", "--concurrency", "4")
         assert result.exit_code == 0, result.output
         assert set(actions(result).values()) == {"created"}
@@ -375,3 +380,101 @@ def test_invalid_definitions_exit_1_before_any_request(grafana, project):
     assert result.exit_code == 1
     assert "dashboards/bad.py: dashboard '': title: must not be blank" in result.stderr
     assert grafana.counts()["total"] == 0
+
+
+def read_paths(grafana: GrafanaStandin) -> list[str]:
+    return [path for method, path, _ in grafana.log if method == "GET"]
+
+
+@pytest.mark.parametrize("versions, reads, requests", [
+    ((), "/api/dashboards/uid", 2 + 1 + 1 + 23 + 1),
+    (("v0alpha1", "v1beta1"), "dashboard.grafana.app/v1beta1", 2 + 1 + 2 + 1 + 1),
+], ids=["Grafana 11: health and auth, search, a 404 discovery, a GET per dashboard, one write",
+        "Grafana 12: health and auth, search, discovery and namespace, one listing page, one write"])
+def test_a_one_change_republish_costs_per_path(project, versions, reads, requests):
+    write_tree(project, {"dashboards/many.py": MANY})
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=versions) as grafana:
+        publish(grafana)
+        module = project / "dashboards" / "infra.py"
+        module.write_text(module.read_text().replace('"CPU"', '"CPU busy"'))
+        grafana.clear_log()
+        result = publish(grafana)
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.stdout)["summary"]
+        assert (summary["counts"]["updated"], summary["counts"]["unchanged"]) == (1, 22)
+        assert (summary["reads"], summary["requests"]) == (reads, requests)
+        assert grafana.counts()["writes"] == 1
+        per_dashboard = [p for p in read_paths(grafana) if p.startswith("/api/dashboards/uid/")]
+        assert len(per_dashboard) == (0 if versions else 23)
+
+
+def test_drift_is_found_from_the_listing_without_reading_dashboards_one_by_one(project):
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, users={UI_USER: "Editor"}, dashboard_api=("v1",)) as grafana:
+        publish(grafana)
+        checkout = uid_of(project, "Checkout")
+        ui_edit(grafana, checkout)
+        grafana.clear_log()
+        result = publish(grafana)
+        entry = outcomes(result)[checkout]
+        assert (result.exit_code, entry["action"], entry["version"]) == (4, "drift", 2)
+        assert changed_lines(entry["diff"]) == ['-        "title": "Edited in the UI",', '+        "title": "Requests",']
+        assert "user:alice" in entry["error"]
+        assert not [p for p in read_paths(grafana) if p.startswith("/api/dashboards/uid/")]
+        assert grafana.counts()["writes"] == 0
+
+
+def test_a_listing_in_several_pages_sees_every_dashboard(project):
+    write_tree(project, {"dashboards/many.py": MANY})
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=("v1",), max_page_bytes=4000) as grafana:
+        publish(grafana)
+        grafana.clear_log()
+        result = publish(grafana)
+        assert set(actions(result).values()) == {"unchanged"} and len(actions(result)) == 23
+        pages = [p for p in read_paths(grafana) if p.startswith("/apis/dashboard.grafana.app/v1/namespaces/default/")]
+        assert len(pages) >= 3, "the byte budget split the listing"
+        assert json.loads(result.stdout)["summary"]["requests"] == 2 + 1 + 2 + len(pages)
+
+
+def test_a_dashboard_the_listing_cannot_give_as_classic_json_is_read_on_its_own(project, monkeypatch):
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=("v1",)) as grafana:
+        publish(grafana)
+        nodes = uid_of(project, "Nodes")
+        resource = grafana.store._resource
+
+        def converted(record, version):
+            out = resource(record, version)
+            if record.uid == nodes:  # stored as a v2 dashboard that Grafana could not convert
+                out["spec"], out["status"] = {}, {"conversion": {"failed": True, "storedVersion": "v2beta1"}}
+            return out
+        monkeypatch.setattr(grafana.store, "_resource", converted)
+        grafana.clear_log()
+        result = publish(grafana)
+        assert set(actions(result).values()) == {"unchanged"}
+        assert [p for p in read_paths(grafana) if p.startswith("/api/dashboards/uid/")] == [
+            f"/api/dashboards/uid/{nodes}"]
+
+
+def test_a_listing_refused_midway_falls_back_to_reading_each_dashboard(project, monkeypatch):
+    from standin.store import k8s_error
+
+    with GrafanaStandin(tokens={ADMIN: "Admin"}, dashboard_api=("v1",)) as grafana:
+        publish(grafana)
+
+        def expired(*args):
+            raise k8s_error(410, "Expired", "The provided continue parameter is too old")
+        monkeypatch.setattr(grafana.store, "list_resources", expired)
+        result = publish(grafana)
+        assert result.exit_code == 0, result.output
+        assert set(actions(result).values()) == {"unchanged"}
+        assert json.loads(result.stdout)["summary"]["reads"] == "/api/dashboards/uid"
+
+
+def test_reads_reuse_kept_alive_connections_no_more_than_the_concurrency(project):
+    write_tree(project, {"dashboards/many.py": MANY})
+    with GrafanaStandin(tokens={ADMIN: "Admin"}) as grafana:
+        publish(grafana, "--concurrency", "4")
+        before = grafana.connections
+        result = publish(grafana, "--concurrency", "4")
+        assert set(actions(result).values()) == {"unchanged"}
+        assert json.loads(result.stdout)["summary"]["requests"] == 2 + 1 + 1 + 23
+        assert grafana.connections - before <= 4, "27 requests over at most 4 kept-alive connections"

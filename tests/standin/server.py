@@ -1,5 +1,9 @@
 """A local Grafana stand-in: the documented HTTP API subset on 127.0.0.1, with auth and injectable faults.
 
+By default it acts as Grafana 11 (legacy /api only: /apis answers 404). Given `dashboard_api` versions it acts as
+Grafana 12: GET /apis and /apis/dashboard.grafana.app advertise those versions, and each serves the list and get
+of dashboards under /apis/dashboard.grafana.app/<version>/namespaces/<namespace>/dashboards (writes stay on /api).
+
 Faults (per request, before the request is handled unless noted):
   "500"          answer 500 {"message": "Internal Server Error"}
   "429"          answer 429 with `Retry-After: <retry_after>`
@@ -27,9 +31,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .store import ApiError, Store
+from .store import DASHBOARD_GROUP, MAX_PAGE_BYTES, ApiError, Store, k8s_error
 
 VERSION = "11.5.2"
+VERSION_12 = "12.2.0"
+CLASSIC_VERSIONS = ("v0alpha1", "v1beta1", "v1")
+"""dashboard.grafana.app versions whose spec is the classic dashboard JSON (v2* is another schema, not served)."""
 READ = "read"
 WRITE = "write"
 ROLES_THAT_WRITE = {"Admin", "Editor"}
@@ -81,13 +88,23 @@ class GrafanaStandin:
     """Start with `with GrafanaStandin() as grafana:`; `grafana.url` is the base URL."""
 
     def __init__(self, tokens: dict[str, str] | None = None, users: dict[tuple[str, str], str] | None = None,
-                 latency: float = 0.0, faults: Faults | None = None) -> None:
+                 latency: float = 0.0, faults: Faults | None = None, dashboard_api: tuple[str, ...] = (),
+                 namespace: str = "default", max_page_bytes: int = MAX_PAGE_BYTES) -> None:
+        unknown = [v for v in dashboard_api if v not in CLASSIC_VERSIONS]
+        if unknown:
+            raise ValueError(f"the stand-in serves only {CLASSIC_VERSIONS} of {DASHBOARD_GROUP}, not {unknown}")
         self.tokens = {"glsa_standin_admin": "Admin"} if tokens is None else tokens
         self.users = {} if users is None else users
         self.latency = latency
         self.faults = faults or Faults()
-        self.store = Store()
+        self.dashboard_api = dashboard_api
+        """Versions of dashboard.grafana.app served, preferred first; empty: Grafana 11, no /apis at all."""
+        self.version = VERSION_12 if dashboard_api else VERSION
+        self.max_page_bytes = max_page_bytes
+        self.store = Store(namespace)
         self.log: list[tuple[str, str, int | str]] = []
+        self.connections = 0
+        """TCP connections accepted so far (a client that keeps connections alive opens few)."""
         self._log_lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
@@ -140,12 +157,39 @@ class GrafanaStandin:
 Route = Callable[[GrafanaStandin, re.Match[str], dict[str, list[str]], Any, str], Any]
 
 
+def _group(g: GrafanaStandin) -> dict[str, Any]:
+    """The APIGroup of dashboard.grafana.app (Kubernetes discovery), or Grafana 11's 404 when not offered."""
+    if not g.dashboard_api:
+        raise ApiError(404, "Not found")
+    versions = [{"groupVersion": f"{DASHBOARD_GROUP}/{v}", "version": v} for v in g.dashboard_api]
+    return {"name": DASHBOARD_GROUP, "versions": versions, "preferredVersion": versions[0]}
+
+
+def _served(g: GrafanaStandin, version: str) -> str:
+    if not g.dashboard_api:
+        raise ApiError(404, "Not found")
+    if version not in g.dashboard_api:
+        raise k8s_error(404, "NotFound", "the server could not find the requested resource")
+    return version
+
+
+def _limit(q: dict[str, list[str]]) -> int | None:
+    raw = (q.get("limit") or [""])[0]
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise k8s_error(400, "BadRequest", f"invalid limit {raw!r}") from None
+
+
 def _routes() -> list[tuple[str, re.Pattern[str], str, Route]]:
     def r(method: str, pattern: str, need: str, fn: Route) -> tuple[str, re.Pattern[str], str, Route]:
         return method, re.compile(f"^{pattern}$"), need, fn
     return [
         r("GET", "/api/frontend/settings", READ,
-          lambda g, m, q, b, u: {"buildInfo": {"version": VERSION, "commit": "standin", "edition": "Open Source"}}),
+          lambda g, m, q, b, u: {"buildInfo": {"version": g.version, "commit": "standin", "edition": "Open Source"},
+                                 "namespace": g.store.namespace}),
         r("GET", "/api/folders", READ, lambda g, m, q, b, u: g.store.list_folders(
             (q.get("parentUid") or [""])[0], int((q.get("limit") or [1000])[0]), int((q.get("page") or [1])[0]))),
         r("POST", "/api/folders", WRITE, lambda g, m, q, b, u: g.store.create_folder(b, u)),
@@ -155,6 +199,15 @@ def _routes() -> list[tuple[str, re.Pattern[str], str, Route]]:
         r("DELETE", "/api/dashboards/uid/([^/]+)", WRITE,
           lambda g, m, q, b, u: g.store.delete_dashboard(m.group(1))),
         r("GET", "/api/search", READ, lambda g, m, q, b, u: g.store.search(q)),
+        r("GET", "/apis/?", READ, lambda g, m, q, b, u: {"kind": "APIGroupList", "apiVersion": "v1",
+                                                         "groups": [_group(g)]}),
+        r("GET", f"/apis/{re.escape(DASHBOARD_GROUP)}/?", READ,
+          lambda g, m, q, b, u: {"kind": "APIGroup", "apiVersion": "v1", **_group(g)}),
+        r("GET", f"/apis/{re.escape(DASHBOARD_GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards", READ,
+          lambda g, m, q, b, u: g.store.list_resources(_served(g, m.group(1)), m.group(2), _limit(q),
+                                                       (q.get("continue") or [None])[0], g.max_page_bytes)),
+        r("GET", f"/apis/{re.escape(DASHBOARD_GROUP)}/([^/]+)/namespaces/([^/]+)/dashboards/([^/]+)", READ,
+          lambda g, m, q, b, u: g.store.get_resource(_served(g, m.group(1)), m.group(2), m.group(3))),
     ]
 
 
@@ -170,6 +223,11 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
+
+        def setup(self) -> None:
+            super().setup()
+            with grafana._log_lock:
+                grafana.connections += 1
 
         def do_GET(self) -> None:
             self._serve("GET")
@@ -201,7 +259,7 @@ def _handler_for(grafana: GrafanaStandin) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self, method: str, path: str, raw: bytes) -> tuple[int, Any]:
             if method == "GET" and path == "/api/health":
-                return 200, {"commit": "standin", "database": "ok", "version": VERSION}
+                return 200, {"commit": "standin", "database": "ok", "version": grafana.version}
             who = grafana.role_of(self.headers.get("Authorization") or "")
             if who is None:
                 basic = (self.headers.get("Authorization") or "").startswith("Basic")

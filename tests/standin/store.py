@@ -1,14 +1,22 @@
-"""The Grafana semantics the stand-in serves: folders, dashboards and search, as documented for Grafana 11.x.
+"""The Grafana semantics the stand-in serves: folders, dashboards and search, as documented for Grafana 11.x,
+and, when asked to act as Grafana 12, the read side of the new dashboard API (`dashboard.grafana.app`).
 
-Reference: Grafana's HTTP API docs (Folder API, Dashboard API, Search API) and pkg/api/dashboard.go.
+Reference: Grafana's HTTP API docs (Folder API, Dashboard API, Search API) and pkg/api/dashboard.go;
+for the new API, Grafana's docs "Dashboard HTTP API" (List Dashboards: `limit`, `continue`) and "New API
+Structure" (namespaces, metadata), and pkg/storage/unified/resource (a list page also ends at a byte budget,
+`[unified_storage] max_page_size_bytes`, 2 MiB by default). See docs/publishing-api.md.
 Every rule here is pinned by tests/test_grafana_standin.py.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import itertools
+import json
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -24,6 +32,9 @@ SEARCH_LIMIT_MAX = 5000
 _SLUG = re.compile(r"[^a-z0-9]+")
 _DURATION = re.compile(r"^(\d+)(ms|s|m|h|d)$")
 _SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+DASHBOARD_GROUP = "dashboard.grafana.app"
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+"""Grafana's unified storage ends a list page once its items reach this many bytes, whatever the limit."""
 
 
 class ApiError(Exception):
@@ -33,6 +44,14 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.body = {**extra, "message": message}
+
+
+def k8s_error(code: int, reason: str, message: str) -> ApiError:
+    """An error of the /apis endpoints: a Kubernetes `Status` object, as Grafana's API server answers them."""
+    err = ApiError(code, message)
+    err.body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+                "reason": reason, "details": {"group": DASHBOARD_GROUP, "kind": "dashboards"}, "code": code}
+    return err
 
 
 def slugify(title: str) -> str:
@@ -63,6 +82,10 @@ class Dashboard:
     version: int
     created_by: str
     updated_by: str
+    resource_version: int = 0
+    """The store's write counter at this dashboard's last write (metadata.resourceVersion on the new API)."""
+    size: int = 0
+    """Bytes of the stored JSON, which a list page counts against its byte budget."""
     created: str = field(default_factory=_now)
     updated: str = field(default_factory=_now)
 
@@ -70,12 +93,16 @@ class Dashboard:
 class Store:
     """Thread-safe in-memory Grafana org: folders, dashboards and search."""
 
-    def __init__(self) -> None:
+    def __init__(self, namespace: str = "default") -> None:
         self.lock = threading.RLock()
+        self.namespace = namespace
+        """The org's namespace on the new APIs: `default` for org 1, `org-<id>` for others, `stacks-<id>` on Cloud."""
         self.folders: dict[str, Folder] = {}
         self.dashboards: dict[str, Dashboard] = {}
         self._ids = itertools.count(1)
         self._uids = itertools.count(1)
+        self.resource_version = 0
+        """Counts dashboard writes; a dashboard's metadata.resourceVersion is the count at its last write."""
 
     # folders -----------------------------------------------------------------------------------------
     def create_folder(self, body: Any, user: str) -> dict[str, Any]:
@@ -141,6 +168,7 @@ class Store:
             raise ApiError(400, "bad request data")
         data = copy.deepcopy(body["dashboard"])
         _validate(data, body.get("message") or "")
+        size = len(json.dumps(data))
         folder_uid = body.get("folderUid") or ""
         overwrite = bool(body.get("overwrite"))
         with self.lock:
@@ -157,6 +185,8 @@ class Store:
                 uid = data.get("uid") or self._new_uid()
                 record = Dashboard(next(self._ids), uid, data, folder_uid, 1, user, user)
                 self.dashboards[uid] = record
+            self.resource_version += 1
+            record.resource_version, record.size = self.resource_version, size
             return {"id": record.id, "uid": record.uid, "url": _url(record), "status": "success",
                     "version": record.version, "slug": slugify(data["title"]), "folderUid": record.folder_uid}
 
@@ -183,6 +213,7 @@ class Store:
         with self.lock:
             record = self._existing(uid)
             del self.dashboards[uid]
+            self.resource_version += 1
             title = record.data["title"]
             return {"title": title, "message": f"Dashboard {title} deleted", "uid": uid}
 
@@ -250,6 +281,61 @@ class Store:
     def _new_uid(self) -> str:
         return f"gen{next(self._uids):06d}"
 
+    # the new API: /apis/dashboard.grafana.app/<version>/namespaces/<namespace>/dashboards (read side) -----------
+    def list_resources(self, version: str, namespace: str, limit: int | None, token: str | None,
+                       max_page_bytes: int = MAX_PAGE_BYTES) -> dict[str, Any]:
+        """A `DashboardList` page in name order: it ends after `limit` items or once its items reach
+        `max_page_bytes`; `metadata.continue` (opaque) is present only when more items follow."""
+        self._check_namespace(namespace)
+        if limit is not None and limit < 0:
+            raise k8s_error(400, "BadRequest", "limit must not be negative")
+        with self.lock:
+            list_rv = str(self.resource_version)
+            after = _read_token(token) if token else ""
+            records = sorted((d for d in self.dashboards.values() if d.uid > after), key=lambda d: d.uid)
+            items: list[dict[str, Any]] = []
+            size = 0
+            for record in records:
+                items.append(self._resource(record, version))
+                size += record.size
+                if (limit and len(items) >= limit) or size >= max_page_bytes:
+                    break
+        metadata: dict[str, Any] = {"resourceVersion": list_rv}
+        if items and records and items[-1]["metadata"]["name"] != records[-1].uid:
+            metadata["continue"] = _write_token(items[-1]["metadata"]["name"], list_rv)
+        return {"kind": "DashboardList", "apiVersion": f"{DASHBOARD_GROUP}/{version}", "metadata": metadata,
+                "items": items}
+
+    def get_resource(self, version: str, namespace: str, name: str) -> dict[str, Any]:
+        self._check_namespace(namespace)
+        with self.lock:
+            record = self.dashboards.get(name)
+            if record is None:
+                raise k8s_error(404, "NotFound", f'dashboards.{DASHBOARD_GROUP} "{name}" not found')
+            return self._resource(record, version)
+
+    def _check_namespace(self, namespace: str) -> None:
+        if namespace != self.namespace:
+            raise k8s_error(403, "Forbidden", f"namespace {namespace!r} does not belong to this organization")
+
+    def _resource(self, record: Dashboard, version: str) -> dict[str, Any]:
+        """One dashboard as a Kubernetes-style resource: metadata.name is the uid, spec the stored JSON (with uid
+        and version, without the deprecated id, which moves to a label), the folder in an annotation."""
+        spec = {k: v for k, v in record.data.items() if k != "id"} | {"uid": record.uid, "version": record.version}
+        annotations = {"grafana.app/createdBy": _identity(record.created_by),
+                       "grafana.app/updatedBy": _identity(record.updated_by),
+                       "grafana.app/updatedTimestamp": record.updated}
+        if record.folder_uid:
+            annotations["grafana.app/folder"] = record.folder_uid
+        return {"kind": "Dashboard", "apiVersion": f"{DASHBOARD_GROUP}/{version}",
+                "metadata": {"name": record.uid, "namespace": self.namespace,
+                             "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.namespace}/dashboards/{record.id}")),
+                             "resourceVersion": str(record.resource_version), "generation": record.version,
+                             "creationTimestamp": record.created,
+                             "labels": {"grafana.app/deprecatedInternalID": str(record.id)},
+                             "annotations": annotations},
+                "spec": spec}
+
 
 def _validate(data: dict[str, Any], message: str) -> None:
     title = data.get("title")
@@ -273,6 +359,25 @@ def _validate(data: dict[str, Any], message: str) -> None:
 
 def _url(record: Dashboard) -> str:
     return f"/d/{record.uid}/{slugify(record.data['title'])}"
+
+
+def _identity(login: str) -> str:
+    """`<user-type>:<uid>` as in grafana.app/createdBy (the stand-in's tokens belong to service accounts)."""
+    return f"service-account:{login}" if login.startswith("sa-") else f"user:{login}"
+
+
+def _write_token(after: str, list_rv: str) -> str:
+    return base64.b64encode(json.dumps({"after": after, "rv": list_rv}).encode()).decode()
+
+
+def _read_token(token: str) -> str:
+    try:
+        after = json.loads(base64.b64decode(token, validate=True))["after"]
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        raise k8s_error(400, "BadRequest", "invalid continue token") from None
+    if not isinstance(after, str):
+        raise k8s_error(400, "BadRequest", "invalid continue token")
+    return after
 
 
 def _split(values: list[str] | None) -> list[str]:
