@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
 from .errors import ExitCode, ObserveError
@@ -205,6 +206,74 @@ STATUS_ERRORS: dict[int, type[RequestFailed]] = {
 HINTS = {401: " (the token or user/password was rejected)", 403: " (the credentials lack permission for this)"}
 
 
+_deadline = threading.local()
+"""The monotonic time by which the current thread's request must be answered (None outside a request)."""
+
+
+def _left(timeout: float | None) -> float | None:
+    """The socket timeout to use now: the operation's own, cut to what is left of the request's deadline."""
+    end = getattr(_deadline, "at", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("the whole answer took longer than the timeout")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read and write ends by the request's deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, _left(timeout)))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own socket backend, with connections that keep to the request's deadline."""
+
+    def __init__(self) -> None:
+        self._backend = httpcore.SyncBackend()
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_tcp(host, port, _left(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._backend.connect_unix_socket(path, _left(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def _keep_deadlines(client: httpx.Client) -> httpx.Client:
+    """Give every connection pool of the client (direct, and one per proxy from the environment) the deadline
+    backend. httpx has no total timeout and no public way to pass a network backend, so this sets httpcore's
+    documented `network_backend` on the pools httpx built; pyproject pins httpx and httpcore to the versions
+    whose layout this matches, and tests/test_http_hardening.py fails if it stops working."""
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)
+        if pool is not None:
+            pool._network_backend = _DeadlineBackend()
+    return client
+
+
 class HttpClient:
     """Thread-safe, pooled httpx.Client with the retries, errors and redaction above; counts its requests."""
 
@@ -221,10 +290,10 @@ class HttpClient:
         if settings.auth is not None:
             headers["Authorization"] = settings.auth.header()
         _warn_if_unsafe(settings, bool(self._secrets))
-        self._http = httpx.Client(
+        self._http = _keep_deadlines(httpx.Client(
             base_url=settings.url.rstrip("/"), headers=headers, timeout=settings.timeout,
             verify=_verify(settings), trust_env=settings.trust_env,
-            limits=httpx.Limits(max_connections=settings.pool, max_keepalive_connections=settings.pool))
+            limits=httpx.Limits(max_connections=settings.pool, max_keepalive_connections=settings.pool)))
 
     def __repr__(self) -> str:
         return f"HttpClient({self.url!r})"
@@ -279,41 +348,25 @@ class HttpClient:
     def _answer(self, request: httpx.Request) -> httpx.Response:
         """Send and read the whole answer within the timeout in total, however slowly the server trickles it.
 
-        The request runs in a daemon thread: a server that sends its headers a byte at a time cannot hold the
-        caller past the deadline either. The body is read in chunks, bounded in size and time.
+        Every socket read and write waits at most what is left of the deadline (see `_DeadlineStream`), so a
+        server sending its headers or body a byte at a time cannot hold the caller past it; the body is also
+        bounded in size.
         """
-        deadline = time.monotonic() + self._timeout
-        outcome: dict[str, Any] = {}
-
-        def run() -> None:
-            try:
-                outcome["response"] = self._read(request, deadline)
-            except BaseException as err:  # handed to the caller's thread
-                outcome["error"] = err
-
-        worker = threading.Thread(target=run, name="mrm-observe-http", daemon=True)
-        worker.start()
-        worker.join(self._timeout + 0.05)
-        if worker.is_alive():
-            raise httpx.ReadTimeout("the whole answer took longer than the timeout", request=request)
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["response"]
-
-    def _read(self, request: httpx.Request, deadline: float) -> httpx.Response:
-        response = self._http.send(request, stream=True)
+        _deadline.at = time.monotonic() + self._timeout
         try:
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self._max_bytes:
-                    raise ResponseTooLarge(self.redact(
-                        f"{request.method} {request.url.path}: the answer is larger than {self._max_bytes} bytes"))
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("the whole answer took longer than the timeout", request=request)
-                chunks.append(chunk)
+            response = self._http.send(request, stream=True)
+            try:
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self._max_bytes:
+                        raise ResponseTooLarge(self.redact(f"{request.method} {request.url.path}: the answer is "
+                                                           f"larger than {self._max_bytes} bytes"))
+                    chunks.append(chunk)
+            finally:
+                response.close()
         finally:
-            response.close()
+            _deadline.at = None
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
         return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)

@@ -15,6 +15,7 @@ IMPORT_NAME = {
     "jsonschema": "jsonschema",
     "fastjsonschema": "fastjsonschema",
     "httpx": "httpx",
+    "httpcore": "httpcore",
     "rich": "rich",
     "prometheus-api-client": "prometheus_api_client",
 }
