@@ -5,22 +5,25 @@ names older code imports from here (Auth, RetryPolicy, GrafanaSettings, the erro
 """
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .http_client import (STATUS_ERRORS, Auth, AuthRejected, BadRequest, Conflict, HttpClient, NotFound,
-                          PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings, SettingsError,
-                          Unreachable, VersionMismatch, public_url)
+from .http_client import (STATUS_ERRORS, Auth, AuthRejected, BadRequest, Conflict, HttpClient, MalformedAnswer,
+                          NotFound, PermissionDenied, RequestFailed, RetryPolicy, ServerError, ServerSettings,
+                          SettingsError, Unreachable, VersionMismatch, public_url)
 
-__all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "DashboardApi", "GrafanaClient", "GrafanaError", "GrafanaSettings",
-           "GrafanaUnreachable", "NotFound", "PermissionDenied", "RetryPolicy", "STATUS_ERRORS", "ServerError",
-           "ServerSettings", "VersionMismatch", "public_url"]
+__all__ = ["Auth", "AuthRejected", "BadRequest", "Conflict", "DashboardApi", "GrafanaClient", "GrafanaError",
+           "GrafanaSettings", "GrafanaUnreachable", "MalformedAnswer", "NotFound", "PermissionDenied", "RetryPolicy",
+           "STATUS_ERRORS", "ServerError", "ServerSettings", "VersionMismatch", "public_url"]
 
 SEARCH_PAGE = 5000
 """Grafana's largest search page."""
+MAX_PAGES = 200
+"""Listings stop here (a million dashboards): a server whose pages never end is broken, not big."""
 ORG_HEADER = "X-Grafana-Org-Id"
 
 GrafanaError = RequestFailed
@@ -102,10 +105,15 @@ class GrafanaClient:
 
     def get_dashboard(self, uid: str) -> dict[str, Any] | None:
         """{"dashboard": ..., "meta": ...}, or None when there is no dashboard with that uid."""
+        path = f"/api/dashboards/uid/{uid}"
         try:
-            return self.request("GET", f"/api/dashboards/uid/{uid}")
+            answer = self.request("GET", path)
         except NotFound:
             return None
+        if not (isinstance(answer, dict) and isinstance(answer.get("dashboard"), dict)
+                and isinstance(answer.get("meta", {}), dict)):
+            raise self._malformed(f"GET {path}", answer, 'an object with "dashboard" and "meta" objects')
+        return {"dashboard": answer["dashboard"], "meta": answer.get("meta") or {}}
 
     def save_dashboard(self, dashboard: dict[str, Any], folder_uid: str, overwrite: bool = False,
                        message: str = "") -> dict[str, Any]:
@@ -113,21 +121,33 @@ class GrafanaClient:
         body: dict[str, Any] = {"dashboard": dashboard, "overwrite": overwrite, "message": message}
         if folder_uid:
             body["folderUid"] = folder_uid
-        return self.request("POST", "/api/dashboards/db", json=body)
+        answer = self.request("POST", "/api/dashboards/db", json=body)
+        if not isinstance(answer, dict):
+            raise self._malformed("POST /api/dashboards/db", answer, "an object with the saved version")
+        return answer
 
     def delete_dashboard(self, uid: str) -> dict[str, Any]:
         return self.request("DELETE", f"/api/dashboards/uid/{uid}")
 
     def search(self, **params: Any) -> list[dict[str, Any]]:
-        """Every hit of GET /api/search, page after page."""
+        """Every hit of GET /api/search, page after page, until a short page; a page that repeats the one before
+        (a server ignoring `page`) or more than MAX_PAGES pages is a MalformedAnswer, never an endless loop."""
         hits: list[dict[str, Any]] = []
-        page = 1
-        while True:
+        previous: list[str] = []
+        for page in range(1, MAX_PAGES + 1):
             chunk = self.request("GET", "/api/search", params={**params, "limit": SEARCH_PAGE, "page": page})
+            if not isinstance(chunk, list) or not all(isinstance(h, dict) and isinstance(h.get("uid"), str)
+                                                      and h["uid"] for h in chunk):
+                raise self._malformed(f"GET /api/search (page {page})", chunk, "a list of hits, each with a uid")
+            uids = [h["uid"] for h in chunk]
+            if uids and uids == previous:
+                raise MalformedAnswer(f"GET /api/search: page {page} repeats page {page - 1}: {self.url} ignores "
+                                      "the page parameter")
             hits += chunk
             if len(chunk) < SEARCH_PAGE:
                 return hits
-            page += 1
+            previous = uids
+        raise MalformedAnswer(f"GET /api/search: more than {MAX_PAGES} pages of {SEARCH_PAGE} hits")
 
     # the new dashboard API (Grafana 12+): read side only, writes stay on /api ------------------------------
     def dashboard_api(self) -> DashboardApi | None:
@@ -163,15 +183,26 @@ class GrafanaClient:
         than `limit` items, so only a page without `metadata.continue` ends the list."""
         items: list[dict[str, Any]] = []
         token: str | None = None
-        while True:
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES * SEARCH_PAGE // limit + 1):
             params: dict[str, Any] = {"limit": limit} | ({"continue": token} if token else {})
             page = self.request("GET", api.dashboards, params=params)
-            if not isinstance(page, dict):
-                raise GrafanaError(self._http.redact(f"GET {api.dashboards}: answer is not a DashboardList"), 200)
-            items += page.get("items") or []
+            if not (isinstance(page, dict) and isinstance(page.get("items") or [], list)
+                    and isinstance(page.get("metadata") or {}, dict)):
+                raise self._malformed(f"GET {api.dashboards}", page, "a DashboardList object")
+            items += [item for item in page.get("items") or [] if isinstance(item, dict)]
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return items
+            if token in seen:
+                raise MalformedAnswer(f"GET {api.dashboards}: a continue token came back twice: the listing "
+                                      "would never end")
+            seen.add(token)
+        raise MalformedAnswer(f"GET {api.dashboards}: more pages than {MAX_PAGES * SEARCH_PAGE} dashboards need")
+
+    def _malformed(self, what: str, answer: Any, expected: str) -> MalformedAnswer:
+        shown = json.dumps(answer, default=str)[:120]
+        return MalformedAnswer(self._http.redact(f"{what}: expected {expected}, got {shown}"), 200)
 
     def request(self, method: str, path: str, params: dict[str, Any] | None = None, json: Any = None) -> Any:
         """One API call with retries; returns the decoded JSON body or raises a GrafanaError subclass."""
@@ -182,12 +213,12 @@ def as_legacy(resource: dict[str, Any]) -> dict[str, Any] | None:
     """A listed dashboard resource in the shape of the legacy GET /api/dashboards/uid/:uid answer ({"dashboard",
     "meta"} with uid, version and folderUid), or None when its spec is not classic dashboard JSON (Grafana reports a
     dashboard it could not convert from a v2 schema in status.conversion.failed)."""
-    metadata = resource.get("metadata") or {}
-    spec = resource.get("spec")
-    conversion = (resource.get("status") or {}).get("conversion") or {}
-    if not isinstance(spec, dict) or "title" not in spec or not metadata.get("name") or conversion.get("failed"):
+    metadata, spec, status = resource.get("metadata"), resource.get("spec"), resource.get("status") or {}
+    conversion = status.get("conversion") if isinstance(status, dict) else None
+    if (not isinstance(metadata, dict) or not isinstance(spec, dict) or "title" not in spec
+            or not isinstance(metadata.get("name"), str) or (isinstance(conversion, dict) and conversion.get("failed"))):
         return None
-    annotations = metadata.get("annotations") or {}
+    annotations = metadata.get("annotations") if isinstance(metadata.get("annotations"), dict) else {}
     version = spec.get("version", metadata.get("generation"))
     return {"dashboard": {**spec, "uid": metadata["name"], "version": version},
             "meta": {"folderUid": annotations.get("grafana.app/folder", ""), "version": version,

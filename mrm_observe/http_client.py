@@ -162,10 +162,20 @@ class ResponseTooLarge(RequestFailed):
     """The answer exceeded the settings' max_response_bytes (never retried)."""
 
 
+class MalformedAnswer(RequestFailed):
+    """The server answered 2xx with JSON of the wrong shape (or a listing that never ends): not what its API says."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+
 class Unreachable(RequestFailed):
     """No answer (connection refused, timeouts, resets) after every retry, or an untrusted certificate."""
 
     exit_code = ExitCode.UNAVAILABLE
+
+
+class NotAttempted(Unreachable):
+    """Not sent: the server had stopped answering (the circuit breaker is open)."""
 
 
 class AuthRejected(RequestFailed):
@@ -199,6 +209,10 @@ class VersionMismatch(RequestFailed):
 class ServerError(RequestFailed):
     """429 or 5xx on every try."""
 
+
+BREAKER_AFTER = 3
+"""After this many requests in a row got no answer at all (every retry spent), the server is taken for gone:
+later requests fail at once instead of spending their retries (a circuit breaker); any answer closes it."""
 
 STATUS_ERRORS: dict[int, type[RequestFailed]] = {
     400: BadRequest, 401: AuthRejected, 403: PermissionDenied, 404: NotFound, 409: Conflict, 412: VersionMismatch,
@@ -282,6 +296,8 @@ class HttpClient:
         self.url = public_url(settings.url)
         self._retry, self._timeout = settings.retry, settings.timeout
         self._max_bytes = settings.max_response_bytes
+        self._unanswered = 0
+        """Requests in a row that got no answer after all their tries; at BREAKER_AFTER the circuit opens."""
         self._secrets = settings.secrets()
         self._sleep, self._rand = sleep, rand
         self._lock = threading.Lock()
@@ -314,6 +330,9 @@ class HttpClient:
              headers: Mapping[str, str] | None = None) -> httpx.Response:
         """One call with retries; the 2xx/3xx answer, or a RequestFailed subclass (4xx at once, else at the end)."""
         what = f"{method} {_path(path)}"
+        if self._unanswered >= BREAKER_AFTER:
+            raise NotAttempted(f"{what}: not attempted: {self.url} stopped answering ({self._unanswered} requests "
+                               "in a row got no answer)")
         failure, unreachable = "", False
         for attempt in range(self._retry.attempts):
             retry_after: float | None = None
@@ -332,6 +351,7 @@ class HttpClient:
                         "pass a CA file, or skip verification explicitly")) from None
                 failure, unreachable = f"connection failed ({type(err).__name__}: {err})", True
             else:
+                self._unanswered = 0
                 if response.status_code < 400:
                     return response
                 if response.status_code != 429 and response.status_code < 500:
@@ -342,6 +362,9 @@ class HttpClient:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
             if attempt + 1 < self._retry.attempts:
                 self._sleep(self._retry.delay(attempt, retry_after, self._rand))
+        if unreachable:
+            with self._lock:
+                self._unanswered += 1
         cls = Unreachable if unreachable else ServerError
         raise cls(self.redact(f"{what} at {self.url}: {failure} (gave up after {self._retry.attempts} tries)"))
 

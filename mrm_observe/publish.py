@@ -31,7 +31,8 @@ from typing import Any, Protocol
 from .conventions import MANAGED_TAG, folder_uid
 from .errors import ExitCode
 from .grafana_api import (DASHBOARD_GROUP, AuthRejected, Conflict, GrafanaClient, GrafanaError, PermissionDenied,
-                          VersionMismatch, as_legacy)
+                          ServerError, Unreachable, VersionMismatch, as_legacy)
+from .http_client import NotAttempted
 
 MARKER = "mrmObserve"
 """Top-level dashboard key recording what mrm-observe published (Grafana keeps unknown keys as sent)."""
@@ -68,6 +69,8 @@ class Outcome:
     diff: str | None = None
     backup: str | None = None
     auth_error: bool = False
+    attempted: bool = True
+    """False when nothing was sent for it: the server had stopped answering."""
 
     def as_json(self) -> dict[str, Any]:
         return {"uid": self.uid, "title": self.title, "folder": self.folder, "action": self.action,
@@ -114,7 +117,8 @@ class PublishResult:
         counts = Counter(o.action for o in self.outcomes)
         return {"total": len(self.outcomes), "counts": {a: counts.get(a, 0) for a in ACTIONS},
                 "failed": [o.uid for o in self.outcomes if o.action == "failed"],
-                "drift": [o.uid for o in self.outcomes if o.action == "drift"], "requests": self.requests,
+                "drift": [o.uid for o in self.outcomes if o.action == "drift"],
+                "not_attempted": [o.uid for o in self.outcomes if not o.attempted], "requests": self.requests,
                 "reads": self.reads}
 
     @property
@@ -208,7 +212,7 @@ class Publisher:
                 self.progress.advance()
                 return outcome
 
-            def prune(hit: dict[str, Any]) -> Outcome:
+            def prune(hit: dict[str, Any]) -> Outcome | None:
                 outcome = self._guard(hit["uid"], hit["title"], (hit.get("folderTitle", ""),),
                                       lambda: self._prune(hit))
                 self.progress.advance()
@@ -222,7 +226,8 @@ class Publisher:
                 self.progress.advance()
             rest = [t for t in targets if settled.get(t.uid) is None]
             done = dict(zip((t.uid for t in rest), pool.map(publish, rest)))
-            outcomes = [settled.get(t.uid) or done[t.uid] for t in targets] + list(pool.map(prune, leftovers))
+            outcomes = [settled.get(t.uid) or done[t.uid] for t in targets] + [
+                o for o in pool.map(prune, leftovers) if o is not None]
         return PublishResult(outcomes, self.client.requests, reads)
 
     def _unchanged(self, target: Target, remote: dict[str, Any]) -> Outcome | None:
@@ -249,7 +254,8 @@ class Publisher:
             if err.status is None or err.status >= 500:
                 raise
             return LEGACY_READS, {}  # e.g. 403 on the namespace or an expired continue token (410): read each one
-        listed = {r["metadata"]["name"]: as_legacy(r) for r in resources if (r.get("metadata") or {}).get("name")}
+        listed = {r["metadata"]["name"]: as_legacy(r) for r in resources
+                  if isinstance(r.get("metadata"), dict) and isinstance(r["metadata"].get("name"), str)}
         return f"{DASHBOARD_GROUP}/{api.version}", listed
 
     def _ensure_folders(self, targets: list[Target], existing: set[str]
@@ -272,7 +278,8 @@ class Publisher:
                 errors[path] = (f"folder {'/'.join(path)!r} ({uid}): {err}", err)
         return errors
 
-    def _guard(self, uid: str, title: str, folder: tuple[str, ...], work: Callable[[], Outcome]) -> Outcome:
+    def _guard(self, uid: str, title: str, folder: tuple[str, ...],
+               work: Callable[[], Outcome | None]) -> Outcome | None:
         """Run one dashboard's work; a Grafana or backup error fails that dashboard only."""
         try:
             return work()
@@ -284,7 +291,8 @@ class Publisher:
     @staticmethod
     def _failed(uid: str, title: str, folder: tuple[str, ...], message: str, err: GrafanaError | None) -> Outcome:
         return Outcome(uid, title, "/".join(folder), "failed", error=message,
-                       auth_error=isinstance(err, (AuthRejected, PermissionDenied)))
+                       auth_error=isinstance(err, (AuthRejected, PermissionDenied)),
+                       attempted=not isinstance(err, NotAttempted))
 
     def _publish(self, target: Target, present: bool, listed: dict[str, Any] | None = None) -> Outcome:
         """Decide from the listed copy when there is one, else from a GET (present) or as absent."""
@@ -313,6 +321,11 @@ class Publisher:
         try:
             saved = self.client.save_dashboard(body, target.folder_uid, overwrite=overwrite,
                                                message=f"mrm-observe: published from {target.source}"[:500])
+        except (Unreachable, ServerError):  # the write may have landed though its answer was lost
+            landed = self._read_back(target)
+            if landed is None:
+                raise
+            return self._outcome(target, intended, landed["meta"].get("version"))
         except VersionMismatch:
             remote = self.client.get_dashboard(target.uid) or {"dashboard": {}, "meta": {}}
             dashboard, meta = remote["dashboard"], remote["meta"]
@@ -324,6 +337,17 @@ class Publisher:
                                  diff=diff(dashboard, meta.get("folderUid") or "", target, now))
         return self._outcome(target, intended, saved.get("version"))
 
+    def _read_back(self, target: Target) -> dict[str, Any] | None:
+        """The dashboard in Grafana when it is exactly what we meant to write, else None (also when unreadable)."""
+        try:
+            remote = self.client.get_dashboard(target.uid)
+        except GrafanaError:
+            return None
+        if remote is None or _canonical(remote["dashboard"], remote["meta"].get("folderUid") or "") \
+                != self._wanted_of(target):
+            return None
+        return remote
+
     def _leftovers(self, present: dict[str, dict[str, Any]], targets: list[Target]) -> list[dict[str, Any]]:
         """Managed dashboards in our folders that no definition produces any more."""
         wanted = {t.uid for t in targets}
@@ -331,15 +355,24 @@ class Publisher:
         return sorted((h for h in present.values() if MANAGED_TAG in (h.get("tags") or [])
                        and h.get("folderUid", "") in ours and h["uid"] not in wanted), key=lambda h: h["title"])
 
-    def _prune(self, hit: dict[str, Any]) -> Outcome:
+    def _prune(self, hit: dict[str, Any]) -> Outcome | None:
+        """Delete a leftover that carries our publish record; one edited since is drift (kept unless --force); one
+        without the record (made by hand, merely tagged) is not ours and is left alone (None)."""
         folder = hit.get("folderTitle", "")
-        if self.options.dry_run:
-            return Outcome(hit["uid"], hit["title"], folder, "would-prune")
         remote = self.client.get_dashboard(hit["uid"])
         if remote is None:
-            return Outcome(hit["uid"], hit["title"], folder, "pruned")
-        version = remote["meta"].get("version")
-        saved = self.backup(hit["uid"], version, remote["dashboard"])
+            return Outcome(hit["uid"], hit["title"], folder, "pruned")  # gone meanwhile
+        dashboard, meta = remote["dashboard"], remote["meta"]
+        record, version = dashboard.get(MARKER), meta.get("version")
+        if not isinstance(record, dict):
+            return None
+        if record.get("hash") != content_hash(dashboard, meta.get("folderUid") or "") and not self.options.force:
+            return Outcome(hit["uid"], hit["title"], folder, "drift", version,
+                           error=f"{_drift_reason(dashboard, meta, version).split(';')[0]}; not pruned: rerun with "
+                                 "--force to delete it after a backup")
+        if self.options.dry_run:
+            return Outcome(hit["uid"], hit["title"], folder, "would-prune", version)
+        saved = self.backup(hit["uid"], version, dashboard)
         self.client.delete_dashboard(hit["uid"])
         return Outcome(hit["uid"], hit["title"], folder, "pruned", version, backup=saved)
 
