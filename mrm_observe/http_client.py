@@ -210,9 +210,11 @@ class ServerError(RequestFailed):
     """429 or 5xx on every try."""
 
 
-BREAKER_AFTER = 3
-"""After this many requests in a row got no answer at all (every retry spent), the server is taken for gone:
-later requests fail at once instead of spending their retries (a circuit breaker); any answer closes it."""
+BREAKER_SLACK = 2
+"""When more requests in a row than the pool has connections, plus this, got no answer at all (every retry
+spent), the server is taken for gone: later requests fail at once instead of spending their retries (a circuit
+breaker); any answer closes it. Requests in flight together may all fail at once while the server still
+answers others, hence the pool in the count."""
 
 STATUS_ERRORS: dict[int, type[RequestFailed]] = {
     400: BadRequest, 401: AuthRejected, 403: PermissionDenied, 404: NotFound, 409: Conflict, 412: VersionMismatch,
@@ -297,7 +299,8 @@ class HttpClient:
         self._retry, self._timeout = settings.retry, settings.timeout
         self._max_bytes = settings.max_response_bytes
         self._unanswered = 0
-        """Requests in a row that got no answer after all their tries; at BREAKER_AFTER the circuit opens."""
+        """Requests in a row that got no answer after all their tries; at `_breaker_after` the circuit opens."""
+        self._breaker_after = settings.pool + BREAKER_SLACK
         self._secrets = settings.secrets()
         self._sleep, self._rand = sleep, rand
         self._lock = threading.Lock()
@@ -330,7 +333,7 @@ class HttpClient:
              headers: Mapping[str, str] | None = None) -> httpx.Response:
         """One call with retries; the 2xx/3xx answer, or a RequestFailed subclass (4xx at once, else at the end)."""
         what = f"{method} {_path(path)}"
-        if self._unanswered >= BREAKER_AFTER:
+        if self._unanswered >= self._breaker_after:
             raise NotAttempted(f"{what}: not attempted: {self.url} stopped answering ({self._unanswered} requests "
                                "in a row got no answer)")
         failure, unreachable = "", False

@@ -123,7 +123,7 @@ class PublishResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        if any(o.auth_error for o in self.outcomes):
+        if any(o.auth_error or not o.attempted for o in self.outcomes):
             return ExitCode.UNAVAILABLE
         if any(o.action in ("failed", "drift") for o in self.outcomes):
             return ExitCode.PUBLISH_FAILED

@@ -75,3 +75,40 @@ def misbehaving(behaviour: Behaviour) -> Iterator[tuple[str, list[float]]]:
         stop.set()
         thread.join()
         listener.close()
+
+
+@contextmanager
+def canned(answers: dict[str, object]) -> Iterator[str]:
+    """URL of a server on 127.0.0.1 that answers GET `path` with 200 and the JSON in `answers` (a callable gets
+    the query string), every other request with 404: a server whose answers have the wrong shape."""
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            parts = urlsplit(self.path)
+            answer = answers.get(parts.path, KeyError)
+            if answer is KeyError:
+                self.send_error(404)
+                return
+            body = json.dumps(answer(parts.query) if callable(answer) else answer).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args: object) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
