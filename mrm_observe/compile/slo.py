@@ -12,12 +12,13 @@ from functools import singledispatch
 from ..conventions import (SLO_ALERT_WINDOW_LABELS, SLO_BAD_EVENTS, SLO_BUDGET_REMAINING, SLO_CURRENT_BURN,
                            SLO_ERROR_BUDGET, SLO_ERROR_RATIO, SLO_ID_LABEL, SLO_INFO_LABELS, SLO_INFO_METRIC,
                            SLO_MODE, SLO_NAME_LABEL, SLO_OBJECTIVE, SLO_PAGE, SLO_PERIOD_BURN, SLO_PERIOD_DAYS,
-                           SLO_SERVICE_LABEL, SLO_SEVERITY_LABEL, SLO_TIER_SEVERITY, SLO_TOTAL_EVENTS,
+                           SLO_SERVICE_LABEL, SLO_TIER_LABEL, SLO_TIER_SEVERITY, SLO_TOTAL_EVENTS,
                            SLO_WINDOW_LABEL, SLO_WINDOW_PLACEHOLDER, slo_groups)
 from ..durations import format_duration, parse_duration
 from ..model.rules import AlertRule, RecordingRule, RuleGroup
 from ..model.slo import SLO, AlertTier, ErrorRatioSLI, LatencySLI, RawSLI
 from ..model.windows import BurnWindow
+from ..slo_math import burn_rate_factor, error_budget, exhaustion_seconds
 
 FOR_WAIVER = {"for": "burn-rate pairs debounce through their short window; `for` would delay detection past the "
                      "window math"}
@@ -120,7 +121,7 @@ def _(sli: RawSLI, slo: SLO) -> list[RecordingRule]:
 
 def meta_rules(slo: SLO) -> list[RecordingRule]:
     """Objective, budget, period and burn-rate recordings plus Sloth's info series."""
-    labels, sel, budget = series_labels(slo), selector(slo), num(slo.budget)
+    labels, sel, budget = series_labels(slo), selector(slo), num(error_budget(slo.objective))
     info = {**labels, **dict(zip(SLO_INFO_LABELS, (SLO_MODE, num(slo.objective), slo.spec)))}
     first = slo.table.durations()[0]
     return [
@@ -138,32 +139,32 @@ def meta_rules(slo: SLO) -> list[RecordingRule]:
 
 def threshold(slo: SLO, window: BurnWindow) -> str:
     """`(factor * budget)` as written in the alert expression."""
-    return f"({num(window.factor(slo.period))} * {num(slo.budget)})"
+    return f"({num(burn_rate_factor(window, slo.period))} * {num(error_budget(slo.objective))})"
 
 
 def tier_of(slo: SLO, window: BurnWindow) -> AlertTier:
-    """The alerting tier (page or ticket) a window pair belongs to."""
-    return slo.alerting.page if window.severity == SLO_PAGE else slo.alerting.ticket
+    """The alerting settings of the tier (page or ticket) a window pair belongs to."""
+    return slo.alerting.page if window.tier == SLO_PAGE else slo.alerting.ticket
 
 
 def alert_labels(slo: SLO, window: BurnWindow) -> dict[str, str]:
     """Labels of one pair's alert (the firing series adds the SLO's series labels)."""
     tier = tier_of(slo, window)
-    pair = dict(zip(SLO_ALERT_WINDOW_LABELS, (window.long, window.short, num(window.factor(slo.period)))))
-    return {"severity": SLO_TIER_SEVERITY[window.severity], **slo.alerting.labels, **tier.labels, **pair,
-            SLO_SEVERITY_LABEL: window.severity}
+    pair = dict(zip(SLO_ALERT_WINDOW_LABELS, (window.long, window.short, num(burn_rate_factor(window, slo.period)))))
+    return {"severity": SLO_TIER_SEVERITY[window.tier], **slo.alerting.labels, **tier.labels, **pair,
+            SLO_TIER_LABEL: window.tier}
 
 
 def alert_annotations(slo: SLO, window: BurnWindow) -> dict[str, str]:
     """Annotations (unrendered): summary, the burn rate, windows and budget at stake, runbook."""
     tier = tier_of(slo, window)
-    factor = window.factor(slo.period)
+    factor = burn_rate_factor(window, slo.period)
     described = (f"{slo.service} {slo.name} ({num(slo.objective)}% over {slo.period}) is burning its error budget "
                  f"more than {num(factor)}x too fast over both the last {window.short} and {window.long}: "
                  f"{num(window.budget_percent)}% of the {slo.period} budget is gone every {window.long}, "
-                 f"all of it within {format_duration(window.exhaustion_seconds(slo.period))}.")
+                 f"all of it within {format_duration(exhaustion_seconds(slo.period, factor))}.")
     out = {"summary": slo.alerting.summary or f"{slo.service} {slo.name}: SLO error budget burn rate is too high "
-                                               f"({window.severity})",
+                                               f"({window.tier})",
            "description": slo.alerting.description or described}
     if slo.alerting.runbook_url:
         out["runbook_url"] = slo.alerting.runbook_url

@@ -21,6 +21,7 @@ from ..conventions import (SLO_BUDGET_REMAINING, SLO_CURRENT_BURN, SLO_ERROR_BUD
 from ..durations import format_duration, parse_duration
 from ..model.slo import SLO, render_labels
 from ..model.windows import BurnWindow
+from ..slo_math import burn_rate_factor, burn_threshold, detection_seconds, error_budget, pair_fires
 from .slo import alert_annotations, alert_labels, enabled_windows, num, selector, series_labels
 from .slo_inputs import Feed, Segment, Traffic, feed
 
@@ -65,15 +66,15 @@ def inputs(traffic: Traffic, fed: Feed) -> list[dict[str, str]]:
 
 def firing(slo: SLO, traffic: Traffic, t: int, gauge: bool) -> list[BurnWindow] | None:
     """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
-    results = []
+    results, budget = [], error_budget(slo.objective)
     for prom3 in (False, True):
         fired = []
         for window in enabled_windows(slo):
-            limit = window.factor(slo.period) * slo.budget
-            ratios = [traffic.window_ratio(t, minutes(w), gauge, prom3) for w in (window.short, window.long)]
-            if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in ratios):
+            limit = burn_threshold(window, slo.period, budget)
+            short, long = (traffic.window_ratio(t, minutes(w), gauge, prom3) for w in (window.short, window.long))
+            if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in (short, long)):
                 return None
-            if all(r is not None and r > limit for r in ratios):
+            if pair_fires(window, slo.period, budget, short, long):
                 fired.append(window)
         results.append(fired)
     return results[0] if results[0] == results[1] else None
@@ -113,9 +114,9 @@ def group(name: str, traffic: Traffic, fed: Feed | None, alerts: list | None = N
 
 def outage(slo: SLO, fed: Feed) -> dict[str, Any]:
     """Healthy for one long window, then a full outage until the fastest pair must fire, then recovery."""
-    fast = max(enabled_windows(slo), key=lambda w: w.factor(slo.period))
+    fast = max(enabled_windows(slo), key=lambda w: burn_rate_factor(w, slo.period))
     start = minutes(fast.long)
-    bound = fast.detection_seconds(slo.period, slo.budget)
+    bound = detection_seconds(fast, slo.period, error_budget(slo.objective))
     fire_at = start + max(1, math.ceil(bound / 60))
     recover_at = fire_at + minutes(fast.short) + 1
     plan = Traffic([Segment(start, PER_MINUTE, 0.0), Segment(fire_at - start, PER_MINUTE, 1.0),
@@ -126,7 +127,7 @@ def outage(slo: SLO, fed: Feed) -> dict[str, Any]:
     after = alert_check(slo, plan, recover_at, gauge)
     if fired is None or fast not in fired or fast in after[1] or before[1]:
         raise ValueError(f"{slo.id}: the {fast.pair} pair would not fire and reset as its windows imply")
-    name = (f"full outage from {start}m: {fast.severity} {fast.pair} ({num(fast.factor(slo.period))}x) fires within "
+    name = (f"full outage from {start}m: {fast.tier} {fast.pair} ({num(burn_rate_factor(fast, slo.period))}x) fires within "
             f"{format_duration(max(1, round(bound)))} (by {fire_at}m) and resets within {fast.short} + 1 evaluation "
             f"of recovery at {fire_at}m")
     return group(name, plan, fed, [alert_test(slo, *before), alert_test(slo, fire_at, fired),
@@ -136,20 +137,20 @@ def outage(slo: SLO, fed: Feed) -> dict[str, Any]:
 def thresholds(slo: SLO, fed: Feed) -> list[dict[str, Any]]:
     """A constant burn 5% above and 5% below each distinct factor; check after 10 minutes."""
     out = []
-    for factor in sorted({w.factor(slo.period) for w in enabled_windows(slo)}):
-        limit = factor * slo.budget
+    for factor in sorted({burn_rate_factor(w, slo.period) for w in enabled_windows(slo)}):
+        limit = factor * error_budget(slo.objective)
         for word, ratio in (("above", min(limit * (1 + MARGIN), (limit + 1) / 2)), ("below", limit * (1 - MARGIN))):
             plan = Traffic([Segment(10 + SEARCH, PER_MINUTE, ratio)])
             t, fired = alert_check(slo, plan, 10, fed.gauge)
             pairs = ", ".join(w.pair for w in fired) or "nothing"
-            out.append(group(f"burn {num(ratio / slo.budget)}x (just {word} {num(factor)}x): {pairs} fires",
+            out.append(group(f"burn {num(ratio / error_budget(slo.objective))}x (just {word} {num(factor)}x): {pairs} fires",
                              plan, fed, [alert_test(slo, t, fired)]))
     return out
 
 
 def healthy(slo: SLO, fed: Feed) -> dict[str, Any]:
     """Half the budget for two hours: nothing fires at any check."""
-    plan = Traffic([Segment(60 + SEARCH, PER_MINUTE, slo.budget / 2)])
+    plan = Traffic([Segment(60 + SEARCH, PER_MINUTE, error_budget(slo.objective) / 2)])
     checks = [alert_check(slo, plan, t, fed.gauge) for t in (5, 20, 40, 60)]
     if any(fired for _, fired in checks):
         raise ValueError(f"{slo.id}: a healthy service would fire")
@@ -186,7 +187,7 @@ def _label_text(labels: dict[str, str]) -> str:
 
 
 def metadata_checks(slo: SLO) -> list[dict[str, Any]]:
-    return [approx(slo, SLO_OBJECTIVE, None, slo.objective / 100, 1), approx(slo, SLO_ERROR_BUDGET, None, slo.budget, 1),
+    return [approx(slo, SLO_OBJECTIVE, None, slo.objective / 100, 1), approx(slo, SLO_ERROR_BUDGET, None, error_budget(slo.objective), 1),
             approx(slo, SLO_PERIOD_DAYS, None, parse_duration(slo.period) / 86400, 1)]
 
 
@@ -195,8 +196,8 @@ def values(slo: SLO, fed: Feed) -> dict[str, Any]:
 
     The first minute of every checked window is idle, so Prometheus 2.x and 3.x see the same events.
     """
-    high = min(20 * slo.budget, 0.5)
-    busy = [Segment(6, 0.0, 0.0), Segment(14, 900.0, slo.budget / 2)] if not fed.gauge else []
+    high = min(20 * error_budget(slo.objective), 0.5)
+    busy = [Segment(6, 0.0, 0.0), Segment(14, 900.0, error_budget(slo.objective) / 2)] if not fed.gauge else []
     plan = Traffic([*busy, Segment(15, 100.0, high), Segment(6, 0.0, 0.0)])
     end_busy, end = plan.length - 6, plan.length
     agreed = {w: plan.agreed_ratio(end_busy, minutes(w), fed.gauge) for w in slo.table.durations()}
@@ -204,14 +205,14 @@ def values(slo: SLO, fed: Feed) -> dict[str, Any]:
              for w, ratio in agreed.items() if ratio is not None]
     first = slo.table.durations()[0]
     current = agreed[first]
-    exprs.append(approx(slo, SLO_CURRENT_BURN, first, (current or 0) / slo.budget, end_busy))
+    exprs.append(approx(slo, SLO_CURRENT_BURN, first, (current or 0) / error_budget(slo.objective), end_busy))
     if fed.gauge:
         period, naive = high, high
     else:
         period, naive = plan.period_ratio() or 0.0, plan.mean_of_ratios(minutes(first)) or 0.0
     exprs += [approx(slo, SLO_ERROR_RATIO.format(window=slo.period), slo.period, period, end),
-              approx(slo, SLO_PERIOD_BURN, slo.period, period / slo.budget, end),
-              approx(slo, SLO_BUDGET_REMAINING, slo.period, 1 - period / slo.budget, end),
+              approx(slo, SLO_PERIOD_BURN, slo.period, period / error_budget(slo.objective), end),
+              approx(slo, SLO_BUDGET_REMAINING, slo.period, 1 - period / error_budget(slo.objective), end),
               empty_series(slo, SLO_CURRENT_BURN, end)]
     name = (f"uneven traffic: at {end_busy}m windows and burn rate match hand-computed ratios; at {end}m the "
             f"{slo.period} ratio is {num(round(period, 6))} (bad/total events; averaging {first} ratios would give "
