@@ -144,7 +144,7 @@ def _slo_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Arti
         except ValueError as err:
             problems.append(Problem(item.source, f"slo {slo.id!r}", "windows", f"cannot generate its tests: {err}"))
             continue
-        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), {
+        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header, share_strings=True), {
             "kind": "test", "source": item.source, "slo": slo.id, "alerts": sorted(tested_alerts_in(test))})
         by_service.setdefault(slo.service, []).append(item)
     for service, items in sorted(by_service.items()):

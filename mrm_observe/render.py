@@ -5,23 +5,61 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter when available
-    """Safe YAML with multi-line strings as literal blocks and no aliases."""
-
-    def ignore_aliases(self, data: object) -> bool:
-        return True
+    """Safe YAML, block style."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+_SCALARS = yaml.SafeDumper(None)
+"""Represents the scalars other than strings (numbers, booleans, null) as PyYAML does."""
 
 
-_Dumper.add_representer(str, _str)
+class _Nodes:
+    """Data -> YAML nodes without PyYAML's generic representer (the slow half of yaml.dump).
+
+    Strings with a newline become literal blocks. A non-empty dict or list reached twice (the same object) is
+    written once with an anchor and then referenced; with `share_strings`, so is a string of 16 characters or
+    more. Generated tests share their repeated expectations and series names this way.
+    """
+
+    def __init__(self, share_strings: bool = False) -> None:
+        self.seen: dict[int, yaml.Node] = {}
+        self.share_strings = share_strings
+
+    def node(self, value: object) -> yaml.Node:
+        kind = type(value)
+        if kind is str:
+            if self.share_strings and len(value) >= 16:  # type: ignore[arg-type]
+                return self._shared(value, lambda: self._str(value))  # type: ignore[arg-type]
+            return self._str(value)  # type: ignore[arg-type]
+        if kind is dict:
+            if not value:
+                return yaml.MappingNode(_MAP, [], flow_style=False)
+            return self._shared(value, lambda: yaml.MappingNode(
+                _MAP, [(self.node(k), self.node(v)) for k, v in value.items()], flow_style=False))  # type: ignore[attr-defined]
+        if kind is list or kind is tuple:
+            if not value:
+                return yaml.SequenceNode(_SEQ, [], flow_style=False)
+            return self._shared(value, lambda: yaml.SequenceNode(
+                _SEQ, [self.node(v) for v in value], flow_style=False))  # type: ignore[attr-defined]
+        return _SCALARS.represent_data(value)
+
+    @staticmethod
+    def _str(value: str) -> yaml.Node:
+        return yaml.ScalarNode(_STR, value, style="|" if "\n" in value else None)
+
+    def _shared(self, value: object, make: Callable[[], yaml.Node]) -> yaml.Node:
+        known = self.seen.get(id(value))
+        if known is None:
+            known = self.seen[id(value)] = make()
+        return known
+
+
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 
 def to_json(data: object) -> bytes:
@@ -29,9 +67,12 @@ def to_json(data: object) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def to_yaml(data: object, header: str = "") -> bytes:
-    """YAML keeping the dict order we built (compilers order keys on purpose), with an optional comment header."""
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=120)
+def to_yaml(data: object, header: str = "", share_strings: bool = False) -> bytes:
+    """YAML keeping the dict order we built (compilers order keys on purpose), with an optional comment header.
+
+    Objects reached twice are written once and referenced (see `_Nodes`).
+    """
+    body = yaml.serialize(_Nodes(share_strings).node(data), Dumper=_Dumper, allow_unicode=True, width=120)
     return (header + body).encode()
 
 

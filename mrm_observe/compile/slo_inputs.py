@@ -227,8 +227,8 @@ class Traffic:
         total = sum(s.per_minute for s in self.minute[1:])
         return sum(s.per_minute * s.error_ratio for s in self.minute[1:]) / total if total else None
 
-    def mean_of_ratios(self, window: int) -> float | None:
-        """What averaging the per-minute `window` ratios over the plan would say (Sloth's period SLI)."""
-        ratios = [r for t in range(1, self.length + 1)
+    def mean_of_ratios(self, window: int, step: int = 1) -> float | None:
+        """What averaging the `window` ratios evaluated every `step` minutes would say (Sloth's period SLI)."""
+        ratios = [r for t in range(step, self.length + 1, step)
                   if (r := self.window_ratio(t, window, False, False)) is not None]
         return sum(ratios) / len(ratios) if ratios else None

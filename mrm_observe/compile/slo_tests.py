@@ -1,28 +1,34 @@
 """SLO -> a promtool test file proving its generated rules fire and stay silent when they should.
 
-Scenarios (one test group each, input every minute, rules evaluated every minute):
-  outage     a full outage fires the fastest pair within the bound its windows imply, and that pair
-             resets within its short window plus one evaluation after recovery;
-  threshold  a burn just above each factor fires that pair, just below it does not;
-  healthy    an error ratio of half the budget never fires;
-  no traffic never fires and leaves the ratio and burn-rate series empty (no NaN);
-  values     uneven traffic: recorded ratios, burn rates and budget remaining equal hand-computed values,
-             where an average of 5-minute ratios would be wrong.
+Scenarios (input every minute; rules evaluated every `step` minutes, see below):
+  no traffic, then uneven traffic (one group)
+             counters that never move fire nothing and leave ratios and burn rates empty (no NaN); then
+             busy-healthy and quiet-failing traffic: recorded ratios, burn rates and budget remaining equal
+             hand-computed values, where an average of 5-minute ratios would be wrong;
+  healthy, then an outage (one group)
+             half the budget for an hour never fires; a full outage then fires the fastest pair within the
+             bound its windows imply, and that pair resets within its short window of recovery;
+  threshold  a burn just above each factor fires that pair, just below it does not (one group each).
+Rules are evaluated every 5 minutes when the shortest window is at least 5m (else every minute), and every
+check sits on an evaluation: each ratio is read from the raw per-minute input at that instant, so it is the
+same as with 1-minute evaluations; the one sum over evaluations (the period ratio) stays bad/total events
+because the uneven traffic changes only on 5-minute boundaries and starts and ends idle.
 Every expected alert set comes from `Traffic`, computed the way both Prometheus 2.x and 3.x select
-samples; a check time where they would disagree is moved a minute on.
+samples; a check where they would disagree is moved one evaluation on. Expected alerts are written once
+and referenced (YAML anchors) wherever the same alerts are expected again.
 """
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from ..conventions import (SLO_BUDGET_REMAINING, SLO_CURRENT_BURN, SLO_ERROR_BUDGET, SLO_ERROR_RATIO, SLO_OBJECTIVE,
-                           SLO_PERIOD_BURN, SLO_PERIOD_DAYS, SLO_WINDOW_LABEL, slo_groups)
+from ..conventions import (SLO_BUDGET_REMAINING, SLO_CURRENT_BURN, SLO_ERROR_BUDGET, SLO_ERROR_RATIO,
+                           SLO_OBJECTIVE, SLO_PERIOD_BURN, SLO_PERIOD_DAYS, SLO_WINDOW_LABEL, slo_groups)
 from ..durations import format_duration, parse_duration
 from ..model.slo import SLO, render_labels
 from ..model.windows import BurnWindow
 from ..slo_math import burn_rate_factor, burn_threshold, detection_seconds, error_budget, pair_fires
-from .slo import alert_annotations, alert_labels, enabled_windows, num, selector, series_labels
+from .slo import alert_annotations, alert_labels, enabled_windows, num, series_labels
 from .slo_inputs import Feed, Segment, Traffic, feed
 
 PER_MINUTE = 1000.0
@@ -32,11 +38,26 @@ BASE = 10000.0
 MARGIN = 0.05
 """'Just above' and 'just below' a threshold: 5% either side."""
 SEARCH = 5
-"""Minutes a check may move on to where both Prometheus versions agree."""
+"""Evaluations a check may move on to where both Prometheus versions agree."""
+COARSE_STEP = 5
+"""Minutes between rule evaluations when the shortest window allows it."""
+IDLE = 30
+"""Minutes without traffic before the uneven traffic starts."""
+HEALTHY = 60
+"""Minutes of healthy traffic (half the budget) before the outage; also at least the fastest pair's long window."""
 
 
 def minutes(duration: str) -> int:
     return math.ceil(parse_duration(duration) / 60)
+
+
+def evaluation_step(slo: SLO) -> int:
+    """Minutes between evaluations: 5 when the shortest window is 5m or longer, else 1."""
+    return COARSE_STEP if parse_duration(slo.table.durations()[0]) >= COARSE_STEP * 60 else 1
+
+
+def round_up(value: int, step: int) -> int:
+    return -(-value // step) * step
 
 
 def values_of(traffic: Traffic, role: str) -> str:
@@ -51,182 +72,240 @@ def values_of(traffic: Traffic, role: str) -> str:
             k += run
         return " ".join(tokens)
     share = {"bad": lambda s: s.error_ratio, "good": lambda s: 1 - s.error_ratio, "total": lambda s: 1.0}[role]
-    tokens, value = [num(BASE)], BASE
-    for seg in traffic.segments:
+    tokens, value = [], BASE
+    for seg in (s for s in traffic.segments if s.minutes):
         step = seg.per_minute * share(seg)
-        if seg.minutes:
-            tokens.append(f"{num(value + step)}+{num(step)}x{seg.minutes - 1}")
-            value += step * seg.minutes
-    return " ".join(tokens)
+        # The first run starts at the t=0 sample; later runs at their first minute.
+        tokens.append(f"{num(value)}+{num(step)}x{seg.minutes}" if not tokens else
+                      f"{num(value + step)}+{num(step)}x{seg.minutes - 1}")
+        value += step * seg.minutes
+    return " ".join(tokens) or num(BASE)
 
 
 def inputs(traffic: Traffic, fed: Feed) -> list[dict[str, str]]:
-    return [{"series": series, "values": values_of(traffic, role)} for series, role in fed.series]
+    """Input series of a plan; series with the same role share one values string."""
+    values = {role: values_of(traffic, role) for role in dict.fromkeys(role for _, role in fed.series)}
+    return [{"series": series, "values": values[role]} for series, role in fed.series]
 
 
-def firing(slo: SLO, traffic: Traffic, t: int, gauge: bool) -> list[BurnWindow] | None:
-    """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
-    results, budget = [], error_budget(slo.objective)
-    for prom3 in (False, True):
-        fired = []
-        for window in enabled_windows(slo):
-            limit = burn_threshold(window, slo.period, budget)
-            short, long = (traffic.window_ratio(t, minutes(w), gauge, prom3) for w in (window.short, window.long))
-            if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in (short, long)):
-                return None
-            if pair_fires(window, slo.period, budget, short, long):
-                fired.append(window)
-        results.append(fired)
-    return results[0] if results[0] == results[1] else None
+def name_pattern(names: list[str]) -> str:
+    """A regex matching exactly these metric names, their common prefix written once."""
+    prefix = ""
+    if len(names) > 1:
+        prefix = next((names[0][:i] for i in range(len(min(names, key=len))) if len({n[i] for n in names}) > 1),
+                      min(names, key=len))
+    return prefix + "(" + "|".join(n[len(prefix):] for n in names) + ")" if prefix else "|".join(names)
 
 
-def expected_alert(slo: SLO, window: BurnWindow) -> dict[str, Any]:
-    labels = series_labels(slo)
-    return {"exp_labels": {**labels, **alert_labels(slo, window)},
-            "exp_annotations": {k: render_labels(v, labels) for k, v in alert_annotations(slo, window).items()}}
+class Checks:
+    """What the tests of one SLO expect, built once so that repeated expectations are the same objects."""
 
+    def __init__(self, slo: SLO, fed: Feed | None) -> None:
+        self.slo, self.fed, self.step = slo, fed, evaluation_step(slo)
+        self.budget = error_budget(slo.objective)
+        self.gauge = bool(fed and fed.gauge)
+        self.alert_name = slo.alert_name
+        self._alerts: dict[tuple[BurnWindow, ...], list[dict[str, Any]]] = {}
 
-def alert_check(slo: SLO, traffic: Traffic, t: int, gauge: bool) -> tuple[int, list[BurnWindow]]:
-    """The first minute from t on where the firing set is certain, and that set."""
-    for moved in range(t, t + SEARCH + 1):
-        fired = firing(slo, traffic, moved, gauge)
-        if fired is not None:
-            return moved, fired
-    raise ValueError(f"{slo.id}: no stable check time near {t}m")
+    def firing(self, traffic: Traffic, t: int) -> list[BurnWindow] | None:
+        """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
+        results = []
+        for prom3 in (False, True):
+            fired = []
+            for window in enabled_windows(self.slo):
+                limit = burn_threshold(window, self.slo.period, self.budget)
+                short, long = (traffic.window_ratio(t, minutes(w), self.gauge, prom3) for w in (window.short, window.long))
+                if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in (short, long)):
+                    return None
+                if pair_fires(window, self.slo.period, self.budget, short, long):
+                    fired.append(window)
+            results.append(fired)
+        return results[0] if results[0] == results[1] else None
 
+    def settled(self, traffic: Traffic, t: int) -> tuple[int, list[BurnWindow]]:
+        """The first evaluation from t on where the firing set is certain, and that set."""
+        for moved in range(t, t + SEARCH * self.step + 1, self.step):
+            fired = self.firing(traffic, moved)
+            if fired is not None:
+                return moved, fired
+        raise ValueError(f"{self.slo.id}: no stable check time near {t}m")
 
-def alert_test(slo: SLO, t: int, fired: list[BurnWindow]) -> dict[str, Any]:
-    return {"eval_time": f"{t}m", "alertname": slo.alert_name, "exp_alerts": [expected_alert(slo, w) for w in fired]}
+    def expected(self, fired: list[BurnWindow]) -> list[dict[str, Any]]:
+        """The expected alerts of a firing set (one shared list per set)."""
+        key = tuple(fired)
+        if key not in self._alerts:
+            labels = series_labels(self.slo)
+            self._alerts[key] = [
+                self._alerts.setdefault((w,), [{"exp_labels": {**labels, **alert_labels(self.slo, w)},
+                                                "exp_annotations": {k: render_labels(v, labels) for k, v in
+                                                                    alert_annotations(self.slo, w).items()}}])[0]
+                for w in fired]
+        return self._alerts[key]
 
+    def alert_test(self, t: int, fired: list[BurnWindow]) -> dict[str, Any]:
+        """An alert check; without `exp_alerts` promtool expects the alert not to be firing."""
+        test = {"eval_time": f"{t}m", "alertname": self.alert_name}
+        return {**test, "exp_alerts": self.expected(fired)} if fired else test
 
-def group(name: str, traffic: Traffic, fed: Feed | None, alerts: list | None = None,
-          exprs: list | None = None) -> dict[str, Any]:
-    """A test group whose input ends at its last check (later samples would only cost time)."""
-    last = max(int(case["eval_time"][:-1]) for case in (alerts or []) + (exprs or []))
-    plan = traffic.until(last)
-    out: dict[str, Any] = {"name": name, "interval": "1m", "input_series": inputs(plan, fed) if fed else []}
-    if alerts:
-        out["alert_rule_test"] = alerts
-    if exprs:
-        out["promql_expr_test"] = exprs
-    return out
+    def group(self, name: str, traffic: Traffic, alerts: list | None = None,
+              exprs: list | None = None) -> dict[str, Any]:
+        """A test group whose input ends at its last check (later samples would only cost time)."""
+        last = max(int(case["eval_time"][:-1]) for case in (alerts or []) + (exprs or []))
+        plan = traffic.until(last)
+        out: dict[str, Any] = {"name": name, "interval": "1m",
+                               "input_series": inputs(plan, self.fed) if self.fed else []}
+        if alerts:
+            out["alert_rule_test"] = alerts
+        if exprs:
+            out["promql_expr_test"] = exprs
+        return out
 
+    @staticmethod
+    def matcher(records: list[str]) -> str:
+        """Series by name: a test file loads one SLO's rules, and the expected labels name the SLO."""
+        return f'{{__name__=~"{name_pattern(records)}"}}' if len(records) > 1 else records[0]
 
-def outage(slo: SLO, fed: Feed) -> dict[str, Any]:
-    """Healthy for one long window, then a full outage until the fastest pair must fire, then recovery."""
-    fast = max(enabled_windows(slo), key=lambda w: burn_rate_factor(w, slo.period))
-    start = minutes(fast.long)
-    bound = detection_seconds(fast, slo.period, error_budget(slo.objective))
-    fire_at = start + max(1, math.ceil(bound / 60))
-    recover_at = fire_at + minutes(fast.short) + 1
-    plan = Traffic([Segment(start, PER_MINUTE, 0.0), Segment(fire_at - start, PER_MINUTE, 1.0),
-                    Segment(recover_at - fire_at + SEARCH, PER_MINUTE, 0.0)])
-    gauge = fed.gauge
-    before = alert_check(slo, plan, start, gauge)
-    fired = firing(slo, plan, fire_at, gauge)
-    after = alert_check(slo, plan, recover_at, gauge)
-    if fired is None or fast not in fired or fast in after[1] or before[1]:
-        raise ValueError(f"{slo.id}: the {fast.pair} pair would not fire and reset as its windows imply")
-    name = (f"full outage from {start}m: {fast.tier} {fast.pair} ({num(burn_rate_factor(fast, slo.period))}x) fires within "
-            f"{format_duration(max(1, round(bound)))} (by {fire_at}m) and resets within {fast.short} + 1 evaluation "
-            f"of recovery at {fire_at}m")
-    return group(name, plan, fed, [alert_test(slo, *before), alert_test(slo, fire_at, fired),
-                                   alert_test(slo, *after)])
+    def empty(self, records: list[str], t: int) -> dict[str, Any]:
+        """None of these series has a sample at t."""
+        return {"expr": self.matcher(records), "eval_time": f"{t}m", "exp_samples": []}
 
+    def approx(self, records: dict[str, str | None], value: float, t: int) -> dict[str, Any]:
+        """`|series - value| <= tolerance` as a bool sample equal to 1 for each record (name -> window label)."""
+        return self.all_close([(records, value)], t)
 
-def thresholds(slo: SLO, fed: Feed) -> list[dict[str, Any]]:
-    """A constant burn 5% above and 5% below each distinct factor; check after 10 minutes."""
-    out = []
-    for factor in sorted({burn_rate_factor(w, slo.period) for w in enabled_windows(slo)}):
-        limit = factor * error_budget(slo.objective)
-        for word, ratio in (("above", min(limit * (1 + MARGIN), (limit + 1) / 2)), ("below", limit * (1 - MARGIN))):
-            plan = Traffic([Segment(10 + SEARCH, PER_MINUTE, ratio)])
-            t, fired = alert_check(slo, plan, 10, fed.gauge)
-            pairs = ", ".join(w.pair for w in fired) or "nothing"
-            out.append(group(f"burn {num(ratio / error_budget(slo.objective))}x (just {word} {num(factor)}x): {pairs} fires",
-                             plan, fed, [alert_test(slo, t, fired)]))
-    return out
+    def all_close(self, checks: list[tuple[dict[str, str | None], float]], t: int) -> dict[str, Any]:
+        """Several `|series - value| <= tolerance` checks at one time in one expression.
 
-
-def healthy(slo: SLO, fed: Feed) -> dict[str, Any]:
-    """Half the budget for two hours: nothing fires at any check."""
-    plan = Traffic([Segment(60 + SEARCH, PER_MINUTE, error_budget(slo.objective) / 2)])
-    checks = [alert_check(slo, plan, t, fed.gauge) for t in (5, 20, 40, 60)]
-    if any(fired for _, fired in checks):
-        raise ValueError(f"{slo.id}: a healthy service would fire")
-    return group("healthy (error ratio = half the budget) for 1h: nothing fires", plan, fed,
-                 [alert_test(slo, t, []) for t, _ in checks])
-
-
-def empty_series(slo: SLO, record: str, t: int) -> dict[str, Any]:
-    return {"expr": f"{record}{selector(slo)}", "eval_time": f"{t}m", "exp_samples": []}
-
-
-def no_traffic(slo: SLO, fed: Feed | None) -> dict[str, Any]:
-    """Counters that never move (or no samples at all): no alert, no ratio, no NaN burn rate."""
-    plan = Traffic([Segment(30, 0.0, 0.0)])
-    first = slo.table.durations()[0]
-    exprs = [empty_series(slo, SLO_ERROR_RATIO.format(window=w), 30) for w in (first, slo.period)]
-    exprs += [empty_series(slo, r, 30) for r in (SLO_CURRENT_BURN, SLO_PERIOD_BURN, SLO_BUDGET_REMAINING)]
-    alerts = [alert_test(slo, t, []) for t in (10, 30)] if enabled_windows(slo) else []
-    return group("no traffic for 30m: nothing fires, ratios and burn rates have no samples (no NaN)",
-                 plan, fed, alerts, exprs + metadata_checks(slo))
-
-
-def approx(slo: SLO, record: str, window: str | None, value: float, t: int) -> dict[str, Any]:
-    """`|series - value| <= tolerance` as a bool sample equal to 1 (float sums differ in the last digits)."""
-    labels = series_labels(slo) | ({SLO_WINDOW_LABEL: window} if window else {})
-    sel = selector(slo)[:-1] + (f', {SLO_WINDOW_LABEL}="{window}"' if window else "") + "}"
-    tolerance = 1e-9 + 1e-6 * abs(value)
-    return {"expr": f"abs({record}{sel} - {num(value)}) <= bool {tolerance:.3g}", "eval_time": f"{t}m",
-            "exp_samples": [{"labels": _label_text(labels), "value": 1}]}
+        Each check selects its records (name -> window label) by name; checks whose series share one label set
+        are multiplied, so the single expected sample is 1 only when every one of them is within tolerance.
+        """
+        terms, windows = [], {}
+        for records, value in checks:
+            terms.append(f"(abs({self.matcher(list(records))} - {value:.10g}) <= bool {1e-9 + 1e-6 * abs(value):.3g})")
+            windows = records
+        samples = [{"labels": _label_text(series_labels(self.slo) | ({SLO_WINDOW_LABEL: w} if w else {})), "value": 1}
+                   for w in windows.values()]
+        expr = terms[0][1:-1] if len(terms) == 1 else " * ".join(terms)
+        return {"expr": expr, "eval_time": f"{t}m", "exp_samples": samples}
 
 
 def _label_text(labels: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
 
 
-def metadata_checks(slo: SLO) -> list[dict[str, Any]]:
-    return [approx(slo, SLO_OBJECTIVE, None, slo.objective / 100, 1), approx(slo, SLO_ERROR_BUDGET, None, error_budget(slo.objective), 1),
-            approx(slo, SLO_PERIOD_DAYS, None, parse_duration(slo.period) / 86400, 1)]
+def healthy_then_outage(checks: Checks) -> dict[str, Any]:
+    """Half the budget for an hour (nothing fires), then a full outage until the fastest pair must fire, then
+    healthy again until that pair has reset."""
+    slo, step, budget = checks.slo, checks.step, checks.budget
+    fast = max(enabled_windows(slo), key=lambda w: burn_rate_factor(w, slo.period))
+    bound = detection_seconds(fast, slo.period, budget)
+    if bound is None:
+        raise ValueError(f"{slo.id}: the {fast.pair} pair can never fire")
+    lasts = max(1, math.ceil(bound / 60))
+    lead = max(HEALTHY, minutes(fast.long))
+    start = round_up(lead + lasts, step) - lasts
+    fire_at = start + lasts
+    reset_by = round_up(fire_at + minutes(fast.short), step)
+    plan = Traffic([Segment(start, PER_MINUTE, budget / 2), Segment(lasts, PER_MINUTE, 1.0),
+                    Segment(reset_by - fire_at + SEARCH * step, PER_MINUTE, budget / 2)])
+    quiet = [checks.settled(plan, t) for t in sorted({5, 20, 40, HEALTHY, start - start % step})]
+    fired = checks.firing(plan, fire_at)
+    after = checks.settled(plan, reset_by)
+    if any(f for _, f in quiet):
+        raise ValueError(f"{slo.id}: a healthy service would fire")
+    if fired is None or fast not in fired or fast in after[1]:
+        raise ValueError(f"{slo.id}: the {fast.pair} pair would not fire and reset as its windows imply")
+    name = (f"healthy (error ratio = half the budget) for {start}m: nothing fires; then a full outage: "
+            f"{fast.tier} {fast.pair} ({num(burn_rate_factor(fast, slo.period))}x) fires within "
+            f"{format_duration(max(1, round(bound)))} (by {fire_at}m) and resets within {fast.short} "
+            f"of recovery (by {after[0]}m)")
+    return checks.group(name, plan, [*(checks.alert_test(t, f) for t, f in quiet), checks.alert_test(fire_at, fired),
+                                     checks.alert_test(*after)])
 
 
-def values(slo: SLO, fed: Feed) -> dict[str, Any]:
-    """Uneven traffic: 14m busy and healthy, 15m quiet and failing, 6m idle; check recorded values.
+def thresholds(checks: Checks) -> list[dict[str, Any]]:
+    """A constant burn 5% above and 5% below each distinct factor; check at the first evaluation with traffic."""
+    slo, step, budget = checks.slo, checks.step, checks.budget
+    out = []
+    for factor in sorted({burn_rate_factor(w, slo.period) for w in enabled_windows(slo)}):
+        limit = factor * budget
+        for word, ratio in (("above", min(limit * (1 + MARGIN), (limit + 1) / 2)), ("below", limit * (1 - MARGIN))):
+            plan = Traffic([Segment(step * (1 + SEARCH), PER_MINUTE, ratio)])
+            t, fired = checks.settled(plan, step)
+            pairs = ", ".join(w.pair for w in fired) or "nothing"
+            out.append(checks.group(f"burn {num(ratio / budget)}x (just {word} {num(factor)}x): {pairs} fires",
+                                    plan, [checks.alert_test(t, fired)]))
+    return out
 
-    The first minute of every checked window is idle, so Prometheus 2.x and 3.x see the same events.
-    """
-    high = min(20 * error_budget(slo.objective), 0.5)
-    busy = [Segment(6, 0.0, 0.0), Segment(14, 900.0, error_budget(slo.objective) / 2)] if not fed.gauge else []
-    plan = Traffic([*busy, Segment(15, 100.0, high), Segment(6, 0.0, 0.0)])
-    end_busy, end = plan.length - 6, plan.length
-    agreed = {w: plan.agreed_ratio(end_busy, minutes(w), fed.gauge) for w in slo.table.durations()}
-    exprs = [approx(slo, SLO_ERROR_RATIO.format(window=w), w, ratio, end_busy)
-             for w, ratio in agreed.items() if ratio is not None]
+
+def no_traffic_checks(checks: Checks) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(alert tests, expression tests) after IDLE minutes without traffic: no alert, no ratio, no NaN burn rate."""
+    slo = checks.slo
     first = slo.table.durations()[0]
+    records = [SLO_ERROR_RATIO.format(window=w) for w in (first, slo.period)]
+    exprs = [checks.empty([*records, SLO_CURRENT_BURN, SLO_PERIOD_BURN, SLO_BUDGET_REMAINING], IDLE)]
+    exprs.append(checks.all_close([({SLO_OBJECTIVE: None}, slo.objective / 100), ({SLO_ERROR_BUDGET: None}, checks.budget),
+                                   ({SLO_PERIOD_DAYS: None}, parse_duration(slo.period) / 86400)], checks.step))
+    alerts = [checks.alert_test(t, []) for t in (10, IDLE)] if enabled_windows(slo) else []
+    return alerts, exprs
+
+
+NO_TRAFFIC = f"no traffic for {IDLE}m: nothing fires, ratios and burn rates have no samples (no NaN)"
+
+
+def no_traffic(checks: Checks) -> dict[str, Any]:
+    """No traffic alone, for SLIs we cannot invent input for."""
+    alerts, exprs = no_traffic_checks(checks)
+    return checks.group(NO_TRAFFIC, Traffic([Segment(IDLE, 0.0, 0.0)]), alerts, exprs)
+
+
+def no_traffic_then_values(checks: Checks) -> dict[str, Any]:
+    """No traffic for IDLE minutes; then 10m busy and healthy, 15m quiet and failing, idle; check recorded values.
+
+    Segments last whole evaluation steps and the first minute of every checked window is idle, so every
+    value is exact for Prometheus 2.x and 3.x alike.
+    """
+    slo, step, budget, gauge = checks.slo, checks.step, checks.budget, checks.gauge
+    first = slo.table.durations()[0]
+    high = min(20 * budget, 0.5)
+    busy = [] if gauge else [Segment(10, 900.0, budget / 2)]
+    tail = round_up(minutes(first) + 1, step)
+    plan = Traffic([Segment(IDLE, 0.0, 0.0), *busy, Segment(15, 100.0, high), Segment(tail, 0.0, 0.0)])
+    end_busy, end = plan.length - tail, plan.length
+    agreed = {w: plan.agreed_ratio(end_busy, minutes(w), gauge) for w in slo.table.durations()}
+    by_value: dict[float, dict[str, str | None]] = {}
+    for w, ratio in agreed.items():
+        if ratio is not None and w != first:
+            by_value.setdefault(ratio, {})[SLO_ERROR_RATIO.format(window=w)] = w
     current = agreed[first]
-    exprs.append(approx(slo, SLO_CURRENT_BURN, first, (current or 0) / error_budget(slo.objective), end_busy))
-    if fed.gauge:
+    exprs = [checks.approx(records, ratio, end_busy) for ratio, records in by_value.items()]
+    exprs.append(checks.all_close([({SLO_CURRENT_BURN: first}, (current or 0) / budget)] +
+                                  [({SLO_ERROR_RATIO.format(window=first): first}, current)] * (current is not None),
+                                  end_busy))
+    if gauge:
         period, naive = high, high
     else:
-        period, naive = plan.period_ratio() or 0.0, plan.mean_of_ratios(minutes(first)) or 0.0
-    exprs += [approx(slo, SLO_ERROR_RATIO.format(window=slo.period), slo.period, period, end),
-              approx(slo, SLO_PERIOD_BURN, slo.period, period / error_budget(slo.objective), end),
-              approx(slo, SLO_BUDGET_REMAINING, slo.period, 1 - period / error_budget(slo.objective), end),
-              empty_series(slo, SLO_CURRENT_BURN, end)]
-    name = (f"uneven traffic: at {end_busy}m windows and burn rate match hand-computed ratios; at {end}m the "
-            f"{slo.period} ratio is {num(round(period, 6))} (bad/total events; averaging {first} ratios would give "
-            f"{num(round(naive, 6))}) and the idle {first} window has no burn rate")
-    return group(name, plan, fed, exprs=exprs)
+        period, naive = plan.period_ratio() or 0.0, plan.mean_of_ratios(minutes(first), step) or 0.0
+    exprs += [checks.all_close([({SLO_ERROR_RATIO.format(window=slo.period): slo.period}, period),
+                                ({SLO_PERIOD_BURN: slo.period}, period / budget),
+                                ({SLO_BUDGET_REMAINING: slo.period}, 1 - period / budget)], end),
+              checks.empty([SLO_CURRENT_BURN], end)]
+    alerts, quiet = no_traffic_checks(checks)
+    name = (f"{NO_TRAFFIC}; then uneven traffic: at {end_busy}m windows and burn rate match hand-computed ratios; "
+            f"at {end}m the {slo.period} ratio is {num(round(period, 6))} (bad/total events; averaging {first} "
+            f"ratios would give {num(round(naive, 6))}) and the idle {first} window has no burn rate")
+    return checks.group(name, plan, alerts, quiet + exprs)
 
 
 def slo_test_file(slo: SLO, rule_file: str) -> dict[str, Any]:
     """The promtool test file of one SLO (rule_file relative to the test file)."""
     fed = feed(slo.sli)
-    tests = [no_traffic(slo, fed)]
-    if fed is not None:
+    checks = Checks(slo, fed)
+    if fed is None:
+        tests = [no_traffic(checks)]
+    else:
+        tests = [no_traffic_then_values(checks)]
         if enabled_windows(slo):
-            tests += [outage(slo, fed), *thresholds(slo, fed), healthy(slo, fed)]
-        tests.append(values(slo, fed))
-    return {"rule_files": [rule_file], "evaluation_interval": "1m", "group_eval_order": list(slo_groups(slo.id)),
-            "tests": tests}
+            tests += [healthy_then_outage(checks), *thresholds(checks)]
+    return {"rule_files": [rule_file], "evaluation_interval": f"{checks.step}m",
+            "group_eval_order": list(slo_groups(slo.id)), "tests": tests}
