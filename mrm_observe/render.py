@@ -22,25 +22,29 @@ class _Nodes:
     """Data -> YAML nodes without PyYAML's generic representer (the slow half of yaml.dump).
 
     Strings with a newline become literal blocks. A non-empty dict or list reached twice (the same object) is
-    written once with an anchor and then referenced; with `share_strings`, so is a string of 16 characters or
-    more. Generated tests share their repeated expectations and series names this way.
+    written once with an anchor and then referenced; with `share_strings`, so is every repeated string value
+    (never a key) of SHARED_STRING characters or more. Generated tests share expectations and series names.
     """
 
     def __init__(self, share_strings: bool = False) -> None:
         self.seen: dict[int, yaml.Node] = {}
+        self.strings: dict[str, yaml.Node] = {}
         self.share_strings = share_strings
 
     def node(self, value: object) -> yaml.Node:
         kind = type(value)
         if kind is str:
-            if self.share_strings and len(value) >= 16:  # type: ignore[arg-type]
-                return self._shared(value, lambda: self._str(value))  # type: ignore[arg-type]
+            if self.share_strings and len(value) >= SHARED_STRING:  # type: ignore[arg-type]
+                if value not in self.strings:
+                    self.strings[value] = self._str(value)  # type: ignore[arg-type]
+                return self.strings[value]  # type: ignore[index]
             return self._str(value)  # type: ignore[arg-type]
         if kind is dict:
             if not value:
                 return yaml.MappingNode(_MAP, [], flow_style=False)
             return self._shared(value, lambda: yaml.MappingNode(
-                _MAP, [(self.node(k), self.node(v)) for k, v in value.items()], flow_style=False))  # type: ignore[attr-defined]
+                _MAP, [(self._str(k) if type(k) is str else self.node(k), self.node(v)) for k, v in value.items()],
+                flow_style=False))  # type: ignore[attr-defined]
         if kind is list or kind is tuple:
             if not value:
                 return yaml.SequenceNode(_SEQ, [], flow_style=False)
@@ -59,6 +63,8 @@ class _Nodes:
         return known
 
 
+SHARED_STRING = 20
+"""Shorter strings cost about as much as a reference to them."""
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 

@@ -11,6 +11,7 @@ import re
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
 from functools import singledispatch
+from itertools import accumulate
 
 import promql_parser
 
@@ -164,9 +165,9 @@ def _(sli: LatencySLI) -> Feed | None:
     labels = satisfy(found[0][1])
     if labels is None:
         return None
+    # The rules read `_count` and the threshold's bucket only, so the +Inf bucket is not fed.
     return Feed(((series_text(f"{sli.histogram}_count", labels), "total"),
-                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": f"{sli.threshold:g}"}), "good"),
-                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": "+Inf"}), "total")))
+                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": f"{sli.threshold:g}"}), "good")))
 
 
 @feed.register
@@ -189,6 +190,11 @@ class Traffic:
     def __init__(self, segments: list[Segment]) -> None:
         self.segments = segments
         self.minute: list[Segment] = [segments[0]] + [s for s in segments for _ in range(s.minutes)]
+        # Running sums: events up to minute k, and gauge samples (with traffic) before sample k.
+        self._bad = [0.0, *accumulate(s.per_minute * s.error_ratio for s in self.minute[1:])]
+        self._total = [0.0, *accumulate(s.per_minute for s in self.minute[1:])]
+        self._samples = [0, *accumulate(int(s.per_minute > 0) for s in self.minute)]
+        self._success = [0.0, *accumulate(1 - s.error_ratio if s.per_minute > 0 else 0.0 for s in self.minute)]
 
     def until(self, last: int) -> Traffic:
         """The same plan cut after minute `last`."""
@@ -206,14 +212,13 @@ class Traffic:
     def window_ratio(self, t: int, window: int, gauge: bool, prom3: bool) -> float | None:
         """Error ratio over the `window` minutes ending at minute t, as Prometheus 2.x or 3.x sees it."""
         first = max(0, t - window + (1 if prom3 else 0))
-        if gauge:
-            values = [1 - self.minute[k].error_ratio for k in range(first, t + 1) if self.minute[k].per_minute > 0]
-            return 1 - sum(values) / len(values) if values else None
+        if gauge:  # the mean of the samples at minutes first..t
+            count = self._samples[t + 1] - self._samples[first]
+            return 1 - (self._success[t + 1] - self._success[first]) / count if count else None
         if t - first < 1:
             return None
-        steps = [self.minute[k] for k in range(first + 1, t + 1)]
-        total = sum(s.per_minute for s in steps)
-        return sum(s.per_minute * s.error_ratio for s in steps) / total if total > 0 else None
+        total = self._total[t] - self._total[first]  # the events of minutes first+1..t
+        return (self._bad[t] - self._bad[first]) / total if total > 0 else None
 
     def agreed_ratio(self, t: int, window: int, gauge: bool) -> float | None:
         """The ratio when both Prometheus versions compute the same one, else None."""
