@@ -45,11 +45,10 @@ def never_fires(window: BurnWindow, period: str, budget: float) -> bool:
     return burn_threshold(window, period, budget) >= 1
 
 
-def pair_fires(window: BurnWindow, period: str, budget: float, short_ratio: float | None,
-               long_ratio: float | None) -> bool:
-    """Whether a pair fires given the error ratio over its short and long window (None: no traffic, no sample)."""
-    limit = burn_threshold(window, period, budget)
-    return all(r is not None and r > limit for r in (short_ratio, long_ratio))
+def pair_fires(threshold: float, short_ratio: float | None, long_ratio: float | None) -> bool:
+    """Whether a pair with this burn threshold fires, given the error ratio over its short and long window
+    (None: no traffic, so no sample and no alert)."""
+    return short_ratio is not None and long_ratio is not None and short_ratio > threshold and long_ratio > threshold
 
 
 def exhaustion_seconds(period: str, burn_rate: float) -> float:

@@ -70,7 +70,7 @@ def test_never_fires(window, budget, never):
     pytest.param(None, 0.5, False, id="a window without traffic has no ratio and never fires"),
 ])
 def test_pair_fires(short, long, fires):
-    assert pair_fires(FAST, "30d", 0.001, short, long) is fires
+    assert pair_fires(burn_threshold(FAST, "30d", 0.001), short, long) is fires
 
 
 @pytest.mark.parametrize("period, burn, seconds", [

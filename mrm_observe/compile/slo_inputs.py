@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cached_property, singledispatch
 from itertools import accumulate
 
 import promql_parser
@@ -190,11 +190,15 @@ class Traffic:
     def __init__(self, segments: list[Segment]) -> None:
         self.segments = segments
         self.minute: list[Segment] = [segments[0]] + [s for s in segments for _ in range(s.minutes)]
-        # Running sums: events up to minute k, and gauge samples (with traffic) before sample k.
-        self._bad = [0.0, *accumulate(s.per_minute * s.error_ratio for s in self.minute[1:])]
-        self._total = [0.0, *accumulate(s.per_minute for s in self.minute[1:])]
-        self._samples = [0, *accumulate(int(s.per_minute > 0) for s in self.minute)]
-        self._success = [0.0, *accumulate(1 - s.error_ratio if s.per_minute > 0 else 0.0 for s in self.minute)]
+
+    @cached_property
+    def _sums(self) -> tuple[list[float], list[float], list[int], list[float]]:
+        """Running sums: bad and total events up to minute k; gauge samples with traffic, and their success
+        ratios, before sample k."""
+        return ([0.0, *accumulate(s.per_minute * s.error_ratio for s in self.minute[1:])],
+                [0.0, *accumulate(s.per_minute for s in self.minute[1:])],
+                [0, *accumulate(int(s.per_minute > 0) for s in self.minute)],
+                [0.0, *accumulate(1 - s.error_ratio if s.per_minute > 0 else 0.0 for s in self.minute)])
 
     def until(self, last: int) -> Traffic:
         """The same plan cut after minute `last`."""
@@ -205,6 +209,12 @@ class Traffic:
             left -= seg.minutes
         return Traffic(kept)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Traffic) and self.segments == other.segments
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.segments))
+
     @property
     def length(self) -> int:
         return len(self.minute) - 1
@@ -212,13 +222,14 @@ class Traffic:
     def window_ratio(self, t: int, window: int, gauge: bool, prom3: bool) -> float | None:
         """Error ratio over the `window` minutes ending at minute t, as Prometheus 2.x or 3.x sees it."""
         first = max(0, t - window + (1 if prom3 else 0))
+        bad, total, samples, success = self._sums
         if gauge:  # the mean of the samples at minutes first..t
-            count = self._samples[t + 1] - self._samples[first]
-            return 1 - (self._success[t + 1] - self._success[first]) / count if count else None
+            count = samples[t + 1] - samples[first]
+            return 1 - (success[t + 1] - success[first]) / count if count else None
         if t - first < 1:
             return None
-        total = self._total[t] - self._total[first]  # the events of minutes first+1..t
-        return (self._bad[t] - self._bad[first]) / total if total > 0 else None
+        events = total[t] - total[first]  # the events of minutes first+1..t
+        return (bad[t] - bad[first]) / events if events > 0 else None
 
     def agreed_ratio(self, t: int, window: int, gauge: bool) -> float | None:
         """The ratio when both Prometheus versions compute the same one, else None."""

@@ -20,6 +20,7 @@ and referenced (YAML anchors) wherever the same alerts are expected again.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from ..conventions import (SLO_BUDGET_REMAINING, SLO_CURRENT_BURN, SLO_ERROR_BUDGET, SLO_ERROR_RATIO,
@@ -60,6 +61,7 @@ def round_up(value: int, step: int) -> int:
     return -(-value // step) * step
 
 
+@lru_cache(maxsize=4096)
 def values_of(traffic: Traffic, role: str) -> str:
     """Expanding notation for one input series of a plan (`a+bxn` runs; `_` where a gauge has no sample)."""
     if role == "success":
@@ -97,6 +99,28 @@ def name_pattern(names: list[str]) -> str:
     return prefix + "(" + "|".join(n[len(prefix):] for n in names) + ")" if prefix else "|".join(names)
 
 
+Pairs = tuple[tuple[int, int, float], ...]
+"""(short window minutes, long window minutes, burn threshold) of each enabled pair."""
+
+
+@lru_cache(maxsize=4096)
+def firing(pairs: Pairs, gauge: bool, traffic: Traffic, t: int) -> tuple[int, ...] | None:
+    """Indices of the pairs firing at minute t, or None when the Prometheus versions disagree or a ratio sits on
+    a threshold. SLOs with the same objective, windows and kind of SLI share the answer."""
+    results = []
+    for prom3 in (False, True):
+        fired = []
+        for i, (short_minutes, long_minutes, limit) in enumerate(pairs):
+            short = traffic.window_ratio(t, short_minutes, gauge, prom3)
+            long = traffic.window_ratio(t, long_minutes, gauge, prom3)
+            if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in (short, long)):
+                return None
+            if pair_fires(limit, short, long):
+                fired.append(i)
+        results.append(tuple(fired))
+    return results[0] if results[0] == results[1] else None
+
+
 class Checks:
     """What the tests of one SLO expect, built once so that repeated expectations are the same objects."""
 
@@ -105,22 +129,15 @@ class Checks:
         self.budget = error_budget(slo.objective)
         self.gauge = bool(fed and fed.gauge)
         self.alert_name = slo.alert_name
+        self.windows = enabled_windows(slo)
+        self.pairs = tuple((minutes(w.short), minutes(w.long), burn_threshold(w, slo.period, self.budget))
+                           for w in self.windows)
         self._alerts: dict[tuple[BurnWindow, ...], list[dict[str, Any]]] = {}
 
     def firing(self, traffic: Traffic, t: int) -> list[BurnWindow] | None:
         """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
-        results = []
-        for prom3 in (False, True):
-            fired = []
-            for window in enabled_windows(self.slo):
-                limit = burn_threshold(window, self.slo.period, self.budget)
-                short, long = (traffic.window_ratio(t, minutes(w), self.gauge, prom3) for w in (window.short, window.long))
-                if any(r is not None and abs(r - limit) <= 1e-6 * limit for r in (short, long)):
-                    return None
-                if pair_fires(window, self.slo.period, self.budget, short, long):
-                    fired.append(window)
-            results.append(fired)
-        return results[0] if results[0] == results[1] else None
+        fired = firing(self.pairs, self.gauge, traffic, t)
+        return None if fired is None else [self.windows[i] for i in fired]
 
     def settled(self, traffic: Traffic, t: int) -> tuple[int, list[BurnWindow]]:
         """The first evaluation from t on where the firing set is certain, and that set."""
