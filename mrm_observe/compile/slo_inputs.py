@@ -202,6 +202,8 @@ class Traffic:
 
     def until(self, last: int) -> Traffic:
         """The same plan cut after minute `last`."""
+        if last >= self.length:
+            return self
         kept, left = [], last
         for seg in self.segments:
             if left > 0:

@@ -121,6 +121,33 @@ def firing(pairs: Pairs, gauge: bool, traffic: Traffic, t: int) -> tuple[int, ..
     return results[0] if results[0] == results[1] else None
 
 
+@lru_cache(maxsize=4096)
+def settle(pairs: Pairs, gauge: bool, step: int, traffic: Traffic, t: int) -> tuple[int, tuple[int, ...]] | None:
+    """The first evaluation from t on (within SEARCH) where the firing set is certain, and that set."""
+    for moved in range(t, t + SEARCH * step + 1, step):
+        fired = firing(pairs, gauge, traffic, moved)
+        if fired is not None:
+            return moved, fired
+    return None
+
+
+@lru_cache(maxsize=256)
+def threshold_runs(pairs: Pairs, gauge: bool, step: int, budget: float,
+                   factors: tuple[float, ...]) -> tuple[tuple[str, float, float, Traffic, int, tuple[int, ...]], ...]:
+    """(above/below, factor, error ratio, plan, check minute, firing pairs) of each threshold scenario: a constant
+    burn 5% above and 5% below each factor, checked at the first evaluation with traffic."""
+    runs = []
+    for factor in factors:
+        limit = factor * budget
+        for word, ratio in (("above", min(limit * (1 + MARGIN), (limit + 1) / 2)), ("below", limit * (1 - MARGIN))):
+            plan = Traffic([Segment(step * (1 + SEARCH), PER_MINUTE, ratio)])
+            found = settle(pairs, gauge, step, plan, step)
+            if found is None:
+                raise ValueError(f"no stable check time for a burn of {ratio:g}")
+            runs.append((word, factor, ratio, plan.until(found[0]), *found))
+    return tuple(runs)
+
+
 class Checks:
     """What the tests of one SLO expect, built once so that repeated expectations are the same objects."""
 
@@ -141,23 +168,22 @@ class Checks:
 
     def settled(self, traffic: Traffic, t: int) -> tuple[int, list[BurnWindow]]:
         """The first evaluation from t on where the firing set is certain, and that set."""
-        for moved in range(t, t + SEARCH * self.step + 1, self.step):
-            fired = self.firing(traffic, moved)
-            if fired is not None:
-                return moved, fired
-        raise ValueError(f"{self.slo.id}: no stable check time near {t}m")
+        found = settle(self.pairs, self.gauge, self.step, traffic, t)
+        if found is None:
+            raise ValueError(f"{self.slo.id}: no stable check time near {t}m")
+        return found[0], [self.windows[i] for i in found[1]]
 
     def expected(self, fired: list[BurnWindow]) -> list[dict[str, Any]]:
         """The expected alerts of a firing set (one shared list per set)."""
         key = tuple(fired)
         if key not in self._alerts:
-            labels = series_labels(self.slo)
-            self._alerts[key] = [
-                self._alerts.setdefault((w,), [{"exp_labels": {**labels, **alert_labels(self.slo, w)},
-                                                "exp_annotations": {k: render_labels(v, labels) for k, v in
-                                                                    alert_annotations(self.slo, w).items()}}])[0]
-                for w in fired]
+            self._alerts[key] = [self.expected([w])[0] for w in fired] if len(fired) > 1 else [self.alert(fired[0])]
         return self._alerts[key]
+
+    def alert(self, window: BurnWindow) -> dict[str, Any]:
+        labels = series_labels(self.slo)
+        return {"exp_labels": {**labels, **alert_labels(self.slo, window)},
+                "exp_annotations": {k: render_labels(v, labels) for k, v in alert_annotations(self.slo, window).items()}}
 
     def alert_test(self, t: int, fired: list[BurnWindow]) -> dict[str, Any]:
         """An alert check; without `exp_alerts` promtool expects the alert not to be firing."""
@@ -242,16 +268,15 @@ def healthy_then_outage(checks: Checks) -> dict[str, Any]:
 
 def thresholds(checks: Checks) -> list[dict[str, Any]]:
     """A constant burn 5% above and 5% below each distinct factor; check at the first evaluation with traffic."""
-    slo, step, budget = checks.slo, checks.step, checks.budget
+    slo, budget = checks.slo, checks.budget
+    factors = tuple(sorted({burn_rate_factor(w, slo.period) for w in checks.windows}))
     out = []
-    for factor in sorted({burn_rate_factor(w, slo.period) for w in enabled_windows(slo)}):
-        limit = factor * budget
-        for word, ratio in (("above", min(limit * (1 + MARGIN), (limit + 1) / 2)), ("below", limit * (1 - MARGIN))):
-            plan = Traffic([Segment(step * (1 + SEARCH), PER_MINUTE, ratio)])
-            t, fired = checks.settled(plan, step)
-            pairs = ", ".join(w.pair for w in fired) or "nothing"
-            out.append(checks.group(f"burn {num(ratio / budget)}x (just {word} {num(factor)}x): {pairs} fires",
-                                    plan, [checks.alert_test(t, fired)]))
+    for word, factor, ratio, plan, t, indices in threshold_runs(checks.pairs, checks.gauge, checks.step, budget,
+                                                                 factors):
+        fired = [checks.windows[i] for i in indices]
+        pairs = ", ".join(w.pair for w in fired) or "nothing"
+        out.append(checks.group(f"burn {num(ratio / budget)}x (just {word} {num(factor)}x): {pairs} fires",
+                                plan, [checks.alert_test(t, fired)]))
     return out
 
 
@@ -276,33 +301,44 @@ def no_traffic(checks: Checks) -> dict[str, Any]:
     return checks.group(NO_TRAFFIC, Traffic([Segment(IDLE, 0.0, 0.0)]), alerts, exprs)
 
 
+@lru_cache(maxsize=256)
+def uneven(budget: float, gauge: bool, step: int, windows: tuple[int, ...]) -> tuple[Traffic, dict[int, float | None],
+                                                                                   float, float]:
+    """The uneven traffic after IDLE minutes without traffic: 10m busy and healthy, 15m quiet and failing, then
+    idle; with the ratio each window (minutes, shortest first) agrees on when the failing ends, the period
+    ratio and what averaging the shortest window's ratios would say. Shared by SLOs of one shape."""
+    high = min(20 * budget, 0.5)
+    busy = [] if gauge else [Segment(10, 900.0, budget / 2)]
+    tail = round_up(windows[0] + 1, step)
+    plan = Traffic([Segment(IDLE, 0.0, 0.0), *busy, Segment(15, 100.0, high), Segment(tail, 0.0, 0.0)])
+    agreed = {w: plan.agreed_ratio(plan.length - tail, w, gauge) for w in windows}
+    if gauge:
+        return plan, agreed, high, high
+    return plan, agreed, plan.period_ratio() or 0.0, plan.mean_of_ratios(windows[0], step) or 0.0
+
+
 def no_traffic_then_values(checks: Checks) -> dict[str, Any]:
-    """No traffic for IDLE minutes; then 10m busy and healthy, 15m quiet and failing, idle; check recorded values.
+    """No traffic, then uneven traffic (see `uneven`); check recorded values.
 
     Segments last whole evaluation steps and the first minute of every checked window is idle, so every
     value is exact for Prometheus 2.x and 3.x alike.
     """
-    slo, step, budget, gauge = checks.slo, checks.step, checks.budget, checks.gauge
-    first = slo.table.durations()[0]
-    high = min(20 * budget, 0.5)
-    busy = [] if gauge else [Segment(10, 900.0, budget / 2)]
-    tail = round_up(minutes(first) + 1, step)
-    plan = Traffic([Segment(IDLE, 0.0, 0.0), *busy, Segment(15, 100.0, high), Segment(tail, 0.0, 0.0)])
-    end_busy, end = plan.length - tail, plan.length
-    agreed = {w: plan.agreed_ratio(end_busy, minutes(w), gauge) for w in slo.table.durations()}
+    slo, step, budget = checks.slo, checks.step, checks.budget
+    durations = slo.table.durations()
+    first = durations[0]
+    plan, agreed, period, naive = uneven(budget, checks.gauge, step, tuple(minutes(w) for w in durations))
+    end = plan.length
+    end_busy = end - round_up(minutes(first) + 1, step)
     by_value: dict[float, dict[str, str | None]] = {}
-    for w, ratio in agreed.items():
-        if ratio is not None and w != first:
+    for w in durations[1:]:
+        ratio = agreed[minutes(w)]
+        if ratio is not None:
             by_value.setdefault(ratio, {})[SLO_ERROR_RATIO.format(window=w)] = w
-    current = agreed[first]
+    current = agreed[minutes(first)]
     exprs = [checks.approx(records, ratio, end_busy) for ratio, records in by_value.items()]
     exprs.append(checks.all_close([({SLO_CURRENT_BURN: first}, (current or 0) / budget)] +
                                   [({SLO_ERROR_RATIO.format(window=first): first}, current)] * (current is not None),
                                   end_busy))
-    if gauge:
-        period, naive = high, high
-    else:
-        period, naive = plan.period_ratio() or 0.0, plan.mean_of_ratios(minutes(first), step) or 0.0
     exprs += [checks.all_close([({SLO_ERROR_RATIO.format(window=slo.period): slo.period}, period),
                                 ({SLO_PERIOD_BURN: slo.period}, period / budget),
                                 ({SLO_BUDGET_REMAINING: slo.period}, 1 - period / budget)], end),
