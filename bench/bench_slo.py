@@ -10,6 +10,8 @@ Every figure is a ratio against a baseline measured in the same run:
 - planted bugs: the tests in tests/test_slo_promtool.py that break generated rules on purpose must all fail
   the generated tests (run with pytest; reported as caught / planted).
 By default the test phase runs a sample of SLOs: `python -m bench.bench_slo --test-slos 1000` runs all of them.
+Each measurement runs `--repeat` times (interleaved with its baseline) and the least counts: on shared cores the
+least is the cost, the rest is other people's work.
 The CLI runs as `python -m mrm_observe` with this interpreter, so any virtualenv works.
 """
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -141,25 +144,35 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--slos", type=int, default=1000)
     parser.add_argument("--test-slos", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement; the least counts")
     args = parser.parse_args(argv if argv is not None else sys.argv[2:] if sys.argv[1:2] == ["bench_slo"] else [])
     with tempfile.TemporaryDirectory() as scratch:
         big, small = Path(scratch) / "big", Path(scratch) / "small"
         write_project(big, args.slos)
-        build_s, build_cpu, done = timed([*MRM, "build", "--source", "slo"], big)
-        if done.returncode:
-            sys.exit(done.stderr)
-        base_s, base_cpu = baseline(big / "build", Path(scratch) / "baseline")
+        builds, baselines = [], []
+        for run in range(args.repeat):  # interleaved; the least of each is the figure (others share these cores)
+            shutil.rmtree(big / "build", ignore_errors=True)
+            build_s, build_cpu, done = timed([*MRM, "build", "--source", "slo"], big)
+            if done.returncode:
+                sys.exit(done.stderr)
+            builds.append((build_cpu, build_s))
+            baselines.append(baseline(big / "build", Path(scratch) / f"baseline{run}")[::-1])
+        (build_cpu, build_s), (base_cpu, base_s) = min(builds), min(baselines)
         manifest = json.loads((big / "build" / "manifest.json").read_text())["files"]
         rules = [m["rules"] for m in manifest.values() if m["kind"] == "rules"]
         dashboards = sum(m["kind"] == "dashboard" for m in manifest.values())
         built = [p.stat().st_size for p in (big / "build").rglob("*") if p.is_file()]
         test_bytes = sum(p.stat().st_size for p in (big / "build" / "tests").glob("*_test.yaml"))
         write_project(small, args.test_slos)
-        mrm_s, _, done = timed([*MRM, "test", "--source", "slo"], small)
-        if done.returncode:
-            sys.exit(done.stdout + done.stderr)
-        files = sorted((small / "build" / "tests").glob("*_test.yaml"))
-        direct_s, direct_cpu = direct(files, small / "build" / "tests")
+        mrm, straight = [], []
+        for _ in range(args.repeat):
+            mrm_s, _, done = timed([*MRM, "test", "--source", "slo"], small)
+            if done.returncode:
+                sys.exit(done.stdout + done.stderr)
+            files = sorted((small / "build" / "tests").glob("*_test.yaml"))
+            mrm.append(mrm_s)
+            straight.append(direct(files, small / "build" / "tests"))
+        mrm_s, (direct_s, direct_cpu) = min(mrm), min(straight)
         small_s, small_cpu = small_tests(Path(scratch) / "one-alert", len(files))
     caught, planted = planted_bugs()
     per_slo_rules = sum(rules) / len(rules)
