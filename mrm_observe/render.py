@@ -50,9 +50,9 @@ class _Events:
             return value
         return None
 
-    def number(self, value: object, is_key: bool = False) -> None:
+    def number(self, value: object) -> None:
         """Anchor names in the order PyYAML's serializer gives them: at the second encounter, depth first."""
-        key = None if is_key else self.key(value)
+        key = self.key(value)
         if key is not None:
             if key in self.anchors:
                 if self.anchors[key] is None:
@@ -60,42 +60,65 @@ class _Events:
                     self.anchors[key] = f"id{self.count:03d}"
                 return
             self.anchors[key] = None
-        if type(value) is dict:
-            for k, v in value.items():  # type: ignore[attr-defined]
-                self.number(k, True)
-                self.number(v)
-        elif type(value) in (list, tuple):
+        kind = type(value)
+        if kind is dict:
+            for v in value.values():  # type: ignore[attr-defined]  # keys are never shared
+                if type(v) is not str or self.share_strings:
+                    self.number(v)
+        elif kind is list or kind is tuple:
             for v in value:  # type: ignore[attr-defined]
-                self.number(v)
+                if type(v) is not str or self.share_strings:
+                    self.number(v)
 
-    def emit(self, value: object, is_key: bool = False) -> None:
-        key = None if is_key else self.key(value)
+    def emit(self, value: object) -> None:
+        kind = type(value)
+        key = self.key(value) if self.anchors else None
         anchor = self.anchors.get(key) if key is not None else None
         if anchor is not None:
             if key in self.emitted:
                 self.out.append(yaml.AliasEvent(anchor))
                 return
             self.emitted.add(key)
-        kind = type(value)
+        out = self.out
         if kind is str:
-            plain = _plain_tag(value) == _STR  # type: ignore[arg-type]
-            self.out.append(yaml.ScalarEvent(anchor, _STR, (plain, True), value,
-                                             style="|" if "\n" in value else None))  # type: ignore[operator]
+            out.append(_scalar(value) if anchor is None else  # type: ignore[arg-type]
+                       yaml.ScalarEvent(anchor, _STR, (_plain_tag(value) == _STR, True), value,  # type: ignore[arg-type]
+                                        style="|" if "\n" in value else None))  # type: ignore[operator]
         elif kind is dict:
-            self.out.append(yaml.MappingStartEvent(anchor, _MAP, True, flow_style=False))
+            out.append(_MAP_START if anchor is None else yaml.MappingStartEvent(anchor, _MAP, True, flow_style=False))
             for k, v in value.items():  # type: ignore[attr-defined]
-                self.emit(k, True)
-                self.emit(v)
-            self.out.append(yaml.MappingEndEvent())
+                out.append(_scalar(k) if type(k) is str else self._other(k))
+                if type(v) is str and not self.share_strings:
+                    out.append(_scalar(v) if len(v) < SHARED_STRING else _scalar.__wrapped__(v))
+                else:
+                    self.emit(v)
+            out.append(_MAP_END)
         elif kind is list or kind is tuple:
-            self.out.append(yaml.SequenceStartEvent(anchor, _SEQ, True, flow_style=False))
+            out.append(_SEQ_START if anchor is None else yaml.SequenceStartEvent(anchor, _SEQ, True, flow_style=False))
             for v in value:  # type: ignore[attr-defined]
                 self.emit(v)
-            self.out.append(yaml.SequenceEndEvent())
+            out.append(_SEQ_END)
         else:
-            node = _SCALARS.represent_data(value)
-            self.out.append(yaml.ScalarEvent(anchor, node.tag, (_plain_tag(node.value) == node.tag, False),
-                                             node.value, style=node.style))
+            out.append(self._other(value, anchor))
+
+    @staticmethod
+    def _other(value: object, anchor: str | None = None) -> yaml.Event:
+        node = _SCALARS.represent_data(value)
+        return yaml.ScalarEvent(anchor, node.tag, (_plain_tag(node.value) == node.tag, False), node.value,
+                                style=node.style)
+
+
+@lru_cache(maxsize=65536)
+def _scalar(value: str) -> yaml.ScalarEvent:
+    """The event of a string without an anchor; events are read-only to the emitter, so repeats share one."""
+    return yaml.ScalarEvent(None, _STR, (_plain_tag(value) == _STR, True), value,
+                            style="|" if "\n" in value else None)
+
+
+_MAP_START = yaml.MappingStartEvent(None, _MAP, True, flow_style=False)
+_MAP_END = yaml.MappingEndEvent()
+_SEQ_START = yaml.SequenceStartEvent(None, _SEQ, True, flow_style=False)
+_SEQ_END = yaml.SequenceEndEvent()
 
 
 def to_json(data: object) -> bytes:
