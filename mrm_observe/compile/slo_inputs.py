@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
-from functools import cached_property, singledispatch
+from functools import cached_property, lru_cache, singledispatch
 from itertools import accumulate
 
 import promql_parser
@@ -50,6 +50,7 @@ def selectors(expr: str) -> list[tuple[str, list[Matcher]]]:
     return found
 
 
+@lru_cache(maxsize=1024)
 def shortest_match(regex: str) -> str | None:
     """A short string the (fully anchored) regex matches, or None."""
     try:
