@@ -159,7 +159,7 @@ class Checks:
         self.windows = enabled_windows(slo)
         self.pairs = tuple((minutes(w.short), minutes(w.long), burn_threshold(w, slo.period, self.budget))
                            for w in self.windows)
-        self._alerts: dict[tuple[BurnWindow, ...], list[dict[str, Any]]] = {}
+        self._alerts: dict[tuple[int, ...], list[dict[str, Any]]] = {}
 
     def firing(self, traffic: Traffic, t: int) -> list[BurnWindow] | None:
         """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
@@ -175,7 +175,7 @@ class Checks:
 
     def expected(self, fired: list[BurnWindow]) -> list[dict[str, Any]]:
         """The expected alerts of a firing set (one shared list per set)."""
-        key = tuple(fired)
+        key = tuple(id(w) for w in fired)  # the windows are this SLO's own objects; ids hash faster than models
         if key not in self._alerts:
             self._alerts[key] = [self.expected([w])[0] for w in fired] if len(fired) > 1 else [self.alert(fired[0])]
         return self._alerts[key]
@@ -236,34 +236,50 @@ def _label_text(labels: dict[str, str]) -> str:
     return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
 
 
+@lru_cache(maxsize=256)
+def outage_run(pairs: Pairs, gauge: bool, step: int, budget: float, fast: int, lasts: int
+               ) -> tuple[Traffic, int, list[tuple[int, tuple[int, ...]]], tuple[int, ...] | None, tuple[int, int]]:
+    """(plan, outage start, quiet checks, pairs firing when the outage must have fired, reset check) of the
+    healthy-then-outage scenario for the fastest pair `fast` and an outage of `lasts` minutes."""
+    short, long, _ = pairs[fast]
+    lead = max(HEALTHY, long)
+    start = round_up(lead + lasts, step) - lasts
+    fire_at = start + lasts
+    reset_by = round_up(fire_at + short, step)
+    plan = Traffic([Segment(start, PER_MINUTE, budget / 2), Segment(lasts, PER_MINUTE, 1.0),
+                    Segment(reset_by - fire_at + SEARCH * step, PER_MINUTE, budget / 2)])
+    quiet = [settle(pairs, gauge, step, plan, t) for t in sorted({5, 20, 40, HEALTHY, start - start % step})]
+    after = settle(pairs, gauge, step, plan, reset_by)
+    if None in quiet or after is None:
+        raise ValueError("no stable check time in the outage scenario")
+    return plan, start, quiet, firing(pairs, gauge, plan, fire_at), after  # type: ignore[return-value]
+
+
 def healthy_then_outage(checks: Checks) -> dict[str, Any]:
     """Half the budget for an hour (nothing fires), then a full outage until the fastest pair must fire, then
     healthy again until that pair has reset."""
-    slo, step, budget = checks.slo, checks.step, checks.budget
-    fast = max(enabled_windows(slo), key=lambda w: burn_rate_factor(w, slo.period))
-    bound = detection_seconds(fast, slo.period, budget)
+    slo, budget = checks.slo, checks.budget
+    fast = max(range(len(checks.windows)), key=lambda i: burn_rate_factor(checks.windows[i], slo.period))
+    window = checks.windows[fast]
+    bound = detection_seconds(window, slo.period, budget)
     if bound is None:
-        raise ValueError(f"{slo.id}: the {fast.pair} pair can never fire")
+        raise ValueError(f"{slo.id}: the {window.pair} pair can never fire")
     lasts = max(1, math.ceil(bound / 60))
-    lead = max(HEALTHY, minutes(fast.long))
-    start = round_up(lead + lasts, step) - lasts
-    fire_at = start + lasts
-    reset_by = round_up(fire_at + minutes(fast.short), step)
-    plan = Traffic([Segment(start, PER_MINUTE, budget / 2), Segment(lasts, PER_MINUTE, 1.0),
-                    Segment(reset_by - fire_at + SEARCH * step, PER_MINUTE, budget / 2)])
-    quiet = [checks.settled(plan, t) for t in sorted({5, 20, 40, HEALTHY, start - start % step})]
-    fired = checks.firing(plan, fire_at)
-    after = checks.settled(plan, reset_by)
+    plan, start, quiet, fired, (reset_at, after) = outage_run(checks.pairs, checks.gauge, checks.step, budget, fast,
+                                                              lasts)
     if any(f for _, f in quiet):
         raise ValueError(f"{slo.id}: a healthy service would fire")
-    if fired is None or fast not in fired or fast in after[1]:
-        raise ValueError(f"{slo.id}: the {fast.pair} pair would not fire and reset as its windows imply")
+    if fired is None or fast not in fired or fast in after:
+        raise ValueError(f"{slo.id}: the {window.pair} pair would not fire and reset as its windows imply")
+    fire_at = start + lasts
     name = (f"healthy (error ratio = half the budget) for {start}m: nothing fires; then a full outage: "
-            f"{fast.tier} {fast.pair} ({num(burn_rate_factor(fast, slo.period))}x) fires within "
-            f"{format_duration(max(1, round(bound)))} (by {fire_at}m) and resets within {fast.short} "
-            f"of recovery (by {after[0]}m)")
-    return checks.group(name, plan, [*(checks.alert_test(t, f) for t, f in quiet), checks.alert_test(fire_at, fired),
-                                     checks.alert_test(*after)])
+            f"{window.tier} {window.pair} ({num(burn_rate_factor(window, slo.period))}x) fires within "
+            f"{format_duration(max(1, round(bound)))} (by {fire_at}m) and resets within {window.short} "
+            f"of recovery (by {reset_at}m)")
+    windows = checks.windows
+    return checks.group(name, plan, [*(checks.alert_test(t, [windows[i] for i in f]) for t, f in quiet),
+                                     checks.alert_test(fire_at, [windows[i] for i in fired]),
+                                     checks.alert_test(reset_at, [windows[i] for i in after])])
 
 
 def thresholds(checks: Checks) -> list[dict[str, Any]]:
