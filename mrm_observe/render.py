@@ -89,7 +89,7 @@ class _Events:
             for k, v in value.items():  # type: ignore[attr-defined]
                 out.append(_scalar(k) if type(k) is str else self._other(k))
                 if type(v) is str and not self.share_strings:
-                    out.append(_scalar(v) if len(v) < SHARED_STRING else _scalar.__wrapped__(v))
+                    out.append(_scalar(v))
                 else:
                     self.emit(v)
             out.append(_MAP_END)
