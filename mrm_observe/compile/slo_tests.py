@@ -161,18 +161,6 @@ class Checks:
                            for w in self.windows)
         self._alerts: dict[tuple[int, ...], list[dict[str, Any]]] = {}
 
-    def firing(self, traffic: Traffic, t: int) -> list[BurnWindow] | None:
-        """Pairs firing at minute t, or None when the versions disagree or a ratio sits on a threshold."""
-        fired = firing(self.pairs, self.gauge, traffic, t)
-        return None if fired is None else [self.windows[i] for i in fired]
-
-    def settled(self, traffic: Traffic, t: int) -> tuple[int, list[BurnWindow]]:
-        """The first evaluation from t on where the firing set is certain, and that set."""
-        found = settle(self.pairs, self.gauge, self.step, traffic, t)
-        if found is None:
-            raise ValueError(f"{self.slo.id}: no stable check time near {t}m")
-        return found[0], [self.windows[i] for i in found[1]]
-
     def expected(self, fired: list[BurnWindow]) -> list[dict[str, Any]]:
         """The expected alerts of a firing set (one shared list per set)."""
         key = tuple(id(w) for w in fired)  # the windows are this SLO's own objects; ids hash faster than models
