@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
 _PART = re.compile(r"(\d+)(ms|y|w|d|h|m|s)")
@@ -11,11 +12,20 @@ _FORMAT_ORDER = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 def parse_duration(text: str) -> float:
     """Return the seconds in a Prometheus duration; raise ValueError with the rule otherwise."""
-    if not isinstance(text, str) or not text or not _WHOLE.match(text):
-        raise ValueError(
-            f"invalid duration {text!r}: use Prometheus units in descending order, e.g. 30s, 5m, 1h30m, 30d"
-        )
+    if not isinstance(text, str):
+        raise ValueError(_invalid(text))
+    return _seconds(text)
+
+
+@lru_cache(maxsize=1024)
+def _seconds(text: str) -> float:
+    if not text or not _WHOLE.match(text):
+        raise ValueError(_invalid(text))
     return sum(int(n) * _UNITS[u] for n, u in _PART.findall(text))
+
+
+def _invalid(text: object) -> str:
+    return f"invalid duration {text!r}: use Prometheus units in descending order, e.g. 30s, 5m, 1h30m, 30d"
 
 
 def format_duration(seconds: float) -> str:

@@ -203,8 +203,9 @@ def _slo_artifacts(defs: Definitions, owner: str, problems: list[Problem]) -> di
         except ValueError as err:
             problems.append(Problem(item.source, f"slo {slo.id!r}", "windows", f"cannot generate its tests: {err}"))
             continue
-        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(to_yaml(test, header), TestMeta(
-            item.source, tuple(sorted(tested_alerts_in(test))), slo=slo.id))
+        out[f"{TESTS_DIR}/{slo_test_file_name(slo.id)}"] = Artifact(
+            to_yaml(test, header, share_strings=True),
+            TestMeta(item.source, tuple(sorted(tested_alerts_in(test))), slo=slo.id))
         by_service.setdefault(slo.service, []).append(item)
     for service, items in sorted(by_service.items()):
         dashboard = slo_dashboard(service, [i.obj for i in items])

@@ -14,6 +14,7 @@ from .conventions import SLO_WINDOW_PLACEHOLDER
 from .definitions import Definitions, Sourced
 from .errors import Problem
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
+from .slo_math import slo_window_problems
 from .yaml_input import YAMLInputError
 
 SLOTH = "prometheus/v1"
@@ -236,7 +237,8 @@ def slo_problems(items: list[Sourced]) -> list[Problem]:
     for item in items:
         slo: SLO = item.obj
         obj = f"slo {slo.id!r}"
-        problems += [Problem(item.source, obj, field, message) for field, message in slo.problems()]
+        problems += [Problem(item.source, obj, field, message)
+                     for field, message in slo.problems() + slo_window_problems(slo)]
         if slo.id in seen:
             problems.append(Problem(item.source, obj, "name", f"SLO id {slo.id!r} is already defined in "
                                     f"{seen[slo.id]}: service + name must be unique"))

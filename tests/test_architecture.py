@@ -10,14 +10,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 LAYERS = {
     "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1,
-    "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
+    "slo_math": 2, "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
     "discover": 3, "validate": 3, "transaction": 3,
     "pipeline": 5, "pipeline_publish": 5, "cli": 6,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
-                 ("pipeline_publish", "pipeline")}
+                 ("pipeline_publish", "pipeline"),
+                 ("compile", "slo_math"), ("slo_specs", "slo_math")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON = "cli", "cli.common"
 """The CLI package assembles command modules, which share cli.common and import no other part of the CLI."""
@@ -85,11 +86,17 @@ def test_module_imports_only_lower_layers(name, path):
         assert ok, f"{name} (layer {layer(name)}) imports {target} (layer {layer(target)})"
 
 
-@pytest.mark.parametrize("name, path", [m for m in modules() if m[0].startswith(("compile", "model"))],
+@pytest.mark.parametrize("name, path", [m for m in modules() if m[0].startswith(("compile", "model", "slo_math"))],
                          ids=lambda v: str(v))
 def test_compilers_and_models_are_pure(name, path):
     _, external = internal_imports(name, path)
     assert not external & IMPURE, f"{name} imports {sorted(external & IMPURE)}"
+
+
+def test_slo_math_imports_only_model_conventions_durations_and_the_standard_library():
+    internal, external = internal_imports("slo_math", PACKAGE / "slo_math.py")
+    assert {t.split(".")[0] for t in internal} <= {"model", "conventions", "durations"}
+    assert external <= {"__future__", "dataclasses", "datetime", "typing", "zoneinfo"}
 
 
 def test_nothing_imports_the_cli():

@@ -5,9 +5,10 @@ Regenerate the golden files with `UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_sl
 from __future__ import annotations
 
 import pytest
+import yaml
 from conftest import GOLDEN, assert_golden
 
-from mrm_observe import SLO, ErrorRatioSLI, LatencySLI, RawSLI
+from mrm_observe import SLO, BurnWindow, ErrorRatioSLI, LatencySLI, RawSLI, WindowTable
 from mrm_observe.compile.dashboards import compile_dashboard
 from mrm_observe.compile.rules import rule_file
 from mrm_observe.compile.slo import compile_slo, le_matcher
@@ -40,7 +41,8 @@ def test_compiled_rules_match_the_golden_file(name):
 
 
 def test_generated_test_file_matches_the_golden_file():
-    assert_golden(to_yaml(slo_test_file(EVENTS, "events.rules.yaml")), GOLDEN / "slo" / "events_test.yaml")
+    assert_golden(to_yaml(slo_test_file(EVENTS, "events.rules.yaml"), share_strings=True),
+                  GOLDEN / "slo" / "events_test.yaml")
 
 
 def rules_of(slo: SLO) -> list:
@@ -130,17 +132,47 @@ def test_feed_splits_total_into_a_bad_and_a_good_series():
 
 
 def test_uneven_traffic_period_ratio_differs_from_the_average_of_ratios():
-    plan = Traffic([Segment(6, 0, 0), Segment(14, 900, 0.0005), Segment(15, 100, 0.02), Segment(6, 0, 0)])
-    assert plan.period_ratio() == pytest.approx((14 * 900 * 0.0005 + 15 * 100 * 0.02) / (14 * 900 + 15 * 100))
-    assert plan.mean_of_ratios(5) > 2 * plan.period_ratio()
+    plan = Traffic([Segment(30, 0, 0), Segment(10, 900, 0.0005), Segment(15, 100, 0.02), Segment(10, 0, 0)])
+    assert plan.period_ratio() == pytest.approx((10 * 900 * 0.0005 + 15 * 100 * 0.02) / (10 * 900 + 15 * 100))
+    assert plan.mean_of_ratios(5, step=5) > 2 * plan.period_ratio()
 
 
 def test_tests_cover_every_scenario_and_count_alerts_only_when_seen_firing():
     test = slo_test_file(EVENTS, "x")
     names = [t["name"] for t in test["tests"]]
-    assert names[0].startswith("no traffic") and names[1].startswith("full outage from 60m: page 5m/1h (14.4x) "
-                                                                       "fires within 52s (by 61m)")
+    assert names[0].startswith("no traffic for 30m") and "then uneven traffic" in names[0]
+    assert names[1].startswith("healthy (error ratio = half the budget) for 64m: nothing fires; then a full outage: "
+                               "page 5m/1h (14.4x) fires within 52s (by 65m) and resets within 5m of recovery (by 70m)")
     assert sum(n.startswith("burn ") for n in names) == 8
-    assert any(n.startswith("healthy") for n in names) and names[-1].startswith("uneven traffic")
     assert all(t["interval"] == "1m" for t in test["tests"])
     assert alerts_seen_firing(test) == {"ApiAvailabilityBurnRate"}
+
+
+def eval_minutes(test: dict) -> list[int]:
+    return [int(c["eval_time"][:-1]) for g in test["tests"]
+            for c in g.get("alert_rule_test", []) + g.get("promql_expr_test", [])]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_check_sits_on_a_5_minute_evaluation_when_the_shortest_window_allows(name):
+    test = slo_test_file(CASES[name], "x")
+    assert test["evaluation_interval"] == "5m"
+    assert all(t % 5 == 0 for t in eval_minutes(test))
+
+
+def test_a_table_with_a_window_under_5m_is_evaluated_every_minute():
+    fine = EVENTS.model_copy(update={"scrape_interval": "15s", "windows": WindowTable(period="30d", windows=(
+        BurnWindow(tier="page", short="2m", long="1h", budget_percent=2),))})
+    test = slo_test_file(fine, "x")
+    assert test["evaluation_interval"] == "1m"
+    assert 61 in eval_minutes(test)  # the outage fires a minute after it starts, checked on that minute
+
+
+def test_repeated_expectations_are_written_once_and_referenced():
+    text = to_yaml(slo_test_file(EVENTS, "x"), share_strings=True).decode()
+    assert text.count("burning its error budget more than 14.4x") == 1 and "*id" in text
+    assert yaml.safe_load(text) == slo_test_file(EVENTS, "x")
+
+
+def test_the_generated_test_of_a_30d_event_slo_stays_under_9_kib():
+    assert len(to_yaml(slo_test_file(EVENTS, "x"), share_strings=True)) < 9 * 1024

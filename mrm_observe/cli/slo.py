@@ -7,7 +7,7 @@ import click
 
 from ..durations import format_duration, parse_duration
 from ..errors import DefinitionError, Problem
-from ..model.windows import table_for
+from ..slo_math import WINDOW_ROW_HEADER, budget_seconds, error_budget, window_rows
 from ..slo_specs import load_spec, python_source, slo_problems
 from .common import handle_errors
 
@@ -29,19 +29,11 @@ def windows(objective: float, period: str) -> None:
     if not 0 < objective < 100:
         raise click.BadParameter(f"must be between 0 and 100, both exclusive (got {objective:g})",
                                  param_hint="--objective")
-    budget = round(1 - objective / 100, 12)
-    table = table_for(period)
+    budget = error_budget(objective)
     click.echo(f"objective {objective:g}% over {period}: error budget {budget:g} "
-               f"({format_duration(budget * parse_duration(period))} of full outage)")
-    header = ("tier", "short", "long", "factor", "budget spent", "fires after (outage)", "exhausts budget in")
-    rows = [header]
-    for w in table.windows:
-        factor = w.factor(period)
-        fire = w.detection_seconds(period, budget)
-        rows.append((w.severity, w.short, w.long, f"{factor:g}x" + (" (never)" if factor * budget >= 1 else ""),
-                     f"{w.budget_percent:g}%", format_duration(max(1, round(fire))),
-                     format_duration(w.exhaustion_seconds(period))))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+               f"({format_duration(budget_seconds(budget, period))} of full outage)")
+    rows = [WINDOW_ROW_HEADER, *(row.cells() for row in window_rows(objective, period))]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(WINDOW_ROW_HEADER))]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 

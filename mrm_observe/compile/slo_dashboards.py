@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from grafanalib.core import Dashboard, GridPos, RowPanel, Stat, Target, Threshold, Time, TimeSeries
 
-from ..conventions import (SLO_BUDGET_REMAINING, SLO_ERROR_RATIO, SLO_OBJECTIVE, SLO_SEVERITY_LABEL,
+from ..conventions import (SLO_BUDGET_REMAINING, SLO_ERROR_RATIO, SLO_OBJECTIVE, SLO_TIER_LABEL,
                            SLO_ALERT_WINDOW_LABELS, dashboard_uid, slo_dashboard_title)
 from ..model.slo import SLO
+from ..slo_math import burn_rate_factor, error_budget
 from .slo import enabled_windows, num, selector
 
 COLOURS = ("yellow", "orange", "red", "purple")
@@ -42,15 +43,15 @@ def slo_row(slo: SLO) -> list:
                   gridPos=GridPos(h=8, w=4, x=0, y=0))
     windows = enabled_windows(slo)
     steps = [Threshold("green", 0, 0.0)] + [
-        Threshold(COLOURS[i % len(COLOURS)], i + 1, w.factor(slo.period))
-        for i, w in enumerate(sorted(windows, key=lambda w: w.factor(slo.period)))]
+        Threshold(COLOURS[i % len(COLOURS)], i + 1, burn_rate_factor(w, slo.period))
+        for i, w in enumerate(sorted(windows, key=lambda w: burn_rate_factor(w, slo.period)))]
     burn = _series(
         "Burn rate per window",
-        [Target(expr=f"{SLO_ERROR_RATIO.format(window=w)}{sel} / {num(slo.budget)}", legendFormat=w)
+        [Target(expr=f"{SLO_ERROR_RATIO.format(window=w)}{sel} / {num(error_budget(slo.objective))}", legendFormat=w)
          for w in slo.table.durations()],
         "x", 8, "Error ratio / error budget; dashed lines are the alert factors "
-        + ", ".join(f"{w.severity} {w.pair} {num(w.factor(slo.period))}x" for w in windows) + ".", steps)
-    labels = ", ".join((SLO_SEVERITY_LABEL, *SLO_ALERT_WINDOW_LABELS[:2]))
+        + ", ".join(f"{w.tier} {w.pair} {num(burn_rate_factor(w, slo.period))}x" for w in windows) + ".", steps)
+    labels = ", ".join((SLO_TIER_LABEL, *SLO_ALERT_WINDOW_LABELS[:2]))
     alerts = _series(
         "Firing burn-rate alerts",
         [Target(expr=f'sum by ({labels}) (ALERTS{{alertname="{slo.alert_name}", sloth_id="{slo.id}", '

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # type: ignore[import-not-found]
 from dataclasses import dataclass
-from functools import singledispatch
+from functools import cached_property, lru_cache, singledispatch
+from itertools import accumulate
 
 from .. import promql
 from ..model.slo import ErrorRatioSLI, LatencySLI, RawSLI
@@ -37,6 +38,7 @@ def selectors(expr: str) -> list[tuple[str, list[Matcher]]]:
     return promql.parse(expr.replace(SLO_WINDOW_PLACEHOLDER, "5m")).selectors()
 
 
+@lru_cache(maxsize=1024)
 def shortest_match(regex: str) -> str | None:
     """A short string the (fully anchored) regex matches, or None."""
     try:
@@ -152,9 +154,9 @@ def _(sli: LatencySLI) -> Feed | None:
     labels = satisfy(found[0][1])
     if labels is None:
         return None
+    # The rules read `_count` and the threshold's bucket only, so the +Inf bucket is not fed.
     return Feed(((series_text(f"{sli.histogram}_count", labels), "total"),
-                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": f"{sli.threshold:g}"}), "good"),
-                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": "+Inf"}), "total")))
+                 (series_text(f"{sli.histogram}_bucket", {**labels, "le": f"{sli.threshold:g}"}), "good")))
 
 
 @feed.register
@@ -178,14 +180,31 @@ class Traffic:
         self.segments = segments
         self.minute: list[Segment] = [segments[0]] + [s for s in segments for _ in range(s.minutes)]
 
+    @cached_property
+    def _sums(self) -> tuple[list[float], list[float], list[int], list[float]]:
+        """Running sums: bad and total events up to minute k; gauge samples with traffic, and their success
+        ratios, before sample k."""
+        return ([0.0, *accumulate(s.per_minute * s.error_ratio for s in self.minute[1:])],
+                [0.0, *accumulate(s.per_minute for s in self.minute[1:])],
+                [0, *accumulate(int(s.per_minute > 0) for s in self.minute)],
+                [0.0, *accumulate(1 - s.error_ratio if s.per_minute > 0 else 0.0 for s in self.minute)])
+
     def until(self, last: int) -> Traffic:
         """The same plan cut after minute `last`."""
+        if last >= self.length:
+            return self
         kept, left = [], last
         for seg in self.segments:
             if left > 0:
                 kept.append(Segment(min(seg.minutes, left), seg.per_minute, seg.error_ratio))
             left -= seg.minutes
         return Traffic(kept)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Traffic) and self.segments == other.segments
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.segments))
 
     @property
     def length(self) -> int:
@@ -194,14 +213,14 @@ class Traffic:
     def window_ratio(self, t: int, window: int, gauge: bool, prom3: bool) -> float | None:
         """Error ratio over the `window` minutes ending at minute t, as Prometheus 2.x or 3.x sees it."""
         first = max(0, t - window + (1 if prom3 else 0))
-        if gauge:
-            values = [1 - self.minute[k].error_ratio for k in range(first, t + 1) if self.minute[k].per_minute > 0]
-            return 1 - sum(values) / len(values) if values else None
+        bad, total, samples, success = self._sums
+        if gauge:  # the mean of the samples at minutes first..t
+            count = samples[t + 1] - samples[first]
+            return 1 - (success[t + 1] - success[first]) / count if count else None
         if t - first < 1:
             return None
-        steps = [self.minute[k] for k in range(first + 1, t + 1)]
-        total = sum(s.per_minute for s in steps)
-        return sum(s.per_minute * s.error_ratio for s in steps) / total if total > 0 else None
+        events = total[t] - total[first]  # the events of minutes first+1..t
+        return (bad[t] - bad[first]) / events if events > 0 else None
 
     def agreed_ratio(self, t: int, window: int, gauge: bool) -> float | None:
         """The ratio when both Prometheus versions compute the same one, else None."""
@@ -215,8 +234,8 @@ class Traffic:
         total = sum(s.per_minute for s in self.minute[1:])
         return sum(s.per_minute * s.error_ratio for s in self.minute[1:]) / total if total else None
 
-    def mean_of_ratios(self, window: int) -> float | None:
-        """What averaging the per-minute `window` ratios over the plan would say (Sloth's period SLI)."""
-        ratios = [r for t in range(1, self.length + 1)
+    def mean_of_ratios(self, window: int, step: int = 1) -> float | None:
+        """What averaging the `window` ratios evaluated every `step` minutes would say (Sloth's period SLI)."""
+        ratios = [r for t in range(step, self.length + 1, step)
                   if (r := self.window_ratio(t, window, False, False)) is not None]
         return sum(ratios) / len(ratios) if ratios else None

@@ -1,7 +1,7 @@
 """SLO models: a service's objective over a period, measured by one SLI, alerted by burn rate.
 
-The models hold what the author wrote; `SLO.problems()` checks the meaning (objective range, windows,
-queries) so that every problem is reported with the SLO id and field.
+The models hold what the author wrote; `SLO.problems()` checks the meaning (objective range, durations,
+queries) so that every problem is reported with the SLO id and field; slo_math checks the window table.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .. import promql
 from ..conventions import (DEFAULT_SCRAPE_INTERVAL, LABEL_NAME, LABEL_NAME_PATTERN, METRIC_NAME,
                            SLO_WINDOW_PLACEHOLDER, slo_id)
 from ..durations import parse_duration
-from .windows import WindowTable, table_for, table_problems
+from .windows import WindowTable, table_for
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
 TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
@@ -149,11 +149,6 @@ class SLO(_Frozen):
         return slo_id(self.service, self.name)
 
     @property
-    def budget(self) -> float:
-        """Error budget as a ratio (0.001 for 99.9), rounded to hide float noise."""
-        return round(1 - self.objective / 100, 12)
-
-    @property
     def table(self) -> WindowTable:
         return self.windows or table_for(self.period)
 
@@ -189,13 +184,9 @@ def _duration_problems(slo: SLO) -> list[tuple[str, str]]:
             parse_duration(getattr(slo, field))
         except ValueError as err:
             found.append((field, str(err)))
-    if found or not 0 < slo.objective < 100:
-        return found
-    if slo.windows is not None and slo.windows.period != slo.period:
-        return [("windows.period", f"the table is for {slo.windows.period} but the SLO period is {slo.period}")]
-    where = "windows" if slo.windows else f"period ({slo.period})"
-    return [(f"{where}: {field}", message)
-            for field, message in table_problems(slo.table, slo.budget, parse_duration(slo.scrape_interval))]
+    if not found and slo.windows is not None and slo.windows.period != slo.period:
+        found.append(("windows.period", f"the table is for {slo.windows.period} but the SLO period is {slo.period}"))
+    return found
 
 
 def _template_problems(field: str, template: str) -> list[tuple[str, str]]:
