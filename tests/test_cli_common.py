@@ -7,7 +7,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from mrm_observe.cli.common import SERVERS, ServerOptions, grafana_settings, server_options
+from mrm_observe.cli.servers import SERVERS, ServerOptions, grafana_settings, server_options
 from mrm_observe.http_client import RetryPolicy, SettingsError
 
 

@@ -23,7 +23,8 @@ SHARED = {
 
 def leaf_commands(group: click.Group = main, prefix: str = "") -> dict[str, click.Command]:
     found = {}
-    for name, command in group.commands.items():
+    for name in group.list_commands(click.Context(group)):
+        command = group.get_command(click.Context(group), name)
         if isinstance(command, click.Group):
             found.update(leaf_commands(command, f"{prefix}{name} "))
         else:

@@ -1,23 +1,37 @@
 """The `mrm-observe` command line: parse options, call one pipeline function, print, map errors to exit codes.
 
-This module only assembles the command group; each command module imports `cli.common` and nothing else of
-the CLI, so no module imports the CLI back.
+This module only assembles the command group; each command module imports the shared modules (`cli.common`,
+`cli.servers`) and nothing else of the CLI, so no module imports the CLI back. Command modules are imported
+when their command runs, so `build` does not pay for the HTTP stack that `publish` needs.
 """
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from . import build, export, publish, slo
+COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
+            "export": "export", "slo": "slo", "import": "slo"}
+"""Command name -> the module of this package that defines it (in its COMMANDS)."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (click's documented lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context | None, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")
+        return next(c for c in module.COMMANDS if c.name == cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mrm-observe")
 def main() -> None:
     """Monitoring as code: build Grafana dashboards, Prometheus rules and SLOs from Python, test them with promtool."""
 
-
-for _module in (build, publish, export, slo):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
 
 __all__ = ["main"]

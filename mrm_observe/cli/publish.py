@@ -12,8 +12,8 @@ import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
-from .common import (ServerOptions, grafana_settings, handle_errors, interactive, locator, make_project,
-                     project_options, promtool, server_options)
+from .common import handle_errors, interactive, locator, make_project, project_options, promtool
+from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
 DIFF_ACTIONS = ("drift", "would-update")
