@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -58,8 +58,32 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
+class ServerProcess:
+    """A server process the tests started: stopped (terminate, then kill after 10 s) when its `with` ends."""
+
+    process: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self: Server) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+Server = TypeVar("Server", bound=ServerProcess)
+
+
 @dataclass
-class PrometheusServer:
+class PrometheusServer(ServerProcess):
     """A running Prometheus: its URL, working folder, config file and process."""
 
     url: str
@@ -125,17 +149,3 @@ class PrometheusServer:
     def rule_groups(self) -> list[dict[str, Any]]:
         return httpx.get(f"{self.url}/api/v1/rules", timeout=5).json()["data"]["groups"]
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> PrometheusServer:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx
 
-from prometheus_server import STARTUP_SECONDS, binary, free_port
+from prometheus_server import STARTUP_SECONDS, ServerProcess, binary, free_port
 
 
 @dataclass
-class Process:
+class Process(ServerProcess):
     """A running server: its URL, working folder and process; stopped on exit."""
 
     url: str
@@ -55,20 +55,6 @@ class Process:
     def log(self) -> str:
         return (self.workdir / "server.log").read_text(errors="replace")
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> Process:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class VictoriaMetricsServer(Process):
