@@ -40,6 +40,7 @@ class FileTransaction:
         self.removed: list[Path] = []
         self._pending = False
         self._previous_handler: Any = None
+        self._folders: dict[Path, Path] = {}
 
     def write(self, path: Path, content: bytes) -> None:
         self.writes[self._inside(path)] = content
@@ -48,11 +49,20 @@ class FileTransaction:
         self.removals.append(self._inside(path))
 
     def _inside(self, path: Path) -> Path:
-        """The path, refused unless it lies inside the folder (a manifest or a name must not lead elsewhere)."""
-        resolved = (self.root / path).resolve()
-        if not resolved.is_relative_to(self.root.resolve()) or resolved == self.root.resolve():
+        """The path, refused unless it lies inside the folder (a manifest or a name must not lead elsewhere).
+
+        Its folder is resolved (symbolic links followed) once per distinct folder: thousands of files share a few.
+        """
+        full = self.root / path
+        if path.is_absolute() or ".." in path.parts or full.name in ("", ".") \
+                or not self._resolved(full.parent).is_relative_to(self._resolved(self.root)):
             raise ValueError(f"{path}: outside {self.root}; only files inside it may be written or removed")
-        return self.root / path
+        return full
+
+    def _resolved(self, folder: Path) -> Path:
+        if folder not in self._folders:
+            self._folders[folder] = folder.resolve()
+        return self._folders[folder]
 
     def __enter__(self) -> FileTransaction:
         if threading.current_thread() is threading.main_thread():

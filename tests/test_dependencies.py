@@ -10,6 +10,7 @@ IMPORT_NAME = {
     "grafanalib": "grafanalib",
     "pydantic": "pydantic",
     "pyyaml": "yaml",
+    "orjson": "orjson",
     "click": "click",
     "promql-parser": "promql_parser",
     "jsonschema": "jsonschema",

@@ -70,3 +70,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
         write_atomic(path, b"new\n")
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
     assert path.read_bytes() == b"old\n"
+
+
+@pytest.mark.parametrize("data", [
+    {"b": [1, 2.5, {"z": None, "a": True}], "a": "Überblick / Ops", "c": {}, "d": []},
+    {"panels": [{"fieldConfig": {"defaults": {"thresholds": {"steps": [{"value": 0.995}, {"value": 100.0}]}}}}]},
+], ids=["nested mixed values", "thresholds"])
+def test_json_is_sorted_two_space_utf8_as_the_standard_library_writes_it(data):
+    import json
+
+    from mrm_observe.render import to_json
+    assert to_json(data) == (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()

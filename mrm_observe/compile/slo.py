@@ -83,6 +83,12 @@ def sli_rules(sli: object, slo: SLO) -> list[RecordingRule]:
     raise TypeError(f"no SLI compiler for {type(sli).__name__}")
 
 
+def _recording(record: str, expr: str, labels: dict[str, str], waive: dict[str, str] | None = None) -> RecordingRule:
+    """A recording rule built without validation (valid by construction), every field given so that pydantic runs
+    no default factory (it inspects each factory's signature on every call)."""
+    return RecordingRule.model_construct(record=record, expr=expr, labels=labels, waive=waive or {})
+
+
 def _window_labels(slo: SLO, window: str) -> dict[str, str]:
     return {**series_labels(slo), SLO_WINDOW_LABEL: window}
 
@@ -97,26 +103,26 @@ def _(sli: ErrorRatioSLI | LatencySLI, slo: SLO) -> list[RecordingRule]:
         labels = _window_labels(slo, window)
         bad_rec, total_rec = SLO_BAD_EVENTS.format(window=window), SLO_TOTAL_EVENTS.format(window=window)
         rules += [
-            RecordingRule.model_construct(record=total_rec, expr=total, labels=labels),
-            RecordingRule.model_construct(record=bad_rec, expr=bad, labels=labels),
-            RecordingRule.model_construct(record=SLO_ERROR_RATIO.format(window=window), labels=labels,
-                          expr=f"({bad_rec}{sel} or 0 * {total_rec}{sel})\n/\n({total_rec}{sel} > 0)"),
+            _recording(record=total_rec, expr=total, labels=labels),
+            _recording(record=bad_rec, expr=bad, labels=labels),
+            _recording(record=SLO_ERROR_RATIO.format(window=window), labels=labels,
+                       expr=f"({bad_rec}{sel} or 0 * {total_rec}{sel})\n/\n({total_rec}{sel} > 0)"),
         ]
     base, period = slo.table.durations()[0], slo.period
     bad_sum = f"sum_over_time({SLO_BAD_EVENTS.format(window=base)}{sel}[{period}])"
     total_sum = f"sum_over_time({SLO_TOTAL_EVENTS.format(window=base)}{sel}[{period}])"
-    rules.append(RecordingRule.model_construct(record=SLO_ERROR_RATIO.format(window=period), labels=_window_labels(slo, period),
-                               expr=f"({bad_sum} or 0 * {total_sum})\n/\n({total_sum} > 0)"))
+    rules.append(_recording(record=SLO_ERROR_RATIO.format(window=period), labels=_window_labels(slo, period),
+                            expr=f"({bad_sum} or 0 * {total_sum})\n/\n({total_sum} > 0)"))
     return rules
 
 
 @sli_rules.register
 def _(sli: RawSLI, slo: SLO) -> list[RecordingRule]:
-    rules = [RecordingRule.model_construct(record=SLO_ERROR_RATIO.format(window=w), expr=at(sli.error_ratio, w),
-                           labels=_window_labels(slo, w)) for w in slo.table.durations()]
+    rules = [_recording(record=SLO_ERROR_RATIO.format(window=w), expr=at(sli.error_ratio, w),
+                        labels=_window_labels(slo, w)) for w in slo.table.durations()]
     base = SLO_ERROR_RATIO.format(window=slo.table.durations()[0])
-    rules.append(RecordingRule.model_construct(record=SLO_ERROR_RATIO.format(window=slo.period), labels=_window_labels(slo, slo.period),
-                               expr=f"avg_over_time({base}{selector(slo)}[{slo.period}])"))
+    rules.append(_recording(record=SLO_ERROR_RATIO.format(window=slo.period), labels=_window_labels(slo, slo.period),
+                            expr=f"avg_over_time({base}{selector(slo)}[{slo.period}])"))
     return rules
 
 
@@ -126,15 +132,16 @@ def meta_rules(slo: SLO) -> list[RecordingRule]:
     info = {**labels, **dict(zip(SLO_INFO_LABELS, (SLO_MODE, num(slo.objective), slo.spec)))}
     first = slo.table.durations()[0]
     return [
-        RecordingRule.model_construct(record=SLO_OBJECTIVE, expr=f"vector({num(slo.objective / 100)})", labels=labels),
-        RecordingRule.model_construct(record=SLO_ERROR_BUDGET, expr=f"vector({budget})", labels=labels),
-        RecordingRule.model_construct(record=SLO_PERIOD_DAYS, expr=f"vector({num(parse_duration(slo.period) / 86400)})", labels=labels),
-        RecordingRule.model_construct(record=SLO_CURRENT_BURN, expr=f"{SLO_ERROR_RATIO.format(window=first)}{sel} / {budget}",
-                      labels=labels),
-        RecordingRule.model_construct(record=SLO_PERIOD_BURN, expr=f"{SLO_ERROR_RATIO.format(window=slo.period)}{sel} / {budget}",
-                      labels=labels),
-        RecordingRule.model_construct(record=SLO_BUDGET_REMAINING, expr=f"1 - {SLO_PERIOD_BURN}{sel}", labels=labels),
-        RecordingRule.model_construct(record=SLO_INFO_METRIC, expr="vector(1)", labels=info, waive=INFO_WAIVER),
+        _recording(record=SLO_OBJECTIVE, expr=f"vector({num(slo.objective / 100)})", labels=labels),
+        _recording(record=SLO_ERROR_BUDGET, expr=f"vector({budget})", labels=labels),
+        _recording(record=SLO_PERIOD_DAYS, expr=f"vector({num(parse_duration(slo.period) / 86400)})",
+                   labels=labels),
+        _recording(record=SLO_CURRENT_BURN, expr=f"{SLO_ERROR_RATIO.format(window=first)}{sel} / {budget}",
+                   labels=labels),
+        _recording(record=SLO_PERIOD_BURN, expr=f"{SLO_ERROR_RATIO.format(window=slo.period)}{sel} / {budget}",
+                   labels=labels),
+        _recording(record=SLO_BUDGET_REMAINING, expr=f"1 - {SLO_PERIOD_BURN}{sel}", labels=labels),
+        _recording(record=SLO_INFO_METRIC, expr="vector(1)", labels=info, waive=INFO_WAIVER),
     ]
 
 
@@ -185,8 +192,9 @@ def alert_rules(slo: SLO) -> list[AlertRule]:
         limit = threshold(slo, window)
         checks = [f"max without ({SLO_WINDOW_LABEL}) ({SLO_ERROR_RATIO.format(window=w)}{sel} > {limit})"
                   for w in (window.short, window.long)]
-        rules.append(AlertRule.model_construct(alert=slo.alert_name, expr="\nand\n".join(checks), labels=alert_labels(slo, window),
-                               annotations=alert_annotations(slo, window), waive=FOR_WAIVER))
+        rules.append(AlertRule.model_construct(alert=slo.alert_name, expr="\nand\n".join(checks),
+                                               labels=alert_labels(slo, window),
+                                               annotations=alert_annotations(slo, window), waive=FOR_WAIVER))
     return rules
 
 
