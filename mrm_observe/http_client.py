@@ -118,7 +118,7 @@ class ServerSettings:
     timeout: float = 10.0
     retry: RetryPolicy = RetryPolicy()
     pool: int = 16
-    """Connections kept open at most."""
+    """Requests sent at the same time at most (each sending thread keeps one connection open)."""
     trust_env: bool = True
     """Take proxies (HTTP_PROXY, HTTPS_PROXY, NO_PROXY) from the environment, as httpx does."""
     max_response_bytes: int = 64 * 1024 * 1024
@@ -291,7 +291,8 @@ def _keep_deadlines(client: httpx.Client) -> httpx.Client:
 
 
 class HttpClient:
-    """Thread-safe, pooled httpx.Client with the retries, errors and redaction above; counts its requests."""
+    """Thread-safe client (one keep-alive connection per sending thread) with the retries, deadlines, size bounds,
+    circuit breaker, errors and redaction above; counts its requests."""
 
     def __init__(self, settings: ServerSettings, sleep: Callable[[float], None] = time.sleep,
                  rand: Callable[[], float] = random.random) -> None:
@@ -309,16 +310,35 @@ class HttpClient:
         if settings.auth is not None:
             headers["Authorization"] = settings.auth.header()
         _warn_if_unsafe(settings, bool(self._secrets))
-        self._http = _keep_deadlines(httpx.Client(
-            base_url=settings.url.rstrip("/"), headers=headers, timeout=settings.timeout,
-            verify=_verify(settings), trust_env=settings.trust_env,
-            limits=httpx.Limits(max_connections=settings.pool, max_keepalive_connections=settings.pool)))
+        ssl_context = _ssl_context(settings)
+
+        def new_client() -> httpx.Client:
+            return _keep_deadlines(httpx.Client(
+                base_url=settings.url.rstrip("/"), headers=headers, timeout=settings.timeout, verify=ssl_context,
+                trust_env=settings.trust_env, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1)))
+
+        self._new_client = new_client
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+
+    def _http(self) -> httpx.Client:
+        """This thread's own keep-alive connection. Threads do not share one httpx pool: with a dozen threads,
+        httpcore spent more CPU assigning pooled connections to requests than the requests themselves took."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+            with self._lock:
+                self._clients.append(client)
+        return client
 
     def __repr__(self) -> str:
         return f"HttpClient({self.url!r})"
 
     def close(self) -> None:
-        self._http.close()
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """One call with retries; the decoded JSON body, or a RequestFailed subclass."""
@@ -342,7 +362,8 @@ class HttpClient:
             with self._lock:
                 self.requests += 1
             try:
-                response = self._answer(self._http.build_request(method, path, params=params, json=json,
+                http = self._http()
+                response = self._answer(http, http.build_request(method, path, params=params, json=json,
                                                                  content=content, headers=headers))
             except httpx.TimeoutException:
                 failure, unreachable = f"no answer within {self._timeout:g}s", True
@@ -371,7 +392,7 @@ class HttpClient:
         cls = Unreachable if unreachable else ServerError
         raise cls(self.redact(f"{what} at {self.url}: {failure} (gave up after {self._retry.attempts} tries)"))
 
-    def _answer(self, request: httpx.Request) -> httpx.Response:
+    def _answer(self, http: httpx.Client, request: httpx.Request) -> httpx.Response:
         """Send and read the whole answer within the timeout in total, however slowly the server trickles it.
 
         Every socket read and write waits at most what is left of the deadline (see `_DeadlineStream`), so a
@@ -380,7 +401,7 @@ class HttpClient:
         """
         _deadline.at = time.monotonic() + self._timeout
         try:
-            response = self._http.send(request, stream=True)
+            response = http.send(request, stream=True)
             try:
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
@@ -456,11 +477,14 @@ def _untrusted_certificate(err: BaseException) -> ssl.SSLCertVerificationError |
     return cause
 
 
-def _verify(settings: ServerSettings) -> bool | ssl.SSLContext:
+def _ssl_context(settings: ServerSettings) -> ssl.SSLContext:
+    """The TLS settings, built once per client (loading a CA bundle takes tens of milliseconds): the given CA file,
+    else httpx's default bundle (or $SSL_CERT_FILE / $SSL_CERT_DIR when the environment is trusted); no checks at
+    all when verification is skipped."""
     if settings.insecure:
-        return False
+        return httpx.create_ssl_context(verify=False)
     if settings.ca_file is None:
-        return True
+        return httpx.create_ssl_context(verify=True, trust_env=settings.trust_env)
     try:
         return ssl.create_default_context(cafile=settings.ca_file)
     except (OSError, ssl.SSLError) as err:

@@ -469,7 +469,7 @@ def test_a_listing_refused_midway_falls_back_to_reading_each_dashboard(project, 
         assert json.loads(result.stdout)["summary"]["reads"] == "/api/dashboards/uid"
 
 
-def test_reads_reuse_kept_alive_connections_no_more_than_the_concurrency(project):
+def test_reads_reuse_kept_alive_connections_one_per_sending_thread(project):
     write_tree(project, {"dashboards/many.py": MANY})
     with GrafanaStandin(tokens={ADMIN: "Admin"}) as grafana:
         publish(grafana, "--concurrency", "4")
@@ -477,4 +477,5 @@ def test_reads_reuse_kept_alive_connections_no_more_than_the_concurrency(project
         result = publish(grafana, "--concurrency", "4")
         assert set(actions(result).values()) == {"unchanged"}
         assert json.loads(result.stdout)["summary"]["requests"] == 2 + 1 + 1 + 23
-        assert grafana.connections - before <= 4, "27 requests over at most 4 kept-alive connections"
+        # one kept-alive connection per pool thread, plus the main thread's (health, credentials, folders)
+        assert grafana.connections - before <= 4 + 1, "27 requests over at most 5 kept-alive connections"
