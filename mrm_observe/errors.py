@@ -15,6 +15,8 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 3
     """promtool is missing, or Grafana / Prometheus is unreachable or rejected the credentials."""
     PUBLISH_FAILED = 4
+    CHECK_FAILED = 5
+    """A gate said no: `report --fail-on` found an SLO breached (or warning)."""
 
 
 @dataclass(frozen=True, order=True)

@@ -10,6 +10,7 @@ prometheus_api_client (and requests) are imported on first use of a library-back
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ class PrometheusClient:
         self._http = HttpClient(settings, sleep, rand)
         self._base = settings.url.rstrip("/")
         self._connect: PrometheusConnect | None = None
+        self._connect_lock = threading.Lock()
         self.url = self._http.url
 
     def __repr__(self) -> str:
@@ -157,8 +159,9 @@ class PrometheusClient:
         """PrometheusConnect on the shared transport; its own exceptions become RequestFailed."""
         from prometheus_api_client import PrometheusApiClientException
 
-        if self._connect is None:
-            self._connect = _connect(self._base, self._http)
+        with self._connect_lock:  # threads of one report share the client
+            if self._connect is None:
+                self._connect = _connect(self._base, self._http)
         try:
             yield self._connect
         except (PrometheusApiClientException, ValueError, KeyError) as err:

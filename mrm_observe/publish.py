@@ -26,13 +26,14 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from .conventions import MANAGED_TAG, folder_uid
 from .errors import ExitCode
 from .grafana_api import (DASHBOARD_GROUP, AuthRejected, Conflict, GrafanaClient, GrafanaError, PermissionDenied,
                           ServerError, Unreachable, VersionMismatch, as_legacy)
 from .http_client import NotAttempted
+from .progress import NoProgress, Progress
 
 MARKER = "mrmObserve"
 """Top-level dashboard key recording what mrm-observe published (Grafana keeps unknown keys as sent)."""
@@ -83,19 +84,6 @@ class Options:
     force: bool = False
     prune: bool = False
     concurrency: int = 16
-
-
-class Progress(Protocol):
-    def start(self, total: int) -> None: ...
-    def advance(self) -> None: ...
-
-
-class NoProgress:
-    def start(self, total: int) -> None:
-        return None
-
-    def advance(self) -> None:
-        return None
 
 
 Backup = Callable[[str, int, dict[str, Any]], str]

@@ -19,6 +19,7 @@ import click
 from .. import pipeline
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
+from ..progress import Progress
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
@@ -106,3 +107,30 @@ def busy(message: str) -> Iterator[None]:
 
     with Console(stderr=True).status(message):
         yield
+
+
+class _RichProgress:
+    """A transient rich progress bar on stderr."""
+
+    def __init__(self, bar: Any, label: str) -> None:
+        self.bar = bar
+        self.task = bar.add_task(label, total=None)
+
+    def start(self, total: int) -> None:
+        self.bar.update(self.task, total=total)
+
+    def advance(self) -> None:
+        self.bar.advance(self.task)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, enabled: bool = True) -> Iterator[Progress | None]:
+    """A progress bar when stderr is a terminal outside CI and text output was asked for; else None."""
+    if not (enabled and interactive()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(console=Console(stderr=True), transient=True) as bar:
+        yield _RichProgress(bar, label)

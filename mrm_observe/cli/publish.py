@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
-from .common import handle_errors, interactive, locator, make_project, project_options, promtool
+from .common import handle_errors, locator, make_project, progress_bar, project_options, promtool
 from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
@@ -48,7 +45,7 @@ def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, gra
     settings = grafana_settings(grafana, org_id=org_id, concurrency=concurrency)
     options = pp.Options(dry_run, force, prune, concurrency)
     try:
-        with _progress(enabled=not as_json) as progress:
+        with progress_bar("publishing", enabled=not as_json) as progress:
             result = pp.publish_grafana(make_project(sources, out, tests), settings, options,
                                         backup_dir, (folder,) if folder else None, progress, locator())
     except ObserveError as err:
@@ -61,33 +58,6 @@ def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, gra
     else:
         _print_result(result, url)
     sys.exit(result.exit_code)
-
-
-class _RichProgress:
-    """A transient rich progress bar on stderr."""
-
-    def __init__(self, bar: Any) -> None:
-        self.bar = bar
-        self.task = bar.add_task("publishing", total=None)
-
-    def start(self, total: int) -> None:
-        self.bar.update(self.task, total=total)
-
-    def advance(self) -> None:
-        self.bar.advance(self.task)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[pp.Progress | None]:
-    """A progress bar when stderr is a terminal outside CI and text output was asked for; else None."""
-    if not (enabled and interactive()):
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        yield _RichProgress(bar)
 
 
 def _print_result(result: pp.PublishResult, url: str) -> None:

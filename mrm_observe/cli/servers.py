@@ -42,8 +42,9 @@ class ServerKind:
 SERVERS = {
     "grafana": ServerKind("Grafana", "Grafana base URL.", "--token-file", token_help="service-account token",
                           auth_required=True, retries=True),
-    "prometheus": ServerKind("Prometheus", "Prometheus (with --web.enable-lifecycle) or vmalert to reload and "
-                             "confirm through.", "--prometheus-token-file", token_help="bearer token", headers=True),
+    "prometheus": ServerKind("Prometheus", "Prometheus-compatible server (Prometheus, VictoriaMetrics, vmalert, "
+                             "Mimir, ...).", "--prometheus-token-file", token_help="bearer token", headers=True,
+                             retries=True),
 }
 """The servers commands talk to; every one takes a URL, credentials and TLS options."""
 
