@@ -143,7 +143,7 @@ def _exhaustion(remaining: float | None, burn: float | None, period: Period, at:
         return iso(at)
     if burn <= 0:
         return None
-    return iso(at + timedelta(seconds=remaining * period.length_seconds / burn))
+    return iso(at + timedelta(seconds=round(remaining * period.length_seconds / burn)))
 
 
 def _status(remaining: float | None, alerts: list[dict]) -> str:
@@ -165,4 +165,4 @@ def worst_first(entries: list[dict]) -> list[dict]:
 
 def iso(moment: datetime) -> str:
     """RFC 3339 in UTC with a Z."""
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
