@@ -52,8 +52,8 @@ def period_of(slo: SLO, kind: str, at: datetime, zone: str = "UTC") -> Period:
 
 
 def windows_of(slo: SLO) -> list[str]:
-    """The SLO's own alert windows, shortest first."""
-    return slo.table.durations()
+    """The SLO's own alert windows and the forecast's (1h, 1d), shortest first."""
+    return sorted(set(slo.table.durations()) | set(FORECAST_WINDOWS), key=parse_duration)
 
 
 Query = tuple[str, str]

@@ -1,0 +1,147 @@
+"""`mrm-observe report` against a real Prometheus and a real VictoriaMetrics loaded with a week of history whose
+right answers follow from its constants (the traffic is piecewise constant, so every window's event count is
+exact and both servers must agree with the arithmetic to 1e-6)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import write_tree
+
+from mrm_observe.cli import main
+from mrm_observe.durations import parse_duration
+from prometheus_server import PrometheusServer
+from victoria_server import VictoriaMetricsServer
+
+END = 1_764_504_000  # 2025-11-30T12:00:00Z, on the 60 s grid
+STEP = 60
+START = END - 7 * 86400 - 3600  # a week and an hour of history
+TOTAL_RATE = 10.0  # requests per second, all the time
+BAD_RATE, INCIDENT_BAD_RATE, INCIDENT = 0.02, 5.0, 600  # 0.2 % errors, then 50 % for the last 10 minutes
+SLOS = """
+from mrm_observe import SLO, ErrorRatioSLI
+
+def availability(service, objective):
+    return SLO(service=service, name="availability", objective=objective, period="7d",
+               sli=ErrorRatioSLI(bad=f'sum(rate(http_requests_total{{service="{service}", status=~"5.."}}[{{{{window}}}}]))',
+                                 total=f'sum(rate(http_requests_total{{service="{service}"}}[{{{{window}}}}]))'))
+
+slos = [availability("api", 99), availability("quiet", 99.9)]
+"""
+
+
+def bad_count(t: int) -> float:
+    """Errors since START: BAD_RATE until the incident, then INCIDENT_BAD_RATE."""
+    before = min(t, END - INCIDENT) - START
+    return BAD_RATE * before + INCIDENT_BAD_RATE * max(0, t - (END - INCIDENT))
+
+
+def history() -> list[tuple[str, list[tuple[int, float]]]]:
+    """(series, [(t, counter)]): api's 200s and 500s every 60 s; nothing at all for the quiet service."""
+    times = range(START, END + 1, STEP)
+    return [('http_requests_total{service="api",status="500"}', [(t, bad_count(t)) for t in times]),
+            ('http_requests_total{service="api",status="200"}',
+             [(t, TOTAL_RATE * (t - START) - bad_count(t)) for t in times])]
+
+
+def events(window: int) -> tuple[float, float]:
+    """(bad, total) events in the `window` seconds before END, by the constants."""
+    return bad_count(END) - bad_count(END - window), TOTAL_RATE * window
+
+
+def openmetrics() -> str:
+    lines = ["# TYPE http_requests counter"]
+    for series, points in history():
+        lines += [f"{series} {value} {t}" for t, value in points]
+    return "\n".join(lines) + "\n# EOF\n"
+
+
+def prometheus_text() -> str:
+    return "".join(f"{series} {value} {t * 1000}\n" for series, points in history() for t, value in points)
+
+
+@pytest.fixture(scope="module", params=["prometheus", "victoriametrics"])
+def server(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(request.param)
+    if request.param == "prometheus":
+        with PrometheusServer.start(folder, rule_files=(), openmetrics=openmetrics()) as prometheus:
+            yield prometheus.url
+    else:
+        with VictoriaMetricsServer.start(folder) as vm:
+            vm.import_prometheus(prometheus_text())
+            yield vm.url
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    root = write_tree(tmp_path / "project", {"slo/platform.py": SLOS})
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(server: str, *args: str):
+    env = {"PROMETHEUS_URL": server, "PROMETHEUS_TOKEN": None, "PROMETHEUS_USER": None, "CI": "1"}
+    return CliRunner().invoke(main, ["report", "--at", str(END), *args], env=env)
+
+
+def test_every_number_of_the_report_matches_the_history(server, project):
+    result = run(server, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["at"] == datetime.fromtimestamp(END, timezone.utc).isoformat().replace("+00:00", "Z")
+    api = next(e for e in document["slos"] if e["id"] == "api-availability")
+    bad, total = events(7 * 86400)
+    assert api["events"]["bad"] == pytest.approx(bad, rel=1e-6)
+    assert api["events"]["total"] == pytest.approx(total, rel=1e-6)
+    assert api["sli"] == pytest.approx(1 - bad / total, rel=1e-9)
+    assert api["error_budget"]["consumed_fraction"] == pytest.approx(bad / total / 0.01, rel=1e-6)
+    for window, seconds in (("5m", 300), ("1h", 3600), ("1d", 86400)):
+        wbad, wtotal = events(seconds)
+        assert api["burn_rates"][window] == pytest.approx(wbad / wtotal / 0.01, rel=1e-6), window
+    for alert in api["alerts"]:
+        ratios = [events(parse_duration(alert[w]))[0] / events(parse_duration(alert[w]))[1]
+                  for w in ("short_window", "long_window")]
+        assert alert["firing"] == all(r > alert["factor"] * 0.01 for r in ratios), alert
+    assert any(a["firing"] for a in api["alerts"]) and not all(a["firing"] for a in api["alerts"])
+    assert api["status"] == "warning"
+
+
+def test_a_service_without_traffic_is_no_data_not_an_error(server, project):
+    document = json.loads(run(server, "--format", "json").stdout)
+    quiet = next(e for e in document["slos"] if e["id"] == "quiet-availability")
+    assert quiet["status"] == "no-data" and quiet["sli"] is None and quiet["problems"]
+    assert [e["id"] for e in document["slos"]] == ["api-availability", "quiet-availability"]
+
+
+def test_fail_on_warning_exits_5_and_names_the_slo(server, project):
+    result = run(server, "--fail-on", "warning", "--format", "json")
+    assert result.exit_code == 5
+    assert "--fail-on warning: api-availability" in result.stderr
+    assert run(server, "--fail-on", "breached", "--format", "json").exit_code == 0
+
+
+def test_the_table_lists_the_worst_first(server, project):
+    result = run(server)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if "-availability" in line]
+    assert [r.split("│")[1].strip() for r in rows] == ["api-availability", "quiet-availability"]
+    assert "warning" in rows[0] and "no-data" in rows[1]
+
+
+def test_a_report_for_the_past_sees_the_week_before_the_incident(server, project):
+    result = run(server, "--format", "json", "--slo", "api-*")
+    earlier = CliRunner().invoke(main, ["report", "--at", str(END - 2 * 3600), "--format", "json", "--slo", "api-*"],
+                                 env={"PROMETHEUS_URL": server, "CI": "1"})
+    assert earlier.exit_code == 0, earlier.output
+    before = json.loads(earlier.stdout)["slos"][0]
+    assert before["burn_rates"]["5m"] == pytest.approx(BAD_RATE / TOTAL_RATE / 0.01, rel=1e-6)
+    assert before["status"] == "ok" and json.loads(result.stdout)["slos"][0]["status"] == "warning"
+
+
+def test_an_unreachable_server_exits_3_and_says_so(project):
+    result = run("http://127.0.0.1:9", "--retries", "0", "--format", "json")
+    assert result.exit_code == 3
+    assert "unreachable" in result.stderr or "connection failed" in result.stderr
