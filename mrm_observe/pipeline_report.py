@@ -29,11 +29,15 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
     periods = {slo.id: period_of(slo, kind, at, zone) for slo in slos}
     plans = {slo.id: plan(slo, periods[slo.id]) for slo in slos}
     jobs = [(slo.id, key, expr) for slo in slos for key, expr in plans[slo.id].items()]
+    batches = batch([expr for _, _, expr in jobs], [key[0] for _, key, _ in jobs])
     progress = progress or NoProgress()
-    progress.start(len(jobs))
+    progress.start(len(batches))
     with PrometheusClient(settings) as client, ThreadPoolExecutor(QUERY_POOL) as pool:
         client.ready()
-        answers = list(pool.map(lambda job: _value(client, job[2], at, progress), jobs))
+        answers: list[float | None] = [None] * len(jobs)
+        for found in pool.map(lambda b: _ask(client, b, at, progress), batches):
+            for index, value in found.items():
+                answers[index] = value
     by_slo: dict[str, dict[Query, float | None]] = {slo.id: {} for slo in slos}
     for (slo_id, key, _), value in zip(jobs, answers):
         by_slo[slo_id][key] = value
@@ -41,8 +45,32 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
     return {"at": iso(at), "prometheus": public_url(settings.url), "source": "raw", "slos": worst_first(entries)}
 
 
-def _value(client: PrometheusClient, expr: str, at: datetime, progress: Progress) -> float | None:
-    """The query's one value at `at` (the sum when it returns several series); None when it returns nothing."""
-    samples = client.query(expr, at)
+Batch = list[tuple[int, str]]
+"""(index of the job, its expression): queries asked in one request."""
+
+
+def batch(exprs: list[str], windows: list[str]) -> list[Batch]:
+    """The queries grouped by window, so each request reads one window's samples for every SLO at once."""
+    groups: dict[str, Batch] = {}
+    for index, (expr, window) in enumerate(zip(exprs, windows)):
+        groups.setdefault(window, []).append((index, expr))
+    return list(groups.values())
+
+
+def combined(queries: Batch) -> str:
+    """One PromQL query answering every query of a batch, each series tagged with its query's index."""
+    return "\nor\n".join(f'label_replace(({expr}), "{TAG}", "{index}", "", "")' for index, expr in queries)
+
+
+def _ask(client: PrometheusClient, queries: Batch, at: datetime, progress: Progress) -> dict[int, float | None]:
+    """Every query's value at `at` (the sum when it returns several series; None when nothing) in one request."""
+    found: dict[int, float | None] = {index: None for index, _ in queries}
+    for sample in client.query(combined(queries), at):
+        index = int(sample.labels[TAG])
+        found[index] = (found[index] or 0.0) + sample.value
     progress.advance()
-    return sum(s.value for s in samples) if samples else None
+    return found
+
+
+TAG = "mrm_observe_query"
+"""The label a batched query adds to tell its parts apart."""

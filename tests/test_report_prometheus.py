@@ -145,3 +145,15 @@ def test_an_unreachable_server_exits_3_and_says_so(project):
     result = run("http://127.0.0.1:9", "--retries", "0", "--format", "json")
     assert result.exit_code == 3
     assert "unreachable" in result.stderr or "connection failed" in result.stderr
+
+
+def test_one_request_per_window_serves_every_slo(server, project):
+    from forward_proxy import ForwardProxy
+
+    with ForwardProxy() as proxy:
+        result = CliRunner().invoke(main, ["report", "--at", str(END), "--format", "json"],
+                                    env={"PROMETHEUS_URL": server, "HTTP_PROXY": proxy.url, "NO_PROXY": "", "CI": "1"})
+    assert result.exit_code == 0, result.output
+    queries = [s for s in proxy.seen if "/api/v1/query" in s.url]
+    windows = {"5m", "7m", "14m", "28m", "1h", "1h24m", "5h36m", "16h48m", "1d", "period"}  # a 7d SLO's, 1h, 1d
+    assert len(queries) == len(windows)  # not 2 SLOs x 10 windows x (bad, total) = 40
