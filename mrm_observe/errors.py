@@ -16,7 +16,7 @@ class ExitCode(IntEnum):
     """promtool is missing, or Grafana / Prometheus is unreachable or rejected the credentials."""
     PUBLISH_FAILED = 4
     CHECK_FAILED = 5
-    """A gate said no: `report --fail-on` found an SLO breached (or warning)."""
+    """A check said no: `report --fail-on` found an SLO breached (or warning), or `gate` failed a rollout."""
 
 
 @dataclass(frozen=True, order=True)

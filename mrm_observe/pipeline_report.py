@@ -1,13 +1,19 @@
-"""The report step: load the SLO definitions, ask a Prometheus-compatible server every query at one fixed time,
-and turn the answers into the report document (report.py holds the pure part)."""
+"""The steps that read a Prometheus-compatible server: the SLO report (every query at one fixed time) and the deploy
+gate (burn since a deploy, alerts that fired). report.py and gate.py hold their pure parts."""
 from __future__ import annotations
 
 import fnmatch
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 
+from .definitions import Definitions
 from .errors import DefinitionError, Problem
+from .gate import ALERTS_QUERY, gate_plan, since_window, slo_check, verdict
 from .http_client import ServerSettings, public_url
+from .model.rules import AlertRule
+from .model.slo import SLO
 from .pipeline import Project, load
 from .prometheus_api import PrometheusClient
 from .progress import NoProgress, Progress
@@ -22,10 +28,7 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
     """The report document for the SLOs whose id matches `pattern` (worst first), every query evaluated at `at`."""
     if kind not in PERIOD_KINDS:
         raise ValueError(f"period must be one of {', '.join(PERIOD_KINDS)} (got {kind!r})")
-    slos = [item.obj for item in load(project).slos if fnmatch.fnmatchcase(item.obj.id, pattern)]
-    if not slos:
-        raise DefinitionError([Problem(", ".join(str(s.relative_to(project.root)) for s in project.sources), "",
-                                       "", f"no SLO matches {pattern!r}: nothing to report")])
+    slos = _selected(load(project), project, pattern)
     periods = {slo.id: period_of(slo, kind, at, zone) for slo in slos}
     plans = {slo.id: plan(slo, periods[slo.id]) for slo in slos}
     jobs = [(slo.id, key, expr) for slo in slos for key, expr in plans[slo.id].items()]
@@ -43,6 +46,57 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
         by_slo[slo_id][key] = value
     entries = [slo_report(slo, periods[slo.id], by_slo[slo.id], at) for slo in slos]
     return {"at": iso(at), "prometheus": public_url(settings.url), "source": "raw", "slos": worst_first(entries)}
+
+
+def gate(project: Project, settings: ServerSettings, since: datetime, until: datetime | None = None,
+         limit: float | None = None, pattern: str = "*", watch_until: datetime | None = None,
+         now: Callable[[], datetime] = lambda: datetime.now(timezone.utc), sleep: Callable[[float], None] = time.sleep,
+         progress: Progress | None = None) -> dict:
+    """The deploy gate since `since`: each SLO's burn rate against its limit and the project's alerts that fired.
+
+    With `watch_until`, it evaluates again every WATCH_SECONDS until then and returns as soon as it fails."""
+    defs = load(project)
+    slos = _selected(defs, project, pattern)
+    names = {r.alert for g in defs.groups for r in g.obj.rules if isinstance(r, AlertRule)} | \
+        {s.obj.alert_name for s in defs.slos}
+    progress = progress or NoProgress()
+    if watch_until is not None:
+        progress.start(max(1, round((watch_until - since).total_seconds())))
+    with PrometheusClient(settings) as client:
+        client.ready()
+        while True:
+            end = until or now()
+            document = _gate_once(client, slos, names, since, end, limit)
+            if not document["passed"] or watch_until is None or end >= watch_until:
+                return document
+            progress.advance()
+            sleep(min(WATCH_SECONDS, (watch_until - end).total_seconds()))
+
+
+WATCH_SECONDS = 30.0
+"""How often a watching gate evaluates again."""
+
+
+def _gate_once(client: PrometheusClient, slos: list[SLO], names: set[str], since: datetime, until: datetime,
+               limit: float | None) -> dict:
+    window = since_window(since, until)
+    plans = [gate_plan(slo, window) for slo in slos]
+    jobs = [(i, key, expr) for i, queries in enumerate(plans) for key, expr in queries.items()]
+    answers: list[dict[str, float | None]] = [{} for _ in slos]
+    found = _ask(client, [(n, expr) for n, (_, _, expr) in enumerate(jobs)], until, NoProgress())
+    for n, (i, key, _) in enumerate(jobs):
+        answers[i][key] = found[n]
+    fired = [s.labels for s in client.query(ALERTS_QUERY.format(window=window), until)]
+    return verdict([slo_check(slo, a, limit) for slo, a in zip(slos, answers)], fired, names, since, until)
+
+
+def _selected(defs: Definitions, project: Project, pattern: str) -> list[SLO]:
+    """The SLOs whose id matches `pattern`; an error naming the sources when none does."""
+    slos = [item.obj for item in defs.slos if fnmatch.fnmatchcase(item.obj.id, pattern)]
+    if not slos:
+        raise DefinitionError([Problem(", ".join(str(s.relative_to(project.root)) for s in project.sources), "",
+                                       "", f"no SLO matches {pattern!r}")])
+    return slos
 
 
 Batch = list[tuple[int, str]]

@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,19 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Progress | None]:
 
     with RichProgress(console=Console(stderr=True), transient=True) as bar:
         yield _RichProgress(bar, label)
+
+
+def parse_time(text: str, option: str) -> datetime:
+    """A time given as RFC 3339 with a zone (2026-11-30T12:00:00Z) or as Unix seconds."""
+    try:
+        return datetime.fromtimestamp(float(text), timezone.utc)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is neither RFC 3339 (2026-11-30T12:00:00Z) nor Unix seconds",
+                                 param_hint=option) from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset such as +01:00", param_hint=option)
+    return moment

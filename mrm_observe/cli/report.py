@@ -14,7 +14,7 @@ from .. import pipeline_report
 from ..errors import ExitCode
 from ..render import write_atomic
 from ..report import PERIOD_KINDS
-from .common import handle_errors, make_project, progress_bar
+from .common import handle_errors, make_project, parse_time, progress_bar
 from .servers import ServerOptions, server_options
 
 FORMATS = ("table", "markdown", "json", "html")
@@ -39,7 +39,7 @@ STATUS_STYLE = {"breached": "bold red", "warning": "yellow", "ok": "green", "no-
 def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | None, period: str, zone: str,
            pattern: str, fmt: str, out: Path | None, fail_on: str | None) -> None:
     """Error budget, burn rates, alert pairs and exhaustion forecast of every SLO, at one fixed time."""
-    at = _parse_at(at_text)
+    at = parse_time(at_text, "--at") if at_text else datetime.now(timezone.utc)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -59,23 +59,6 @@ def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | 
     if bad:
         click.echo(f"--fail-on {fail_on}: {', '.join(bad)}", err=True)
         sys.exit(ExitCode.CHECK_FAILED)
-
-
-def _parse_at(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(timezone.utc)
-    try:
-        return datetime.fromtimestamp(float(text), timezone.utc)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is neither RFC 3339 (2026-11-30T12:00:00Z) nor Unix seconds",
-                                 param_hint="--at") from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset such as +01:00", param_hint="--at")
-    return moment
 
 
 def _render(document: dict, fmt: str) -> str:
