@@ -6,7 +6,7 @@ import fnmatch
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .definitions import Definitions
 from .errors import DefinitionError, Problem
@@ -17,27 +17,38 @@ from .model.slo import SLO
 from .pipeline import Project, load
 from .prometheus_api import PrometheusClient
 from .progress import NoProgress, Progress
-from .report import PERIOD_KINDS, Query, iso, period_of, plan, slo_report, worst_first
+from .compile.slo import enabled_windows, event_queries
+from .durations import format_duration, parse_duration
+from .model.slo import RawSLI
+from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, slo_report, worst_first
+from .slo_math import burn_rate_factor, error_budget
 
 QUERY_POOL = 8
 """Queries sent at the same time."""
 
 
 def report(project: Project, settings: ServerSettings, at: datetime, kind: str = "rolling", zone: str = "UTC",
-           pattern: str = "*", progress: Progress | None = None) -> dict:
-    """The report document for the SLOs whose id matches `pattern` (worst first), every query evaluated at `at`."""
+           pattern: str = "*", progress: Progress | None = None, charts: bool = False) -> tuple[dict, dict]:
+    """The report document for the SLOs whose id matches `pattern` (worst first), every query evaluated at `at`,
+    and, with `charts`, per SLO the series its charts draw (see `chart_series`; else {})."""
     if kind not in PERIOD_KINDS:
         raise ValueError(f"period must be one of {', '.join(PERIOD_KINDS)} (got {kind!r})")
     slos = _selected(load(project), project, pattern)
     periods = {slo.id: period_of(slo, kind, at, zone) for slo in slos}
-    plans = {slo.id: plan(slo, periods[slo.id]) for slo in slos}
-    jobs = [(slo.id, key, expr) for slo in slos for key, expr in plans[slo.id].items()]
-    batches = batch([expr for _, _, expr in jobs], [key[0] for _, key, _ in jobs])
-    progress = progress or NoProgress()
-    progress.start(len(batches))
-    with PrometheusClient(settings) as client, ThreadPoolExecutor(QUERY_POOL) as pool:
+    with PrometheusClient(settings) as client:
         client.ready()
-        answers: list[float | None] = [None] * len(jobs)
+        document = _document(client, slos, periods, at, progress or NoProgress())
+        document["prometheus"] = public_url(settings.url)
+        return document, chart_series(client, slos, periods) if charts else {}
+
+
+def _document(client: PrometheusClient, slos: list[SLO], periods: dict[str, Period], at: datetime,
+              progress: Progress) -> dict:
+    jobs = [(slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id]).items()]
+    batches = batch([expr for _, _, expr in jobs], [key[0] for _, key, _ in jobs])
+    progress.start(len(batches))
+    answers: list[float | None] = [None] * len(jobs)
+    with ThreadPoolExecutor(QUERY_POOL) as pool:
         for found in pool.map(lambda b: _ask(client, b, at, progress), batches):
             for index, value in found.items():
                 answers[index] = value
@@ -45,7 +56,59 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
     for (slo_id, key, _), value in zip(jobs, answers):
         by_slo[slo_id][key] = value
     entries = [slo_report(slo, periods[slo.id], by_slo[slo.id], at) for slo in slos]
-    return {"at": iso(at), "prometheus": public_url(settings.url), "source": "raw", "slos": worst_first(entries)}
+    return {"at": iso(at), "prometheus": "", "source": "raw", "slos": worst_first(entries)}
+
+
+CHART_POINTS = 120
+"""Points per chart line."""
+
+
+def chart_series(client: PrometheusClient, slos: list[SLO], periods: dict[str, Period]) -> dict[str, dict]:
+    """Per SLO: the budget left after each step of the period (cumulative from its start, over the period's whole
+    budget) and the burn rate of each long alert window over the last of them, with the pairs' factors."""
+    out: dict[str, dict] = {}
+    with ThreadPoolExecutor(QUERY_POOL) as pool:
+        futures = {slo.id: pool.submit(_slo_series, client, slo, periods[slo.id]) for slo in slos}
+        for slo_id, future in futures.items():
+            out[slo_id] = future.result()
+    return out
+
+
+def _slo_series(client: PrometheusClient, slo: SLO, period: Period) -> dict:
+    budget, end = error_budget(slo.objective), period.end
+    step = max(60.0, (period.end - period.start).total_seconds() / CHART_POINTS)
+    thresholds = {f"{w.short}/{w.long}": round(burn_rate_factor(w, slo.period), 6) for w in enabled_windows(slo)}
+    longest = max(parse_duration(w.long) for w in slo.table.windows)
+    if isinstance(slo.sli, RawSLI):
+        return {"budget_remaining": [], "burn_rates": {}, "thresholds": thresholds}
+    step_text = format_duration(round(step))
+    bad, total = (_range(client, q, period.start + timedelta(seconds=step), end, step)
+                  for q in event_queries(slo.sli, step_text))
+    spent, remaining = 0.0, []
+    for t, total_rate in sorted(total.items()):
+        spent += bad.get(t, 0.0) * step
+        expected = total_rate * step  # this step's events
+        remaining.append((t, spent, expected))
+    events_total = sum(e for _, _, e in remaining) * period.length_seconds / max(
+        1.0, (period.end - period.start).total_seconds())
+    budget_line = [(t, 1 - s / (budget * events_total)) for t, s, _ in remaining] if events_total > 0 else []
+    burn_step = max(60.0, longest / CHART_POINTS)
+    since = end - timedelta(seconds=longest)
+    burns = {}
+    for window in sorted({w.long for w in slo.table.windows}, key=parse_duration):
+        wbad, wtotal = (_range(client, q, since, end, burn_step) for q in event_queries(slo.sli, window))
+        burns[window] = [(t, wbad.get(t, 0.0) / v / budget) for t, v in sorted(wtotal.items()) if v > 0]
+    return {"budget_remaining": budget_line, "burn_rates": burns, "thresholds": thresholds}
+
+
+def _range(client: PrometheusClient, expr: str, start: datetime, end: datetime, step: float) -> dict[float, float]:
+    """{time: value} of a range query (series summed at each time; NaN dropped)."""
+    found: dict[float, float] = {}
+    for series in client.query_range(expr, start, end, step):
+        for t, value in series.points:
+            if value == value:
+                found[t] = found.get(t, 0.0) + value
+    return found
 
 
 def gate(project: Project, settings: ServerSettings, since: datetime, until: datetime | None = None,

@@ -157,3 +157,23 @@ def test_one_request_per_window_serves_every_slo(server, project):
     queries = [s for s in proxy.seen if "/api/v1/query" in s.url]
     windows = {"5m", "7m", "14m", "28m", "1h", "1h24m", "5h36m", "16h48m", "1d", "period"}  # a 7d SLO's, 1h, 1d
     assert len(queries) == len(windows)  # not 2 SLOs x 10 windows x (bad, total) = 40
+
+
+def test_the_chart_series_end_where_the_report_stands(server, project):
+    from mrm_observe.http_client import ServerSettings
+    from mrm_observe.pipeline import Project
+    from mrm_observe.pipeline_report import report
+
+    at = datetime.fromtimestamp(END, timezone.utc)
+    document, series = report(Project.at(project, (Path("slo"),)), ServerSettings(url=server), at, charts=True)
+    api = next(e for e in document["slos"] if e["id"] == "api-availability")
+    lines = series["api-availability"]
+    budget_line = lines["budget_remaining"]
+    assert len(budget_line) >= 100 and budget_line[0][1] > budget_line[-1][1]  # spent over the week
+    assert budget_line[-1][1] == pytest.approx(api["error_budget"]["remaining_fraction"], abs=1e-3)
+    for window, points in lines["burn_rates"].items():
+        assert points[-1][0] == END
+        assert points[-1][1] == pytest.approx(events(parse_duration(window))[0] / events(parse_duration(window))[1]
+                                              / 0.01, rel=1e-6), window
+    assert set(lines["thresholds"]) == {f"{a['short_window']}/{a['long_window']}" for a in api["alerts"]}
+    assert series["quiet-availability"]["budget_remaining"] == []

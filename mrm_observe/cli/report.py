@@ -47,7 +47,8 @@ def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | 
     settings = prometheus.settings()
     project = make_project(sources or (Path("slo"),), None, None)
     with progress_bar("querying", enabled=out is not None or fmt == "table") as bar:
-        document = pipeline_report.report(project, settings, at, period, zone, pattern, bar)
+        document, series = pipeline_report.report(project, settings, at, period, zone, pattern, bar,
+                                                  charts=fmt == "html")
     text = _render(document, fmt)
     if out is None:
         click.echo(text, nl=False)
