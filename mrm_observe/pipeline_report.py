@@ -28,7 +28,8 @@ QUERY_POOL = 8
 
 
 def report(project: Project, settings: ServerSettings, at: datetime, kind: str = "rolling", zone: str = "UTC",
-           pattern: str = "*", progress: Progress | None = None, charts: bool = False) -> tuple[dict, dict]:
+           pattern: str = "*", progress: Progress | None = None, charts: bool = False,
+           source: str = "raw") -> tuple[dict, dict]:
     """The report document for the SLOs whose id matches `pattern` (worst first), every query evaluated at `at`,
     and, with `charts`, per SLO the series its charts draw (see `chart_series`; else {})."""
     if kind not in PERIOD_KINDS:
@@ -37,14 +38,14 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
     periods = {slo.id: period_of(slo, kind, at, zone) for slo in slos}
     with PrometheusClient(settings) as client:
         client.ready()
-        document = _document(client, slos, periods, at, progress or NoProgress())
+        document = _document(client, slos, periods, at, progress or NoProgress(), source)
         document["prometheus"] = public_url(settings.url)
         return document, chart_series(client, slos, periods) if charts else {}
 
 
 def _document(client: PrometheusClient, slos: list[SLO], periods: dict[str, Period], at: datetime,
-              progress: Progress) -> dict:
-    jobs = [(slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id]).items()]
+              progress: Progress, source: str) -> dict:
+    jobs = [(slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id], source).items()]
     batches = batch([expr for _, _, expr in jobs], [key[0] for _, key, _ in jobs])
     progress.start(len(batches))
     answers: list[float | None] = [None] * len(jobs)
@@ -56,7 +57,7 @@ def _document(client: PrometheusClient, slos: list[SLO], periods: dict[str, Peri
     for (slo_id, key, _), value in zip(jobs, answers):
         by_slo[slo_id][key] = value
     entries = [slo_report(slo, periods[slo.id], by_slo[slo.id], at) for slo in slos]
-    return {"at": iso(at), "prometheus": "", "source": "raw", "slos": worst_first(entries)}
+    return {"at": iso(at), "prometheus": "", "source": source, "slos": worst_first(entries)}
 
 
 CHART_POINTS = 120

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 from .compile.slo import at as with_window
-from .compile.slo import enabled_windows, event_queries
+from .compile.slo import enabled_windows, event_queries, selector
+from .conventions import SLO_BAD_EVENTS, SLO_ERROR_RATIO, SLO_TOTAL_EVENTS
 from .durations import format_duration, parse_duration
 from .model.slo import SLO, RawSLI
 from .slo_math import burn_rate_factor, burn_threshold, calendar_bounds, error_budget, pair_fires, rolling_bounds
@@ -60,9 +61,12 @@ Query = tuple[str, str]
 """(window, "bad" | "total" | "ratio"): what one query of a report answers."""
 
 
-def plan(slo: SLO, period: Period) -> dict[Query, str]:
-    """Every query one SLO's report needs: bad and total events per second over each window and the period (a
-    raw SLI: its error ratio)."""
+def plan(slo: SLO, period: Period, source: str = "raw") -> dict[Query, str]:
+    """Every query one SLO's report needs. From raw events: bad and total events per second over each window and
+    the period (a raw SLI: its error ratio). From recordings: the recorded error ratio of each window and of the
+    period, and the period's average bad and total event rates."""
+    if source == "recordings":
+        return _recorded(slo, period)
     queries: dict[Query, str] = {}
     for label, window in [*((w, w) for w in windows_of(slo)), ("period", period.window)]:
         if isinstance(slo.sli, RawSLI):
@@ -70,6 +74,21 @@ def plan(slo: SLO, period: Period) -> dict[Query, str]:
         else:
             bad, total = event_queries(slo.sli, window)
             queries[(label, "bad")], queries[(label, "total")] = bad, total
+    return queries
+
+
+def _recorded(slo: SLO, period: Period) -> dict[Query, str]:
+    """The `slo:*` series the SLO's recording rules write (they exist only for the SLO's own rolling period)."""
+    if period.kind != "rolling":
+        raise ValueError(f"recordings cover {slo.id}'s rolling {slo.period} only: use --from raw for calendar periods")
+    sel, table = selector(slo), set(slo.table.durations())
+    queries: dict[Query, str] = {(w, "ratio"): f"{SLO_ERROR_RATIO.format(window=w)}{sel}"
+                                 for w in windows_of(slo) if w in table}
+    queries[("period", "ratio")] = f"{SLO_ERROR_RATIO.format(window=slo.period)}{sel}"
+    if not isinstance(slo.sli, RawSLI):
+        base = slo.table.durations()[0]
+        for kind, record in (("bad", SLO_BAD_EVENTS), ("total", SLO_TOTAL_EVENTS)):
+            queries[("period", kind)] = f"avg_over_time({record.format(window=base)}{sel}[{slo.period}])"
     return queries
 
 
@@ -115,7 +134,7 @@ def slo_report(slo: SLO, period: Period, answers: Mapping[Query, float | None], 
 
 def _ratio(slo: SLO, label: str, answers: Mapping[Query, float | None]) -> float | None:
     """The error ratio over a window; None without traffic (never NaN, never a division by zero)."""
-    if isinstance(slo.sli, RawSLI):
+    if (label, "ratio") in answers or isinstance(slo.sli, RawSLI):
         value = answers.get((label, "ratio"))
         return None if value is None or value != value else min(1.0, max(0.0, value))
     total, bad = answers.get((label, "total")), answers.get((label, "bad"))

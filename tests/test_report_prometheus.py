@@ -52,15 +52,30 @@ def events(window: int) -> tuple[float, float]:
     return bad_count(END) - bad_count(END - window), TOTAL_RATE * window
 
 
+RECORDED = {"slo:sli_error:ratio_rate5m": 0.03, "slo:sli_error:ratio_rate14m": 0.02, "slo:sli_error:ratio_rate7d": 0.004,
+            "slo:sli_bad_events:rate5m": 0.04, "slo:sli_total_events:rate5m": 10.0}
+"""What the api SLO's recording rules would have written (constants: the report must read them as they are)."""
+API_LABELS = 'sloth_id="api-availability",sloth_service="api",sloth_slo="availability"'
+
+
+def recorded() -> list[tuple[str, list[tuple[int, float]]]]:
+    times = range(START, END + 1, STEP)
+    return [(f"{name}{{{API_LABELS}}}", [(t, value) for t in times]) for name, value in RECORDED.items()]
+
+
 def openmetrics() -> str:
     lines = ["# TYPE http_requests counter"]
     for series, points in history():
+        lines += [f"{series} {value} {t}" for t, value in points]
+    for series, points in recorded():
+        lines.append(f"# TYPE {series.split('{')[0]} gauge")
         lines += [f"{series} {value} {t}" for t, value in points]
     return "\n".join(lines) + "\n# EOF\n"
 
 
 def prometheus_text() -> str:
-    return "".join(f"{series} {value} {t * 1000}\n" for series, points in history() for t, value in points)
+    return "".join(f"{series} {value} {t * 1000}\n" for series, points in [*history(), *recorded()]
+                   for t, value in points)
 
 
 @pytest.fixture(scope="module", params=["prometheus", "victoriametrics"])
@@ -177,3 +192,21 @@ def test_the_chart_series_end_where_the_report_stands(server, project):
                                               / 0.01, rel=1e-6), window
     assert set(lines["thresholds"]) == {f"{a['short_window']}/{a['long_window']}" for a in api["alerts"]}
     assert series["quiet-availability"]["budget_remaining"] == []
+
+
+def test_from_recordings_the_report_reads_the_slo_series_as_recorded(server, project):
+    result = run(server, "--format", "json", "--from", "recordings", "--slo", "api-*")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    api = document["slos"][0]
+    assert document["source"] == "recordings"
+    assert api["burn_rates"]["5m"] == pytest.approx(0.03 / 0.01) and api["burn_rates"]["14m"] == pytest.approx(2.0)
+    assert api["burn_rates"]["period"] == pytest.approx(0.4) and api["sli"] == pytest.approx(0.996)
+    assert api["events"] == {"total": pytest.approx(10.0 * 7 * 86400), "bad": pytest.approx(0.04 * 7 * 86400)}
+    assert api["burn_rates"]["1d"] is None  # a 7d SLO records no 1d window: no forecast at the 1d rate
+    assert api["exhaustion_forecast"]["1d"] is None
+
+
+def test_recordings_cover_rolling_periods_only(server, project):
+    result = run(server, "--from", "recordings", "--period", "calendar-month")
+    assert result.exit_code == 2 and "cover each SLO's rolling period only" in result.output

@@ -33,22 +33,28 @@ STATUS_STYLE = {"breached": "bold red", "warning": "yellow", "ok": "green", "no-
 @click.option("--slo", "pattern", default="*", show_default=True, help="Only SLOs whose id matches this glob.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here, not stdout.")
+@click.option("--from", "source", type=click.Choice(["raw", "recordings"]), default="raw", show_default=True,
+              help="Count events from the SLI queries, or read the slo:* series the SLO rules record (cheaper; "
+                   "rolling periods only).")
 @click.option("--fail-on", type=click.Choice(["breached", "warning"]),
               help="Exit 5 when an SLO is breached (or, with warning, breached or warning): a CI gate.")
 @handle_errors
 def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | None, period: str, zone: str,
-           pattern: str, fmt: str, out: Path | None, fail_on: str | None) -> None:
+           pattern: str, fmt: str, out: Path | None, source: str, fail_on: str | None) -> None:
     """Error budget, burn rates, alert pairs and exhaustion forecast of every SLO, at one fixed time."""
     at = parse_time(at_text, "--at") if at_text else datetime.now(timezone.utc)
     try:
         ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone {zone!r} (e.g. UTC, Europe/Berlin)", param_hint="--timezone")
+    if source == "recordings" and period != "rolling":
+        raise click.BadParameter("the slo:* recordings cover each SLO's rolling period only: use --from raw",
+                                 param_hint="--from")
     settings = prometheus.settings()
     project = make_project(sources or (Path("slo"),), None, None)
     with progress_bar("querying", enabled=out is not None or fmt == "table") as bar:
         document, series = pipeline_report.report(project, settings, at, period, zone, pattern, bar,
-                                                  charts=fmt == "html")
+                                                  charts=fmt == "html", source=source)
     text = _render(document, fmt)
     if out is None:
         click.echo(text, nl=False)
