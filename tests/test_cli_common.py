@@ -81,7 +81,8 @@ def test_prometheus_credentials_are_optional_and_take_headers(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     cmd, seen = command_for("prometheus")
     options = {opt for param in cmd.params for opt in param.opts}
-    assert options == {"--prometheus-url", "--prometheus-token-file", "--ca-file", "--insecure", "--header", "--other"}
+    assert options == {"--prometheus-url", "--prometheus-token-file", "--ca-file", "--insecure", "--header", "--timeout",
+                       "--retries", "--backoff", "--other"}
     result = CliRunner().invoke(cmd, ["--header", "X-Scope-OrgID: team-a"],
                                 env={"PROMETHEUS_URL": "http://127.0.0.1:9090"})
     assert result.exit_code == 0, result.output
