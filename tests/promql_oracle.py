@@ -43,8 +43,18 @@ VM_STEP_MS = 300_000
 VM_MAX_SILENCE_MS = 300_000
 
 
+_TIMES: dict[int, tuple[Samples, int, list[int]]] = {}
+
+
 def _times(samples: Samples) -> list[int]:
-    return [t for t, _ in samples]
+    """The sample times, cached per samples object (the history's lists are built once and not changed)."""
+    cached = _TIMES.get(id(samples))
+    if cached is not None and cached[0] is samples and cached[1] == len(samples):
+        return cached[2]
+    times = [t for t, _ in samples]
+    if len(samples) > 64:
+        _TIMES[id(samples)] = (samples, len(samples), times)
+    return times
 
 
 def in_range(samples: Samples, t_ms: int, window_s: float, left_open: bool = False) -> Samples:

@@ -7,8 +7,9 @@
 * service `api` is scraped exactly on the 30 s grid (`START + k*30 s`, k = 0..11520); service `checkout` 13 s later with a
   deterministic jitter of up to ±400 ms per scrape (last one before END), so window edges never coincide with its samples;
 * day/night traffic (api 20..100 req/s, checkout 2..10 req/s), error bursts (incidents), an api restart (every api
-  counter resets to 0 right after a scrape), a 20 minute scrape gap for api, a checkout series that appears
-  mid-history (`status="502"`), one that vanishes (`status="503"`), and 3 hours of zero checkout traffic (samples
+  counter resets to 0 right after a scrape), a 20 minute scrape gap for api, checkout series that appear
+  mid-history (`status="502"` at the burst, `status="500"` when 503 vanishes), one that vanishes (`status="503"`),
+  and 3 hours of zero checkout traffic (samples
   still scraped, counters flat).
 
 The exact moments are in `History.moments` (Unix milliseconds); `History.truth` holds the true number of events per
@@ -16,6 +17,7 @@ series and scrape slot (also during the gap, when no sample is written), so test
 """
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import subprocess
@@ -81,8 +83,30 @@ class History:
         return sum(len(samples) for samples in self.series.values())
 
 
+def true_events(history: History, labels: Labels, start_ms: int, end_ms: int) -> float:
+    """The true number of events of a counter series in the scrape slots whose time lies in (start, end] (also
+    during the scrape gap, where the counters cannot tell when the events happened)."""
+    slots = history.truth.get(labels, [])
+    times = _slot_times(history, labels)
+    lo, hi = bisect.bisect_right(times, start_ms), bisect.bisect_right(times, end_ms)
+    return math.fsum(n for _, n in slots[lo:hi])
+
+
+def _slot_times(history: History, labels: Labels) -> list[int]:
+    cache = history.__dict__.setdefault("_slot_times", {})
+    if labels not in cache:
+        cache[labels] = [t for t, _ in history.truth.get(labels, [])]
+    return cache[labels]
+
+
 def labels_of(name: str, labels: Mapping[str, str]) -> Labels:
-    return tuple(sorted({"__name__": name, **labels}.items()))
+    """The sorted label tuple of a series (the same tuple object for the same labels)."""
+    return _labels(name, tuple(labels.items()))
+
+
+@lru_cache(maxsize=1024)
+def _labels(name: str, items: tuple[tuple[str, str], ...]) -> Labels:
+    return tuple(sorted({"__name__": name, **dict(items)}.items()))
 
 
 def _traffic(t_ms: int, low: float, high: float) -> float:
@@ -103,6 +127,18 @@ def _latency_cdf(slow: bool) -> tuple[float, ...]:
     return (0.2, 0.45, 0.7, 0.9, 1.0) if slow else (0.62, 0.88, 0.97, 0.995, 1.0)
 
 
+class _KeyMap(dict[str, Labels]):
+    """Label tuples of one metric and service by the value of one more label, built on first use."""
+
+    def __init__(self, name: str, service: str, label: str) -> None:
+        super().__init__()
+        self.name, self.service, self.label = name, service, label
+
+    def __missing__(self, value: str) -> Labels:
+        self[value] = labels_of(self.name, {"service": self.service, self.label: value})
+        return self[value]
+
+
 @lru_cache(maxsize=2)
 def generate(seed: int = 9) -> History:
     """The deterministic history (cached; treat it as read-only)."""
@@ -114,6 +150,11 @@ def generate(seed: int = 9) -> History:
         offsets = [0] * slots if service == "api" else [
             CHECKOUT_OFFSET_MS + rng.randint(-400, 400) for _ in range(slots)]
         counters: dict[Labels, float] = {}
+        request_key = _KeyMap("http_requests_total", service, "status")
+        bucket_keys = [labels_of("http_request_duration_seconds_bucket", {"service": service, "le": le})
+                       for le in BUCKETS]
+        count_key = labels_of("http_request_duration_seconds_count", {"service": service})
+        sum_key = labels_of("http_request_duration_seconds_sum", {"service": service})
         written: dict[Labels, Samples] = {}
         truth: dict[Labels, Samples] = {}
         for k in range(slots):
@@ -135,38 +176,35 @@ def generate(seed: int = 9) -> History:
                 error_fraction = 0.1 if burst else 0.05 if t >= m["checkout_tail_start"] else 0.002
                 bad = _split(rng, n, error_fraction)
                 statuses = {"200": n - bad}
-                if burst:
-                    statuses["502"] = bad
-                elif t < m["checkout_503_vanishes"]:
-                    statuses["503"] = bad
+                if t >= m["checkout_502_appears"]:
+                    statuses["502"] = bad if burst else 0
+                if t < m["checkout_503_vanishes"]:
+                    statuses["503"] = 0 if burst else bad
                 else:
                     statuses["500"] = bad
-                if t >= m["checkout_502_appears"] and "502" not in statuses:
-                    statuses["502"] = 0
                 slow = False
-            noisy = [min(1.0, max(0.0, c + rng.uniform(-0.01, 0.01))) for c in _latency_cdf(slow)[:-1]] + [1.0]
-            cumulative = [round(n * c) for c in noisy]
-            for i in range(1, len(cumulative)):
-                cumulative[i] = max(cumulative[i], cumulative[i - 1])
-            values: dict[Labels, float] = {
-                labels_of("http_requests_total", {"service": service, "status": status}): float(count)
-                for status, count in statuses.items()}
-            for le, count in zip(BUCKETS, cumulative, strict=True):
-                values[labels_of("http_request_duration_seconds_bucket", {"service": service, "le": le})] = count
-            values[labels_of("http_request_duration_seconds_count", {"service": service})] = float(n)
-            values[labels_of("http_request_duration_seconds_sum", {"service": service})] = (
-                round(n * (0.9 if slow else 0.11) * rng.uniform(0.9, 1.1), 3))
+            noisy = [min(1.0, max(0.0, c + rng.uniform(-0.01, 0.01))) for c in _latency_cdf(slow)[:-1]]
+            values: list[tuple[Labels, float]] = [(request_key[status], float(count))
+                                                  for status, count in statuses.items()]
+            previous = 0
+            for key, c in zip(bucket_keys, noisy, strict=False):
+                previous = max(previous, round(n * c))
+                values.append((key, float(previous)))
+            values += [(bucket_keys[-1], float(n)), (count_key, float(n)),
+                       (sum_key, round(n * (0.9 if slow else 0.11) * rng.uniform(0.9, 1.1), 3))]
             if service == "api" and t == m["api_reset"] + STEP_S * 1000:
                 counters = {key: 0.0 for key in counters}   # the process restarted right after the previous scrape
             in_gap = service == "api" and m["api_gap_start"] <= t < m["api_gap_end"]
-            for key, increment in values.items():
-                counters[key] = round(counters.get(key, 0.0) + increment, 3)
-                truth.setdefault(key, []).append((t, increment))
+            for key, increment in values:
+                value = counters.get(key, 0.0) + increment
+                if key is sum_key:
+                    value = round(value, 3)
+                counters[key] = value
+                if key not in truth:
+                    truth[key], written[key] = [], []
+                truth[key].append((t, increment))
                 if not in_gap:
-                    written.setdefault(key, []).append((t, counters[key]))
-            # a vanished series keeps its counter in the process but is no longer exposed: drop it
-            if service == "checkout" and t >= m["checkout_503_vanishes"]:
-                counters.pop(labels_of("http_requests_total", {"service": "checkout", "status": "503"}), None)
+                    written[key].append((t, value))
         history.series.update(written)
         history.truth.update(truth)
     return history
