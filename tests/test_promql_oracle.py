@@ -18,8 +18,9 @@ import promql_oracle as oracle
 import slo_history
 from slo_history import END, MOMENTS, History
 
-REL = 1e-9
-"""Relative tolerance between a server's answer and the oracle's (absolute 1e-9 for values near 0)."""
+REL = 1e-12
+"""Relative tolerance between a server's answer and the oracle's (absolute 1e-9 near 0); measured: Prometheus
+bit-identical on every value of the table, VictoriaMetrics within 1e-15."""
 
 M = MOMENTS
 MIN = 60_000
