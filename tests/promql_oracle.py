@@ -12,7 +12,9 @@ Prometheus semantics follow `promql/functions.go` `extrapolatedRate` and the ran
   it is applied after it); `rate = increase / W`;
 * an instant selector returns the newest sample with t-5m <= ts <= t (no staleness markers in backfilled data);
   VictoriaMetrics: the newest in (t-5m, t];
-* `sum_over_time`/`count_over_time` add/count the range's samples; `sum by (...)` adds per label group.
+* `sum_over_time`/`count_over_time` add/count the range's samples; `sum by (...)` adds per label group;
+* a subquery `(expr)[R:S]` evaluates expr at the multiples of S (since the epoch) in [t-R, t]; VictoriaMetrics: in
+  (t-R, t].
 
 VictoriaMetrics semantics follow `app/vmselect/promql/rollup.go` and `eval.go` of v1.79.5 (Debian's 1.79.5+ds1):
 
@@ -342,6 +344,26 @@ def evaluate(series: Mapping[Labels, Samples], function: str, selector: str, win
     """`sum by (by) (function(selector[window]))` (or without the sum when by is None) at t."""
     vector = range_function(series, function, selector, window_s, t_ms, backend)
     return vector if by is None else sum_by(vector, by)
+
+
+def subquery_times(t_ms: int, range_s: float, step_s: float, backend: str = "prometheus") -> list[int]:
+    """The evaluation times of a subquery `[range:step]` at t: the multiples of step (since the epoch) in
+    [t - range, t] (Prometheus 2.42) or (t - range, t] (VictoriaMetrics)."""
+    step, start = round(step_s * 1000), t_ms - round(range_s * 1000)
+    first = step * (start // step)
+    if first < start or (first == start and backend != "prometheus"):
+        first += step
+    return list(range(first, t_ms + 1, step))
+
+
+def sum_over_time_of(inner: Callable[[int], Vector], t_ms: int, range_s: float, step_s: float,
+                     backend: str = "prometheus") -> Vector:
+    """`sum_over_time((inner)[range:step])` at t, inner (the same backend's oracle) evaluated at each subquery time."""
+    sums: dict[Labels, list[float]] = {}
+    for at in subquery_times(t_ms, range_s, step_s, backend):
+        for labels, value in inner(at).items():
+            sums.setdefault(labels, []).append(value)
+    return {labels: math.fsum(values) for labels, values in sums.items()}
 
 
 def promql(function: str, selector: str, window_s: float, by: Sequence[str] | None = None) -> str:

@@ -21,7 +21,7 @@ import bisect
 import math
 import random
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -287,6 +287,3 @@ def moments_rfc3339(history: History) -> dict[str, str]:
     return {name: dt.datetime.fromtimestamp(t / 1000, dt.UTC).isoformat().replace("+00:00", "Z")
             for name, t in history.moments.items()}
 
-
-def series_names(history: History) -> Sequence[str]:
-    return sorted({dict(labels)["__name__"] for labels in history.series})

@@ -43,17 +43,25 @@ class Case:
     window_s: float
     t_ms: int
     by: tuple[str, ...] | None = None
+    subquery: tuple[int, int] | None = None
+    """(range s, step s): wrap the expression as `sum_over_time((expr)[range:step])`."""
 
     def query(self) -> str:
         if not self.function:
             return self.selector
-        return oracle.promql(self.function, self.selector, self.window_s, self.by)
+        inner = oracle.promql(self.function, self.selector, self.window_s, self.by)
+        return inner if self.subquery is None else f"sum_over_time(({inner})[{self.subquery[0]}s:{self.subquery[1]}s])"
 
     def expected(self, history: History, backend: str) -> oracle.Vector:
         if not self.function:
             return oracle.instant(history.series, self.selector, self.t_ms, backend)
-        return oracle.evaluate(history.series, self.function, self.selector, self.window_s, self.t_ms, self.by,
-                               backend)
+
+        def inner(t_ms: int) -> oracle.Vector:
+            return oracle.evaluate(history.series, self.function, self.selector, self.window_s, t_ms, self.by, backend)
+
+        if self.subquery is None:
+            return inner(self.t_ms)
+        return oracle.sum_over_time_of(inner, self.t_ms, *self.subquery, backend=backend)
 
 
 CASES = [
@@ -92,6 +100,12 @@ CASES = [
          3600, END),
     Case("sum over time of the latency sum in the idle stretch", "sum_over_time",
          'http_request_duration_seconds_sum{service="checkout"}', 1800, M["checkout_idle_start"] + HOUR),
+    Case("the sum over an hour of 5 minute checkout rates on the step grid", "rate", CHECKOUT, 300, END, ("status",),
+         subquery=(3600, 300)),
+    Case("the sum over a day of 1 minute api error rates spanning the gap", "rate", API_BAD, 60,
+         M["api_gap_end"] + 10 * MIN, ("service",), subquery=(86400, 60)),
+    Case("the sum over 30 minutes of 5 minute increases off the step grid", "increase", CHECKOUT, 300, END - 7_000,
+         ("service",), subquery=(1800, 30)),
     Case("the instant counters 4 minutes into the gap", "", API, 0, M["api_gap_start"] + 4 * MIN),
     Case("the instant counters 6 minutes into the gap (gone)", "", API, 0, M["api_gap_start"] + 6 * MIN),
     Case("the instant counters exactly 5 minutes after the last sample", "", API, 0,
