@@ -47,3 +47,28 @@ def assert_golden(actual: bytes, golden: Path) -> None:
         golden.write_bytes(actual)
     assert golden.exists(), f"missing golden file {golden}: run with UPDATE_GOLDEN=1 and review it"
     assert actual.decode() == golden.read_text(), f"{golden.name} differs from the golden file"
+
+
+@pytest.fixture(scope="session")
+def history():
+    """The synthetic SLO history of tests/slo_history.py (generated once)."""
+    import slo_history
+    return slo_history.generate()
+
+
+@pytest.fixture(scope="session")
+def servers(history, tmp_path_factory):
+    """A real Prometheus and a real VictoriaMetrics holding the history, started in parallel: {backend: URL}."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import slo_history
+    root = tmp_path_factory.mktemp("history")
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(slo_history.start_prometheus, history, root / "prometheus"),
+                   pool.submit(slo_history.start_victoria, history, root / "victoria")]
+        started = [future.result() for future in futures]
+    try:
+        yield {"prometheus": started[0].url, "victoriametrics": started[1].url}
+    finally:
+        for server in started:
+            server.stop()

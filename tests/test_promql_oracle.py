@@ -6,10 +6,8 @@ One server of each kind per module, on 127.0.0.1 with free ports and temporary f
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -111,26 +109,6 @@ CASES = [
     Case("the instant counters exactly 5 minutes after the last sample", "", API, 0,
          M["api_gap_start"] - 30_000 + 5 * MIN),
 ]
-
-
-@pytest.fixture(scope="module")
-def history() -> History:
-    return slo_history.generate()
-
-
-@pytest.fixture(scope="module")
-def servers(history: History, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """Prometheus and VictoriaMetrics with the history, started in parallel: {backend: URL}."""
-    root: Path = tmp_path_factory.mktemp("oracle")
-    with ThreadPoolExecutor(2) as pool:
-        prom_future = pool.submit(slo_history.start_prometheus, history, root / "prometheus")
-        vm_future = pool.submit(slo_history.start_victoria, history, root / "victoria")
-        started = [future.result() for future in (prom_future, vm_future)]
-    try:
-        yield {"prometheus": started[0].url, "victoriametrics": started[1].url}
-    finally:
-        for server in started:
-            server.stop()
 
 
 def query(url: str, promql: str, t_ms: int) -> oracle.Vector:
