@@ -18,7 +18,7 @@ LAYERS = {
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
                  ("pipeline_publish", "pipeline"),
-                 ("compile", "slo_math"), ("slo_specs", "slo_math")}
+                 ("compile", "slo_math"), ("slo_specs", "slo_math"), ("report_html", "report_markdown")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and
