@@ -2,19 +2,20 @@
 scripts, fonts or any other external asset. Same input always gives the same bytes."""
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
 from datetime import datetime, timezone
 from html import escape
-from typing import Any
+from typing import Any, Callable
 
 from .report_markdown import (burn, count, forecast, minutes, objective, percent, sli, slo_id, status_marker,
                               worst_first)
 
 FIGSIZE = (6.4, 3.2)
 """Chart size in inches at 72 pt per inch: 460.8 x 230.4 pt, 614 x 307 CSS px at natural size (the page scales
-charts to its width, never below 400 px)."""
+charts to the width of their column)."""
 WINDOW_ORDER = ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "period")
 STATUS_CLASS = {"ok": "ok", "warning": "warning", "breached": "breached", "no-data": "no-data"}
 CSS = """
@@ -44,13 +45,16 @@ section.breached{border-left-color:var(--breached)}section.no-data{border-left-c
 header.slo-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center}
 dl.numbers{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem 1rem;margin:.8rem 0}
 dl.numbers div{min-width:0}dl.numbers div.period{grid-column:1/-1}
-td.name{white-space:normal;min-width:14rem;overflow-wrap:anywhere}
+td.name{white-space:normal;min-width:10rem;overflow-wrap:anywhere}
 dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 .problems{color:var(--breached)}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,400px),1fr));gap:1rem}
-figure{margin:0;overflow-x:auto}
-figure svg{display:block;width:100%;min-width:400px;height:auto}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:1rem}
+figure{margin:0;min-width:0}
+figure svg{display:block;width:100%;height:auto}
 figcaption{color:#57606a;font-size:.85rem}
+th{white-space:normal;vertical-align:bottom}
+@media (max-width:600px){body{padding:.5rem}section.slo{padding:.6rem .5rem;border-left-width:.3rem}
+th,td{padding:.3rem .4rem}h1{font-size:1.3rem}}
 """
 
 
@@ -193,22 +197,34 @@ def _parse_time(text: Any) -> datetime | None:
         return None
 
 
-def _figure() -> tuple[Any, Any, Any]:
+def _figure() -> tuple[Any, Any]:
     """A fresh figure and axes (matplotlib is imported here, so only HTML rendering pays for it)."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
     figure = Figure(figsize=FIGSIZE, layout="constrained")
-    return matplotlib, figure, figure.add_subplot()
+    return figure, figure.add_subplot()
 
 
-def _svg(matplotlib: Any, figure: Any, prefix: str, label: str) -> str:
+RC = {"svg.hashsalt": "mrm-observe", "svg.fonttype": "none", "font.size": 11, "timezone": "UTC"}
+"""matplotlib settings for every chart: fixed id salt (stable output), text kept as text, UTC dates."""
+
+
+def _charted(draw: Callable[..., str]) -> Callable[..., str]:
+    """Run a chart function with RC in effect, from the first artist to the saved SVG."""
+    @functools.wraps(draw)
+    def wrapper(*args: Any) -> str:
+        import matplotlib
+        with matplotlib.rc_context(RC):
+            return draw(*args)
+    return wrapper
+
+
+def _svg(figure: Any, prefix: str, label: str) -> str:
     """The figure as an inline <svg> element: no XML prolog, doctype, metadata or date; every element id (and
-    reference to one) prefixed so ids stay unique in the page; ids hashed with a fixed salt so they are stable."""
+    reference to one) prefixed so ids stay unique in the page (ids are hashed with RC's fixed salt: stable)."""
     buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "mrm-observe", "svg.fonttype": "none"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None,
-                                                        "Type": None})
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
     text = buffer.getvalue()
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
@@ -238,9 +254,10 @@ def _no_data(ax: Any) -> None:
     ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=16, color="#57606a")
 
 
+@_charted
 def _budget_chart(slo: dict[str, Any], points: list[Any], prefix: str) -> str:
     """Remaining error budget (percent) over the period, shaded red where overspent."""
-    matplotlib, figure, ax = _figure()
+    figure, ax = _figure()
     times, values = _points(points)
     percents = [v * 100 for v in values]
     ax.set_title("Error budget remaining", loc="left", fontsize=12)
@@ -261,16 +278,17 @@ def _budget_chart(slo: dict[str, Any], points: list[Any], prefix: str) -> str:
     if start and end and start < end:
         ax.set_xlim(start, end)
     _style(ax, "% of budget left")
-    return _svg(matplotlib, figure, prefix, f"Error budget remaining of {_title(slo)}")
+    return _svg(figure, prefix, f"Error budget remaining of {_title(slo)}")
 
 
 def _window_key(window: str) -> tuple[int, str]:
     return (WINDOW_ORDER.index(window) if window in WINDOW_ORDER else len(WINDOW_ORDER), window)
 
 
+@_charted
 def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) -> str:
     """Burn rate per window on a symmetric log scale (linear below 1), alert thresholds as dashed lines."""
-    matplotlib, figure, ax = _figure()
+    figure, ax = _figure()
     ax.set_title("Burn rate per window", loc="left", fontsize=12)
     ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
     colours = ["#0969da", "#8250df", "#bf3989", "#1a7f37", "#9a6700", "#57606a", "#cf222e", "#0550ae"]
@@ -301,4 +319,4 @@ def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) 
     else:
         _no_data(ax)
     _style(ax, "burn rate (x sustainable)", dates=bool(drawn))
-    return _svg(matplotlib, figure, prefix, f"Burn rate per window of {_title(slo)}")
+    return _svg(figure, prefix, f"Burn rate per window of {_title(slo)}")
