@@ -306,7 +306,8 @@ def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) 
         ax.axhline(float(factor), color="#b3141f", linestyle="--", linewidth=0.9, alpha=0.8)
         ax.annotate(f"{pair} {float(factor):g}x", xy=(1, float(factor)), xycoords=("axes fraction", "data"),
                     xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=9,
-                    color="#b3141f")
+                    color="#b3141f", zorder=5, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85,
+                                                     "pad": 1})
         top = max(top, float(factor))
     ax.set_ylim(0, top * 2)
     from matplotlib.ticker import FixedLocator, FuncFormatter

@@ -426,3 +426,11 @@ def test_chromium_renders_the_same_text_the_page_contains(chromium, browser_dir,
     dom.feed(done.stdout)
     assert [s["attrs"]["data-slo"] for s in dom.sections] == WORST_FIRST
     assert HOSTILE in "".join(dom.text) and not any(tag == "script" for tag, _ in dom.tags)
+
+
+def test_the_docs_show_the_golden_markdown_sample_and_a_small_screenshot():
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "report.md").read_text()
+    sample = re.search(r"```markdown\n(.*?)```", doc, re.S)
+    assert sample and sample.group(1) == (GOLDEN / "report" / "report.md").read_text()
+    assert (root / "docs" / "report-html.png").stat().st_size < 150_000
