@@ -102,6 +102,8 @@ def _summary(slos: list[dict[str, Any]]) -> str:
                     f'<td class="name"><a href="#{_anchor(index)}">{escape(_title(slo))}</a></td>'
                     + "".join(f'<td class="num">{escape(c)}</td>' for c in cells)
                     + f"<td>{escape(forecast(slo, '1h'))}</td></tr>\n")
+    if not rows:
+        rows.append(f'<tr><td colspan="{len(head)}">No SLOs selected.</td></tr>\n')
     num = ' class="num"'
     header = "".join(f"<th{num if 2 <= i < 9 else ''}>{escape(h)}</th>" for i, h in enumerate(head))
     return (f'<h2>Summary</h2>\n<div class="scroll"><table class="summary">\n<thead><tr>{header}</tr></thead>\n'
@@ -301,8 +303,9 @@ def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) 
         ax.plot(times, values, label=window, color=colours[drawn % len(colours)], linewidth=1.4)
         top = max(top, max(v for v in values if not math.isnan(v)))
         drawn += 1
-    thresholds = chart_series.get("thresholds") or {}
-    for pair, factor in sorted(thresholds.items(), key=lambda item: -float(item[1])):
+    thresholds = {str(pair): float(factor) for pair, factor in (chart_series.get("thresholds") or {}).items()
+                  if isinstance(factor, (int, float)) and math.isfinite(factor) and factor > 0}
+    for pair, factor in sorted(thresholds.items(), key=lambda item: -item[1]):
         ax.axhline(float(factor), color="#b3141f", linestyle="--", linewidth=0.9, alpha=0.8)
         ax.annotate(f"{pair} {float(factor):g}x", xy=(1, float(factor)), xycoords=("axes fraction", "data"),
                     xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom", fontsize=9,
@@ -311,7 +314,7 @@ def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) 
         top = max(top, float(factor))
     ax.set_ylim(0, top * 2)
     from matplotlib.ticker import FixedLocator, FuncFormatter
-    ticks = [t for t in (0, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000) if t <= top * 2]
+    ticks = [t for t in (0, 0.5, *(m * 10 ** e for e in range(7) for m in (1, 2, 5))) if t <= top * 2]
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.yaxis.set_minor_locator(FixedLocator([]))

@@ -254,6 +254,12 @@ def test_the_no_data_slo_charts_say_no_data_instead_of_plotting_nothing(page):
     assert "".join(section["text"]).count("no data") == 2
 
 
+def test_a_report_without_slos_is_a_page_that_says_so():
+    page = Page()
+    page.feed(render_html({"at": "2026-11-30T12:00:00Z", "prometheus": "http://p:9090", "slos": []}, {}))
+    assert page.sections == [] and "No SLOs selected." in "".join(page.text)
+
+
 def test_rendering_twice_gives_identical_bytes_and_no_dates_leak_in(html):
     again = render_html(sample_document(), sample_series())
     assert again == html
