@@ -20,7 +20,8 @@ from .progress import NoProgress, Progress
 from .compile.slo import enabled_windows, event_queries
 from .durations import format_duration, parse_duration
 from .model.slo import RawSLI
-from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, slo_report, worst_first
+from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, slo_report
+from .report_markdown import worst_first
 from .slo_math import burn_rate_factor, error_budget
 
 QUERY_POOL = 8

@@ -24,8 +24,6 @@ WARNING_REMAINING = 0.25
 """Below this share of the budget left, an SLO that is not breached is a warning."""
 FORECAST_WINDOWS = ("1h", "1d")
 """The burn rates the exhaustion forecast extrapolates."""
-STATUSES = ("breached", "warning", "ok", "no-data")
-"""Report statuses, worst first."""
 
 
 @dataclass(frozen=True)
@@ -173,13 +171,6 @@ def _status(remaining: float | None, alerts: list[dict]) -> str:
     if remaining < WARNING_REMAINING or any(a["firing"] for a in alerts):
         return "warning"
     return "ok"
-
-
-def worst_first(entries: list[dict]) -> list[dict]:
-    """Entries sorted by status (breached first) and then by budget remaining (least first)."""
-    return sorted(entries, key=lambda e: (STATUSES.index(e["status"]),
-                                          e["error_budget"]["remaining_fraction"] if e["status"] != "no-data" else 0,
-                                          e["id"]))
 
 
 def iso(moment: datetime) -> str:

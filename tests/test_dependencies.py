@@ -19,6 +19,7 @@ IMPORT_NAME = {
     "httpcore": "httpcore",
     "rich": "rich",
     "prometheus-api-client": "prometheus_api_client",
+    "matplotlib": "matplotlib",
 }
 PENDING: set[str] = set()
 """Dependencies listed before their first import (each with a comment saying which change wires it in)."""

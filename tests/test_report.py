@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from mrm_observe import SLO, ErrorRatioSLI, RawSLI
-from mrm_observe.report import Period, period_of, plan, slo_report, worst_first
+from mrm_observe.report import Period, period_of, plan, slo_report
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 API = SLO(service="api", name="availability", objective=99.9,
@@ -120,13 +120,6 @@ def test_a_calendar_month_half_gone_counts_the_budget_of_the_whole_month():
 def test_a_calendar_week_starts_on_monday_in_the_given_time_zone():
     period = period_of(API, "calendar-week", datetime(2026, 12, 2, 12, 0, tzinfo=timezone.utc), "Europe/Berlin")
     assert period.start.isoformat() == "2026-11-30T00:00:00+01:00" and period.length_seconds == 7 * 86400
-
-
-def test_worst_first_puts_breached_then_warning_then_ok_by_budget_left_then_no_data():
-    entries = [{"id": i, "status": s, "error_budget": {"remaining_fraction": r}}
-               for i, s, r in (("a", "ok", 0.9), ("b", "no-data", None), ("c", "ok", 0.5), ("d", "breached", -0.2),
-                               ("e", "warning", 0.1))]
-    assert [e["id"] for e in worst_first(entries)] == ["d", "e", "c", "a", "b"]
 
 
 def test_period_windows_are_whole_seconds():

@@ -210,3 +210,18 @@ def test_from_recordings_the_report_reads_the_slo_series_as_recorded(server, pro
 def test_recordings_cover_rolling_periods_only(server, project):
     result = run(server, "--from", "recordings", "--period", "calendar-month")
     assert result.exit_code == 2 and "cover each SLO's rolling period only" in result.output
+
+
+def test_markdown_and_html_reports_carry_the_same_slos(server, project, tmp_path):
+    markdown = run(server, "--format", "markdown")
+    assert markdown.exit_code == 0, markdown.output
+    rows = [line for line in markdown.stdout.splitlines() if "/ availability" in line]
+    assert "api / availability" in rows[0] and "WARNING" in rows[0]
+    assert "quiet / availability" in rows[1] and "NO DATA" in rows[1]
+    page = tmp_path / "report.html"
+    html = run(server, "--format", "html", "--out", str(page))
+    assert html.exit_code == 0, html.output
+    assert f"report of 2 SLO(s) written to {page}" in html.stdout
+    text = page.read_text()
+    assert text.count("<svg") == 4 and "api / availability" in text
+    assert "<script" not in text and "src=" not in text

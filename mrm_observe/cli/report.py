@@ -14,6 +14,8 @@ from .. import pipeline_report
 from ..errors import ExitCode
 from ..render import write_atomic
 from ..report import PERIOD_KINDS
+from ..report_html import render_html
+from ..report_markdown import render_markdown
 from .common import handle_errors, make_project, parse_time, progress_bar
 from .servers import ServerOptions, server_options
 
@@ -55,7 +57,7 @@ def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | 
     with progress_bar("querying", enabled=out is not None or fmt == "table") as bar:
         document, series = pipeline_report.report(project, settings, at, period, zone, pattern, bar,
                                                   charts=fmt == "html", source=source)
-    text = _render(document, fmt)
+    text = _render(document, series, fmt)
     if out is None:
         click.echo(text, nl=False)
     else:
@@ -68,9 +70,13 @@ def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | 
         sys.exit(ExitCode.CHECK_FAILED)
 
 
-def _render(document: dict, fmt: str) -> str:
+def _render(document: dict, series: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(document, indent=2) + "\n"
+    if fmt == "markdown":
+        return render_markdown(document)
+    if fmt == "html":
+        return render_html(document, series)
     return _table(document)
 
 
