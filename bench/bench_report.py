@@ -90,7 +90,7 @@ def write_history(folder: Path, count: int, start: int, end: int) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     day = [10 + 6 * abs((s * STEP % 86400) / 43200 - 1) for s in range(86400 // STEP)]  # tenths: 1.0 .. 1.6
     good, bad = [0] * count, [0] * count
-    names = [(f'http_requests_total{{service="s{n}",status="200"}} ', f'http_requests_total{{service="s{n}",status="500"}} ')
+    names = [tuple(f'http_requests_total{{service="s{n}",status="{status}"}} ' for status in (200, 500))
              for n in range(count)]
     incidents = [(end - ((n % 5) + 1) * 86400, end - ((n % 5) + 1) * 86400 + 3600) if n % 7 == 0 else (0, 0)
                  for n in range(count)]
@@ -336,7 +336,8 @@ def report(best: dict[str, dict[str, float]], args: argparse.Namespace, windows:
     print(f"windows per SLO: {', '.join(windows)}; report statuses: {', '.join(statuses)}; "
           f"least of {args.repeat} runs each")
     print(f"{'run':<44}{'seconds':>9}{'queries':>9}{'report / run':>14}")
-    for name, label in (("report", "mrm-observe report --format json"), ("bare", "bare batched queries (httpx, 8 at once)"),
+    for name, label in (("report", "mrm-observe report --format json"),
+                        ("bare", "bare batched queries (httpx, 8 at once)"),
                         ("slo-generator", "slo-generator compute (Prometheus backend)")):
         if name not in best:
             print(f"{label:<44}{'not installed':>32}")
