@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -47,7 +47,7 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
 def _document(client: PrometheusClient, slos: list[SLO], periods: dict[str, Period], at: datetime,
               progress: Progress, source: str) -> dict:
     jobs = [(slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id], source).items()]
-    batches = batch([expr for _, _, expr in jobs], [key[0] for _, key, _ in jobs])
+    batches = batch([expr for _, _, expr in jobs], [key for _, key, _ in jobs])
     progress.start(len(batches))
     answers: list[float | None] = [None] * len(jobs)
     with ThreadPoolExecutor(QUERY_POOL) as pool:
@@ -164,16 +164,21 @@ def _selected(defs: Definitions, project: Project, pattern: str) -> list[SLO]:
     return slos
 
 
+BATCH_SIZE = 25
+"""Queries asked in one request at most."""
 Batch = list[tuple[int, str]]
 """(index of the job, its expression): queries asked in one request."""
 
 
-def batch(exprs: list[str], windows: list[str]) -> list[Batch]:
-    """The queries grouped by window, so each request reads one window's samples for every SLO at once."""
-    groups: dict[str, Batch] = {}
-    for index, (expr, window) in enumerate(zip(exprs, windows)):
-        groups.setdefault(window, []).append((index, expr))
-    return list(groups.values())
+def batch(exprs: list[str], groups: list[Hashable], size: int = BATCH_SIZE) -> list[Batch]:
+    """The queries grouped (by window and by bad or total events), so one request reads one window's samples for
+    many SLOs at once, and cut into parts of at most `size`: Prometheus evaluates a request on one core, so a
+    period's queries for a hundred SLOs in one request would leave the others idle."""
+    grouped: dict[Hashable, Batch] = {}
+    for index, (expr, group) in enumerate(zip(exprs, groups)):
+        grouped.setdefault(group, []).append((index, expr))
+    return [queries[start:start + size] for queries in grouped.values() for start in range(0, len(queries), size)]
+
 
 
 def combined(queries: Batch) -> str:

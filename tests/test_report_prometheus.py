@@ -162,7 +162,7 @@ def test_an_unreachable_server_exits_3_and_says_so(project):
     assert "unreachable" in result.stderr or "connection failed" in result.stderr
 
 
-def test_one_request_per_window_serves_every_slo(server, project):
+def test_one_request_per_window_and_kind_of_events_serves_every_slo(server, project):
     from forward_proxy import ForwardProxy
 
     with ForwardProxy() as proxy:
@@ -171,7 +171,7 @@ def test_one_request_per_window_serves_every_slo(server, project):
     assert result.exit_code == 0, result.output
     queries = [s for s in proxy.seen if "/api/v1/query" in s.url]
     windows = {"5m", "7m", "14m", "28m", "1h", "1h24m", "5h36m", "16h48m", "1d", "period"}  # a 7d SLO's, 1h, 1d
-    assert len(queries) == len(windows)  # not 2 SLOs x 10 windows x (bad, total) = 40
+    assert len(queries) == 2 * len(windows)  # bad and total per window, not 2 SLOs x 10 windows x 2 = 40
 
 
 def test_the_chart_series_end_where_the_report_stands(server, project):

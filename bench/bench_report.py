@@ -1,0 +1,368 @@
+"""Issue 9's benchmark: `mrm-observe report` for 100 SLOs on a real Prometheus holding 30 days of history at 30 s.
+
+The history (per SLO a service sN with 200 and 500 counters, uneven traffic, some incidents) is generated as
+OpenMetrics text and backfilled with promtool (untimed), Prometheus starts on a free 127.0.0.1 port in a
+temporary folder and is left to compact the backfilled 2h blocks as it would over 30 days. Then, in the same run:
+  report        `mrm-observe report --at END --format json` (this interpreter, `-m mrm_observe`), wall time, and its
+                requests counted by a recording loopback proxy (HTTP_PROXY)
+  bare          the batched queries alone: the very PromQL the report sends (one query per window for all SLOs),
+                8 at a time with httpx, nothing else: what any tool must at least wait for
+  slo-generator Google's slo-generator (`compute`, Prometheus backend, good_bad_ratio with filter_good and
+                filter_valid, an error budget policy with the report's windows), with `--slo-generator` installed
+                into a throwaway virtualenv under the scratch folder (`slo-generator[prometheus]`, `setuptools<81`)
+                unless one is on PATH; "not installed" otherwise. Its requests go through the same proxy.
+Each measurement runs `--repeat` times (interleaved) and the least counts: on shared cores the least is the cost.
+Targets: the report at least 5x faster than slo-generator, within 1.5x of the bare queries, and under 3 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+
+from mrm_observe.durations import parse_duration
+from mrm_observe.pipeline import Project, load
+from mrm_observe.pipeline_report import QUERY_POOL, batch, combined
+from mrm_observe.report import period_of, plan, windows_of
+from tests.prometheus_server import PrometheusServer
+
+MRM = [sys.executable, "-m", "mrm_observe"]
+STEP = 30
+BLOCK = 7200
+"""promtool writes 2h blocks and reads its whole input once per block: the history goes in one file per block."""
+MODULE = '''
+from mrm_observe import SLO, ErrorRatioSLI
+
+def availability(n):
+    return SLO(service=f"s{{n}}", name="availability", objective=99.9, period="30d",
+               sli=ErrorRatioSLI(bad=f'sum(rate(http_requests_total{{{{service="s{{n}}",status=~"5.."}}}}[{{{{{{{{window}}}}}}}}]))',
+                                 total=f'sum(rate(http_requests_total{{{{service="s{{n}}"}}}}[{{{{{{{{window}}}}}}}}]))'))
+
+slos = [availability(n) for n in range({start}, {stop})]
+'''
+SLO_GENERATOR = """apiVersion: sre.google.com/v2
+kind: ServiceLevelObjective
+metadata:
+  name: s{n}-availability
+  labels: {{service_name: s{n}, feature_name: availability, slo_name: availability}}
+spec:
+  description: share of requests of s{n} that do not fail
+  backend: prometheus
+  method: good_bad_ratio
+  error_budget_policy: default
+  exporters: []
+  service_level_indicator:
+    filter_good: http_requests_total{{service="s{n}",status!~"5.."}}[window]
+    filter_valid: http_requests_total{{service="s{n}"}}[window]
+  goal: 0.999
+"""
+
+
+def write_project(root: Path, count: int, modules: int = 10) -> None:
+    (root / "slo").mkdir(parents=True)
+    per = -(-count // modules)
+    for m in range(modules):
+        start, stop = m * per, min(count, (m + 1) * per)
+        if start < stop:
+            (root / "slo" / f"team{m}.py").write_text(MODULE.format(start=start, stop=stop))
+
+
+def write_history(folder: Path, count: int, start: int, end: int) -> list[Path]:
+    """OpenMetrics files, one per 2h block, with every service's 200 and 500 counters every STEP seconds.
+
+    Service n serves 2 + n % 9 requests per second, more by day than by night, with 0.05 % errors; every 7th
+    service has a 40 % error incident of an hour on day (n % 5) + 1 before the end, and every 10th restarts
+    (counter reset) in the middle of the history. Counters are integers, so the text stays short.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    day = [10 + 6 * abs((s * STEP % 86400) / 43200 - 1) for s in range(86400 // STEP)]  # tenths: 1.0 .. 1.6
+    good, bad = [0] * count, [0] * count
+    names = [tuple(f'http_requests_total{{service="s{n}",status="{status}"}} ' for status in (200, 500))
+             for n in range(count)]
+    incidents = [(end - ((n % 5) + 1) * 86400, end - ((n % 5) + 1) * 86400 + 3600) if n % 7 == 0 else (0, 0)
+                 for n in range(count)]
+    reset = start + (end - start) // 2 // STEP * STEP
+    files = []
+    for block in range(start - start % BLOCK, end + 1, BLOCK):
+        times = range(max(start, block), min(end, block + BLOCK - STEP) + 1, STEP)
+        lines = ["# TYPE http_requests counter\n"]
+        for n in range(count):
+            rate = 2 + n % 9
+            g, b = good[n], bad[n]
+            ok_lines, bad_lines = [], []
+            low, high = incidents[n]
+            for t in times:
+                if t == reset and n % 10 == 0:
+                    g = b = 0
+                total = rate * day[t % 86400 // STEP] * STEP // 10
+                errors = total * 4 // 10 if low <= t < high else (total + t % 2000) // 2000
+                g += total - errors
+                b += errors
+                ok_lines.append(f"{g} {t}\n")
+                bad_lines.append(f"{b} {t}\n")
+            good[n], bad[n] = g, b
+            lines.append(names[n][0] + names[n][0].join(ok_lines))
+            lines.append(names[n][1] + names[n][1].join(bad_lines))
+        path = folder / f"{block}.om"
+        path.write_text("".join(lines) + "# EOF\n")
+        files.append(path)
+    return files
+
+
+def backfill(files: list[Path], data: Path) -> None:
+    """promtool on each block's file, two at a time (the machine's cores)."""
+    data.mkdir(parents=True, exist_ok=True)
+    promtool = shutil.which("promtool") or "promtool"
+
+    def one(path: Path) -> None:
+        subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", str(path), str(data)],
+                       check=True, capture_output=True, text=True)
+        path.unlink()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, files))
+
+
+def wait_for_compaction(server: PrometheusServer, first: float = 100.0, quiet: float = 15.0,
+                        limit: float = 600.0) -> int:
+    """Prometheus compacts the 2h blocks a minute after it starts: when there is a day of them or more, wait until it
+    has begun (at most `first` seconds) and stays quiet for `quiet` seconds. The number of blocks then."""
+    data = server.workdir / "data"
+
+    def state() -> tuple[str, ...]:
+        return tuple(sorted(p.name for p in data.iterdir() if p.is_dir() and p.name not in ("wal", "chunks_head")))
+
+    begun = time.monotonic()
+    last, since = state(), time.monotonic()
+    if len(last) < 12:
+        return len(last)
+    while time.monotonic() - begun < limit:
+        time.sleep(1)
+        now = state()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif "compact blocks" not in server.log():
+            if time.monotonic() - begun > first:
+                break
+        elif time.monotonic() - since > quiet:
+            break
+    return len([name for name in last if not name.endswith(".tmp")])
+
+
+class ForwardProxy:
+    """A plain-HTTP forward proxy on 127.0.0.1 recording the path of every request it forwards (as
+    tests/forward_proxy.py, but without a read timeout: a 30-day query for 100 SLOs takes seconds)."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self._client = httpx.Client(trust_env=False, timeout=None, limits=httpx.Limits(max_connections=64))
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                self._forward()
+
+            def do_POST(self) -> None:
+                self._forward()
+
+            def _forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                proxy.seen.append(self.path)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+                answer = proxy._client.request(self.command, self.path, headers=headers, content=body)
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("content-type", "text/plain"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def __enter__(self) -> ForwardProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._client.close()
+
+
+def proxy_env(proxy: ForwardProxy) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy",
+                                                                     "no_proxy")}
+    return {**env, "HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "NO_PROXY": "", "no_proxy": "", "CI": "1"}
+
+
+def queries_seen(proxy: ForwardProxy) -> int:
+    return sum("/api/v1/query" in path for path in proxy.seen)
+
+
+def run_report(root: Path, url: str, end: int, proxy: ForwardProxy) -> dict:
+    done = subprocess.run([*MRM, "report", "--prometheus-url", url, "--at", str(end), "--format", "json"],
+                          cwd=root, env=proxy_env(proxy), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"mrm-observe report failed ({done.returncode}): {done.stderr[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def bare_queries(root: Path, url: str, end: int) -> Callable[[], int]:
+    """The report's batched PromQL, ready to send: one request per window for all SLOs, QUERY_POOL at a time."""
+    at = datetime.fromtimestamp(end, timezone.utc)
+    slos = [item.obj for item in load(Project.at(root)).slos]
+    jobs = [(key, expr) for slo in slos for key, expr in plan(slo, period_of(slo, "rolling", at)).items()]
+    texts = [combined(b) for b in batch([expr for _, expr in jobs], [key for key, _ in jobs])]
+
+    def run() -> int:
+        with httpx.Client(base_url=url, trust_env=False, timeout=120) as client, ThreadPoolExecutor(QUERY_POOL) as pool:
+            def ask(query: str) -> None:
+                answer = client.get("/api/v1/query", params={"query": query, "time": f"{end:.3f}"})
+                answer.raise_for_status()
+                assert answer.json()["status"] == "success"
+            list(pool.map(ask, texts))
+        return len(texts)
+    return run
+
+
+def slo_generator(scratch: Path, install: bool) -> str | None:
+    """The slo-generator command: on PATH, or installed into a throwaway virtualenv when `install`; else None."""
+    if found := shutil.which("slo-generator"):
+        return found
+    if not install:
+        return None
+    venv = scratch / "slo-generator-venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "slo-generator[prometheus]", "setuptools<81"],
+                   check=True)
+    return str(venv / "bin" / "slo-generator")
+
+
+def write_slo_generator(folder: Path, count: int, url: str, windows: list[str]) -> None:
+    """slo-generator's config: the Prometheus backend and an error budget policy with the report's windows."""
+    (folder / "slos").mkdir(parents=True)
+    steps = [{"name": window, "window": parse_duration(window), "burn_rate_threshold": 1, "alert": False,
+              "message_alert": "burning", "message_ok": "ok"} for window in windows]
+    (folder / "config.yaml").write_text(json.dumps({
+        "backends": {"prometheus": {"url": url}}, "exporters": {},
+        "error_budget_policies": {"default": {"steps": steps}}}, indent=1))
+    for n in range(count):
+        (folder / "slos" / f"s{n}.yaml").write_text(SLO_GENERATOR.format(n=n))
+
+
+def run_slo_generator(command: str, folder: Path, end: int, proxy: ForwardProxy) -> None:
+    done = subprocess.run([command, "compute", "-f", str(folder / "slos"), "-c", str(folder / "config.yaml"),
+                           "-t", str(end)], cwd=folder, env=proxy_env(proxy), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"slo-generator failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+def measure(run: Callable[[], object], proxy: ForwardProxy | None = None) -> dict[str, float]:
+    if proxy is not None:
+        proxy.seen.clear()
+    start = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - start
+    queries = queries_seen(proxy) if proxy is not None else float(result)  # type: ignore[arg-type]
+    return {"seconds": seconds, "queries": queries}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--slos", type=int, default=100)
+    parser.add_argument("--days", type=float, default=30, help="days of history (at 30 s)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the least counts")
+    parser.add_argument("--slo-generator", action="store_true",
+                        help="install slo-generator into a throwaway virtualenv when it is not on PATH")
+    args = parser.parse_args([] if argv is None else argv)
+    end = int(time.time()) // STEP * STEP  # slo-generator's Prometheus backend always asks at "now"
+    start = end - round(args.days * 86400) // STEP * STEP
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as name:
+        scratch = Path(name)
+        root = scratch / "project"
+        write_project(root, args.slos)
+        began = time.perf_counter()
+        files = write_history(scratch / "history", args.slos, start, end)
+        written = time.perf_counter() - began
+        backfill(files, scratch / "prometheus" / "data")
+        backfilled = time.perf_counter() - began - written
+        command = slo_generator(scratch, args.slo_generator)
+        with PrometheusServer.start(scratch / "prometheus", rule_files=(),
+                                    extra_args=["--storage.tsdb.retention.time=400d"]) as prometheus, \
+                ForwardProxy() as proxy:
+            blocks = wait_for_compaction(prometheus)
+            print(f"{args.slos} SLOs, {args.days:g} days at {STEP} s ({2 * args.slos * ((end - start) // STEP + 1):,} "
+                  f"samples): history written in {written:.1f} s, backfilled in {backfilled:.1f} s, "
+                  f"{blocks} blocks after compaction", flush=True)
+            slos = [item.obj for item in load(Project.at(root)).slos]
+            windows = [*windows_of(slos[0]), slos[0].period]
+            if command is not None:
+                write_slo_generator(scratch / "slo-generator", args.slos, prometheus.url, windows)
+            bare = bare_queries(root, prometheus.url, end)
+            rows: dict[str, list[dict[str, float]]] = {"report": [], "bare": [], "slo-generator": []}
+            for _ in range(args.repeat):
+                rows["report"].append(measure(lambda: run_report(root, prometheus.url, end, proxy), proxy))
+                rows["bare"].append(measure(bare))
+                if command is not None:
+                    rows["slo-generator"].append(measure(
+                        lambda: run_slo_generator(command, scratch / "slo-generator", end, proxy), proxy))
+            document = run_report(root, prometheus.url, end, proxy)
+    best = {name: min(runs, key=lambda r: r["seconds"]) for name, runs in rows.items() if runs}
+    report(best, args, windows, document, command)
+
+
+def report(best: dict[str, dict[str, float]], args: argparse.Namespace, windows: list[str], document: dict,
+           command: str | None) -> None:
+    statuses = sorted({entry["status"] for entry in document["slos"]})
+    print(f"windows per SLO: {', '.join(windows)}; report statuses: {', '.join(statuses)}; "
+          f"least of {args.repeat} runs each")
+    print(f"{'run':<44}{'seconds':>9}{'queries':>9}{'report / run':>14}")
+    for name, label in (("report", "mrm-observe report --format json"),
+                        ("bare", "bare batched queries (httpx, 8 at once)"),
+                        ("slo-generator", "slo-generator compute (Prometheus backend)")):
+        if name not in best:
+            print(f"{label:<44}{'not installed':>32}")
+            continue
+        row = best[name]
+        ratio = best["report"]["seconds"] / row["seconds"]
+        print(f"{label:<44}{row['seconds']:>9.2f}{row['queries']:>9.0f}{ratio:>13.2f}x")
+    if command is not None:
+        print("slo-generator's Prometheus backend ignores -t/--timestamp (it asks at the server's now), so its windows "
+              "end a few seconds to minutes after the report's --at")
+    seconds = best["report"]["seconds"]
+    verdicts = []
+    if "slo-generator" in best:
+        faster = best["slo-generator"]["seconds"] / seconds
+        verdicts.append(("slo-generator / report", faster, ">= 5x", faster >= 5))
+    near = seconds / best["bare"]["seconds"]
+    verdicts.append(("report / bare", near, "<= 1.5x", near <= 1.5))
+    for label, value, target, ok in verdicts:
+        print(f"{label}: {value:.2f}x (target {target}): {'met' if ok else 'MISSED'}")
+    print(f"report wall time: {seconds:.2f} s (target < 3 s): {'met' if seconds < 3 else 'MISSED'}")
+    if "slo-generator" not in best:
+        print("slo-generator: not installed (pass --slo-generator to install it into a throwaway virtualenv); "
+              "ratio skipped")
+    print("--from recordings: not implemented yet, skipped")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
