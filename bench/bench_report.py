@@ -361,7 +361,7 @@ def report(best: dict[str, dict[str, float]], args: argparse.Namespace, windows:
     if "slo-generator" not in best:
         print("slo-generator: not installed (pass --slo-generator to install it into a throwaway virtualenv); "
               "ratio skipped")
-    print("--from recordings: not implemented yet, skipped")
+    print("--from recordings: not measured (the bench's history holds no recorded slo:* series)")
 
 
 if __name__ == "__main__":
