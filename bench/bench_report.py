@@ -23,11 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,6 +35,7 @@ from mrm_observe.durations import parse_duration
 from mrm_observe.pipeline import Project, load
 from mrm_observe.pipeline_report import QUERY_POOL, batch, combined
 from mrm_observe.report import period_of, plan, windows_of
+from tests.forward_proxy import ForwardProxy
 from tests.prometheus_server import PrometheusServer
 
 MRM = [sys.executable, "-m", "mrm_observe"]
@@ -162,52 +161,6 @@ def wait_for_compaction(server: PrometheusServer, first: float = 100.0, quiet: f
     return len([name for name in last if not name.endswith(".tmp")])
 
 
-class ForwardProxy:
-    """A plain-HTTP forward proxy on 127.0.0.1 recording the path of every request it forwards (as
-    tests/forward_proxy.py, but without a read timeout: a 30-day query for 100 SLOs takes seconds)."""
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-        self._client = httpx.Client(trust_env=False, timeout=None, limits=httpx.Limits(max_connections=64))
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                self._forward()
-
-            def do_POST(self) -> None:
-                self._forward()
-
-            def _forward(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                proxy.seen.append(self.path)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
-                answer = proxy._client.request(self.command, self.path, headers=headers, content=body)
-                self.send_response(answer.status_code)
-                self.send_header("Content-Type", answer.headers.get("content-type", "text/plain"))
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def __enter__(self) -> ForwardProxy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._client.close()
-
-
 def proxy_env(proxy: ForwardProxy) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.lower() not in ("http_proxy", "https_proxy", "all_proxy",
                                                                      "no_proxy")}
@@ -215,7 +168,7 @@ def proxy_env(proxy: ForwardProxy) -> dict[str, str]:
 
 
 def queries_seen(proxy: ForwardProxy) -> int:
-    return sum("/api/v1/query" in path for path in proxy.seen)
+    return sum("/api/v1/query" in seen.url for seen in proxy.seen)
 
 
 def run_report(root: Path, url: str, end: int, proxy: ForwardProxy) -> dict:
@@ -308,7 +261,7 @@ def main(argv: list[str] | None = None) -> None:
         command = slo_generator(scratch, args.slo_generator)
         with PrometheusServer.start(scratch / "prometheus", rule_files=(),
                                     extra_args=["--storage.tsdb.retention.time=400d"]) as prometheus, \
-                ForwardProxy() as proxy:
+                ForwardProxy(timeout=None) as proxy:
             blocks = wait_for_compaction(prometheus)
             print(f"{args.slos} SLOs, {args.days:g} days at {STEP} s ({2 * args.slos * ((end - start) // STEP + 1):,} "
                   f"samples): history written in {written:.1f} s, backfilled in {backfilled:.1f} s, "

@@ -27,9 +27,12 @@ class ForwardProxy:
     seen: list[Seen] = field(default_factory=list)
     fail: deque[int] = field(default_factory=deque)
     retry_after: str = "1"
+    timeout: float | None = 5.0
+    """Seconds to wait for the server behind (None: as long as it takes, e.g. for a month-long query)."""
 
     def __post_init__(self) -> None:
         proxy = self
+        self._client = httpx.Client(trust_env=False, timeout=self.timeout, limits=httpx.Limits(max_connections=64))
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
@@ -45,7 +48,7 @@ class ForwardProxy:
                     self._answer(proxy.fail.popleft(), b"busy", {"Retry-After": proxy.retry_after})
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
-                answer = httpx.request(self.command, self.path, headers=headers, content=body, trust_env=False)
+                answer = proxy._client.request(self.command, self.path, headers=headers, content=body)
                 self._answer(answer.status_code, answer.content, {"Content-Type": answer.headers.get(
                     "content-type", "text/plain")})
 
@@ -60,6 +63,7 @@ class ForwardProxy:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -70,3 +74,4 @@ class ForwardProxy:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self._client.close()
