@@ -31,6 +31,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.bench_slo import write_project
 from mrm_observe.durations import parse_duration
 from mrm_observe.pipeline import Project, load
 from mrm_observe.pipeline_report import QUERY_POOL, batch, combined
@@ -68,15 +69,6 @@ spec:
     filter_valid: http_requests_total{{service="s{n}"}}[window]
   goal: 0.999
 """
-
-
-def write_project(root: Path, count: int, modules: int = 10) -> None:
-    (root / "slo").mkdir(parents=True)
-    per = -(-count // modules)
-    for m in range(modules):
-        start, stop = m * per, min(count, (m + 1) * per)
-        if start < stop:
-            (root / "slo" / f"team{m}.py").write_text(MODULE.format(start=start, stop=stop))
 
 
 def write_history(folder: Path, count: int, start: int, end: int) -> list[Path]:
@@ -252,7 +244,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-report-") as name:
         scratch = Path(name)
         root = scratch / "project"
-        write_project(root, args.slos)
+        write_project(root, args.slos, module=MODULE)
         began = time.perf_counter()
         files = write_history(scratch / "history", args.slos, start, end)
         written = time.perf_counter() - began

@@ -69,13 +69,15 @@ slos = [make(i) for i in range({start}, {stop})]
 '''
 
 
-def write_project(root: Path, count: int, modules: int = 10) -> None:
+def write_project(root: Path, count: int, modules: int = 10, module: str = MODULE) -> None:
+    """`count` SLOs in `modules` files under root/slo, each file `module` formatted with its range of SLO numbers."""
     (root / "slo").mkdir(parents=True)
     per = -(-count // modules)
     for m in range(modules):
         start, stop = m * per, min(count, (m + 1) * per)
         if start < stop:
-            (root / "slo" / f"team{m}.py").write_text(MODULE.format(start=start, stop=stop, services=max(1, count // 10)))
+            (root / "slo" / f"team{m}.py").write_text(module.format(start=start, stop=stop,
+                                                                   services=max(1, count // 10)))
 
 
 def children_cpu() -> float:

@@ -7,18 +7,12 @@ from datetime import datetime
 
 from .compile.slo import at as with_window
 from .compile.slo import event_queries
-from .durations import format_duration
 from .model.slo import SLO, RawSLI
 from .report import iso
 from .slo_math import burn_rate_factor, error_budget
 
 ALERTS_QUERY = 'max by (alertname, severity) (max_over_time(ALERTS{{alertstate="firing"}}[{window}]))'
 """Every alert that was firing at some point in the window (Prometheus writes ALERTS for each firing alert)."""
-
-
-def since_window(since: datetime, until: datetime) -> str:
-    """The PromQL range from `since` to `until` (whole seconds, at least one)."""
-    return format_duration(max(1, round((until - since).total_seconds())))
 
 
 def default_limit(slo: SLO) -> float:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from .definitions import Definitions
 from .errors import DefinitionError, Problem
-from .gate import ALERTS_QUERY, gate_plan, since_window, slo_check, verdict
+from .gate import ALERTS_QUERY, gate_plan, slo_check, verdict
 from .http_client import ServerSettings, public_url
 from .model.rules import AlertRule
 from .model.slo import SLO
@@ -20,7 +20,7 @@ from .progress import NoProgress, Progress
 from .compile.slo import enabled_windows, event_queries
 from .durations import format_duration, parse_duration
 from .model.slo import RawSLI
-from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, slo_report
+from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, range_between, slo_report
 from .report_markdown import worst_first
 from .slo_math import burn_rate_factor, error_budget
 
@@ -144,7 +144,7 @@ WATCH_SECONDS = 30.0
 
 def _gate_once(client: PrometheusClient, slos: list[SLO], names: set[str], since: datetime, until: datetime,
                limit: float | None) -> dict:
-    window = since_window(since, until)
+    window = range_between(since, until)
     plans = [gate_plan(slo, window) for slo in slos]
     jobs = [(i, key, expr) for i, queries in enumerate(plans) for key, expr in queries.items()]
     answers: list[dict[str, float | None]] = [{} for _ in slos]

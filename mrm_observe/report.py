@@ -37,8 +37,13 @@ class Period:
 
     @property
     def window(self) -> str:
-        """The PromQL range covering start..end (whole seconds)."""
-        return format_duration(max(1, round((self.end - self.start).total_seconds())))
+        """The PromQL range covering start..end."""
+        return range_between(self.start, self.end)
+
+
+def range_between(start: datetime, end: datetime) -> str:
+    """The PromQL range from `start` to `end` (whole seconds, at least one)."""
+    return format_duration(max(1, round((end - start).total_seconds())))
 
 
 def period_of(slo: SLO, kind: str, at: datetime, zone: str = "UTC") -> Period:

@@ -7,6 +7,7 @@ settings are passed down, and credentials are never echoed.
 from __future__ import annotations
 
 import contextlib
+import io
 import functools
 import os
 import sys
@@ -151,3 +152,13 @@ def parse_time(text: str, option: str) -> datetime:
     if moment.tzinfo is None:
         raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset such as +01:00", param_hint=option)
     return moment
+
+
+def rich_text(*renderables: Any) -> str:
+    """Rich renderables (tables, lines) as text 160 columns wide, in colour when stdout is a terminal."""
+    from rich.console import Console
+
+    console = Console(width=160, record=True, force_terminal=sys.stdout.isatty(), file=io.StringIO())
+    for renderable in renderables:
+        console.print(renderable)
+    return console.export_text(styles=sys.stdout.isatty())

@@ -1,7 +1,6 @@
 """`mrm-observe gate`: the post-deployment checklist as a command (SLO burn since the rollout, alerts that fired)."""
 from __future__ import annotations
 
-import io
 import json
 import sys
 from datetime import datetime, timedelta, timezone
@@ -11,7 +10,7 @@ import click
 
 from .. import pipeline_report
 from ..errors import ExitCode
-from .common import handle_errors, make_project, parse_time, progress_bar, seconds
+from .common import handle_errors, make_project, parse_time, progress_bar, rich_text, seconds
 from .servers import ServerOptions, server_options
 
 
@@ -52,7 +51,6 @@ def gate(sources: tuple[Path, ...], prometheus: ServerOptions, since_text: str, 
 
 
 def _table(document: dict) -> str:
-    from rich.console import Console
     from rich.table import Table
 
     verdict = "[green]passed[/]" if document["passed"] else "[bold red]FAILED[/]"
@@ -64,11 +62,8 @@ def _table(document: dict) -> str:
         result = ("[green]ok[/]" if check["passed"] else "[bold red]too fast[/]") + \
             (f" ({check['note']})" if check["note"] else "")
         table.add_row(check["id"], burn, f"{check['limit']:g}x", result)
-    console = Console(width=160, record=True, force_terminal=sys.stdout.isatty(), file=io.StringIO())
-    console.print(table)
-    for alert in document["alerts_fired"]:
-        console.print(f"alert fired since the deploy: {alert['alertname']} ({alert['severity'] or 'no severity'})")
-    return console.export_text(styles=sys.stdout.isatty())
+    return rich_text(table, *(f"alert fired since the deploy: {a['alertname']} ({a['severity'] or 'no severity'})"
+                              for a in document["alerts_fired"]))
 
 
 COMMANDS = (gate,)

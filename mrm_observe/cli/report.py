@@ -1,7 +1,6 @@
 """`mrm-observe report`: error budgets and burn rates of the project's SLOs from a Prometheus-compatible server."""
 from __future__ import annotations
 
-import io
 import json
 import sys
 from datetime import datetime, timezone
@@ -16,7 +15,7 @@ from ..render import write_atomic
 from ..report import PERIOD_KINDS
 from ..report_html import render_html
 from ..report_markdown import render_markdown
-from .common import handle_errors, make_project, parse_time, progress_bar
+from .common import handle_errors, make_project, parse_time, progress_bar, rich_text
 from .servers import ServerOptions, server_options
 
 FORMATS = ("table", "markdown", "json", "html")
@@ -82,7 +81,6 @@ def _render(document: dict, series: dict, fmt: str) -> str:
 
 def _table(document: dict) -> str:
     """A rich table, worst first, status in colour on a terminal."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"SLO report at {document['at']} from {document['prometheus']}")
@@ -95,9 +93,7 @@ def _table(document: dict) -> str:
         table.add_row(e["id"], f"[{STATUS_STYLE[e['status']]}]{e['status']}[/]", f"{e['objective']:g}%",
                       _pct(e["sli"], 3), _pct(budget["remaining_fraction"], 1), _num(burn.get("1h")),
                       _num(burn.get("1d")), firing, e["exhaustion_forecast"].get("1h") or "-")
-    console = Console(width=160, record=True, force_terminal=sys.stdout.isatty(), file=io.StringIO())
-    console.print(table)
-    return console.export_text(styles=sys.stdout.isatty())
+    return rich_text(table)
 
 
 def _pct(value: float | None, digits: int) -> str:
