@@ -15,10 +15,14 @@ sample stays visible for the 5 minute lookback: evaluations s+1 .. e+4. The case
 Counters `tune_requests_total{status}` are scraped every 60 s on whole minutes (rate() over them is exact): 10
 requests a second, 0.1 % failing, 50 % during [200, 210) and 5 % during [400, 460). `bad_events(t)` gives the
 failures up to t, so every error ratio, and so the SLO alerts, can be computed by hand.
+
+`checkout_requests_total{status}` (same scrapes) is the worked session of docs/tune.md: 20 requests a second, 1 %
+failing, with nine 3-minute blips of 12 % (noise an alert with `for: 1m` pages on) and two incidents, 25 % during
+[200, 230) and 10 % during [480, 505).
 """
 from __future__ import annotations
 
-import math
+from functools import lru_cache
 
 START = 1_793_491_200
 """2026-11-01T00:00:00Z (Unix seconds), a whole minute."""
@@ -31,6 +35,9 @@ SCRAPE, OFFSET = 15, 7
 RATE, BASE_ERRORS = 10.0, 0.001
 BURSTS = ((200, 210, 0.5), (400, 460, 0.05))
 """(first minute, minute it ends, share of failing requests)."""
+CHECKOUT_RATE, CHECKOUT_ERRORS = 20.0, 0.01
+CHECKOUT_BLIPS = tuple((m, m + 3, 0.12) for m in (30, 95, 170, 250, 330, 430, 540, 610, 690))
+CHECKOUT_INCIDENTS = ((200, 230, 0.25), (480, 505, 0.10))
 
 
 def _spans(*spans: tuple[int, int]):
@@ -63,14 +70,31 @@ def gauge_samples(case: str, instance: str) -> list[tuple[float, float]]:
     return found
 
 
-def bad_events(t: float) -> float:
-    """Failed requests from START up to t (Unix seconds)."""
-    total = 0.0
-    for minute in range(0, max(0, math.ceil((t - START) / 60))):
-        share = next((s for a, b, s in BURSTS if a <= minute < b), BASE_ERRORS)
-        seconds = min(60.0, t - START - 60 * minute)
-        total += RATE * share * seconds
-    return total
+def bad_events(t: float, rate: float = RATE, base: float = BASE_ERRORS,
+               bursts: tuple[tuple[int, int, float], ...] = BURSTS) -> float:
+    """Failed requests from START up to t (Unix seconds), `rate` requests a second, `base` of them failing except
+    during the bursts."""
+    whole, part = divmod(max(0.0, t - START), 60)
+    done = _per_minute(rate, base, bursts)
+    whole = int(whole)
+    return done[min(whole, MINUTES + 1)] + (part * rate * _share(whole, base, bursts) if part else 0.0)
+
+
+def _share(minute: int, base: float, bursts: tuple[tuple[int, int, float], ...]) -> float:
+    return next((s for a, b, s in bursts if a <= minute < b), base)
+
+
+@lru_cache(maxsize=8)
+def _per_minute(rate: float, base: float, bursts: tuple[tuple[int, int, float], ...]) -> list[float]:
+    """Failures before each whole minute from START."""
+    done = [0.0]
+    for minute in range(MINUTES + 1):
+        done.append(done[-1] + 60 * rate * _share(minute, base, bursts))
+    return done
+
+
+def checkout_bad_events(t: float) -> float:
+    return bad_events(t, CHECKOUT_RATE, CHECKOUT_ERRORS, CHECKOUT_BLIPS + CHECKOUT_INCIDENTS)
 
 
 def error_ratio(t: float, window: float) -> float:
@@ -83,11 +107,13 @@ def openmetrics() -> str:
     for case, instance in CASES:
         head = f"tune_value{{{labels(case, instance)}}}"
         lines += [f"{head} {v:g} {t}" for t, v in gauge_samples(case, instance)]
-    lines.append("# TYPE tune_requests counter")
-    for t in range(START, END + 1, 60):
-        bad = bad_events(t)
-        lines.append(f'tune_requests_total{{status="500"}} {bad!r} {t}')
-        lines.append(f'tune_requests_total{{status="200"}} {RATE * (t - START) - bad!r} {t}')
+    for name, rate, bad_at in (("tune_requests", RATE, bad_events), ("checkout_requests", CHECKOUT_RATE,
+                                                                     checkout_bad_events)):
+        lines.append(f"# TYPE {name} counter")
+        for t in range(START, END + 1, 60):
+            bad = bad_at(t)
+            lines.append(f'{name}_total{{status="500"}} {bad!r} {t}')
+            lines.append(f'{name}_total{{status="200"}} {rate * (t - START) - bad!r} {t}')
     return "\n".join(lines) + "\n# EOF\n"
 
 

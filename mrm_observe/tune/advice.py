@@ -42,10 +42,11 @@ def _with_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
         kept = "misses no incident" if _caught(row, total) == total else \
             f"still catches {_caught(row, total)} of {total} incidents"
         words.append(f"{_change(own, variant)} removes {count - row['episode_count']} of {count} episodes and "
-                     f"{kept}{_detection(row)}.")
+                     f"{kept}{_delay(numbers, row)}{_detection(row)}.")
     elif caught == total:
-        words.append(f"Keep it: it catches all {total} incidents, and no variant tried has fewer than "
-                     f"{_episodes(count)} without missing one.")
+        every = "the one incident" if total == 1 else f"all {total} incidents"
+        words.append(f"Keep it: it catches {every}, and no variant tried has fewer than {_episodes(count)} without "
+                     f"missing one.")
     else:
         words.append(f"It catches {caught} of {total} incidents with {_episodes(count)}.")
     if caught < total:
@@ -71,6 +72,16 @@ def _without_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
     variant, row = halving[0]
     return (f"{summary} {_sentence(_change(own, variant))} would leave {_episodes(row['episode_count'])}"
             f"{_detection(row)}; pass --incidents to check it would miss no incident.")
+
+
+def _delay(numbers: dict, row: dict) -> str:
+    """How the latest detection of the incidents both catch moves: ", detecting them within 9m (now 5m)"."""
+    both = [(a, b) for a, b in zip(numbers["detection_delay_seconds"], row["detection_delay_seconds"])
+            if a is not None and b is not None]
+    if not both:
+        return ""
+    now, then = max(a for a, _ in both), max(b for _, b in both)
+    return "" if now == then else f", detecting them within {duration_text(then)} of their start (now {duration_text(now)})"
 
 
 def _caught(row: dict, total: int) -> int:

@@ -71,7 +71,8 @@ def _row(alert: TunedAlert, variant: Variant, found: list[Episode], numbers: dic
            "keep_firing_for": duration_text(variant.keep_firing_for_seconds), "episode_count": len(found),
            "firing_seconds": round(sum(e.duration for e in found), 3),
            "precision": None if numbers is None else numbers["precision"],
-           "recall": None if numbers is None else numbers["recall"]}
+           "recall": None if numbers is None else numbers["recall"],
+           "detection_delay_seconds": None if numbers is None else numbers["detection_delay_seconds"]}
     if alert.slo is not None:
         row.update(slo_numbers(alert, variant))
     return row
