@@ -6,6 +6,9 @@ rules at the cost of one back-test; SLO alerts match their error ratios worked o
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 import subprocess
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +18,7 @@ import httpx
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import write_tree
+from conftest import UPDATE_GOLDEN, write_tree
 
 import tune_history as h
 from mrm_observe import pipeline_tune
@@ -306,3 +309,76 @@ def test_every_format_comes_out_of_the_cli(prometheus, rules, tmp_path):
     assert out.read_text().count("<svg") == 2 and out.read_text().startswith("<!DOCTYPE html>")
     again = json.dumps(back_test(prometheus, *args))
     assert again == json.dumps(back_test(prometheus, *args))  # the same answers give the same document
+
+
+# --- the worked session of docs/tune.md ------------------------------------------------------------------------------
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "tune.md"
+SESSION = ("## A tuning session", "## The JSON document")
+BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+SED = re.compile(r"^sed -i 's/(.*)/(.*)/' (\S+)$")
+DOCUMENTED_URL = "http://prometheus:9090"
+
+
+def session_steps(text: str) -> list[tuple[list[str], re.Match | None]]:
+    """(commands of a bash block, the output block right after it, if any) in the session's sections."""
+    steps = []
+    for heading in SESSION:
+        start = text.index(heading)
+        end = text.find("\n## ", start + len(heading))
+        blocks = list(BLOCK.finditer(text, start, end if end > 0 else len(text)))
+        for block, after in zip(blocks, [*blocks[1:], None]):
+            if block[1] != "bash":
+                continue
+            lines = block[2].replace("\\\n", " ").splitlines()
+            follows = after is not None and after[1] != "bash" and not text[block.end():after.start()].strip()
+            steps.append(([" ".join(line.split()) for line in lines if line.strip()], after if follows else None))
+    return steps
+
+
+def run_session_step(commands: list[str], folder: Path, server: str) -> str:
+    """Run a bash block of the session in `folder`: mrm-observe through the CLI, sed as a text replacement; the
+    output with the server's URL as the docs show it."""
+    out = ""
+    for command in commands:
+        if command.startswith(("export PROMETHEUS_URL=", "cd docs/tune-session")):
+            continue
+        if found := SED.match(command):
+            target = folder / found[3]
+            assert found[1] in target.read_text(), command
+            target.write_text(target.read_text().replace(found[1], found[2]))
+            continue
+        words = shlex.split(command)
+        assert words[0] == "mrm-observe", f"the session runs only mrm-observe and sed: {command}"
+        result = tune(server, *words[2:])
+        assert result.exit_code == 0, (command, result.output)
+        out = result.stdout.replace(server, DOCUMENTED_URL)
+    return out
+
+
+def test_the_documented_tuning_session_is_what_the_tool_prints(prometheus, tmp_path, monkeypatch):
+    folder = tmp_path / "tune-session"
+    shutil.copytree(DOC.parent / "tune-session", folder)
+    monkeypatch.chdir(folder)
+    text = DOC.read_text()
+    steps = session_steps(text)
+    assert len(steps) == 5
+    updated, shift = text, 0
+    for commands, block in steps:
+        output = run_session_step(commands, folder, prometheus)
+        if block is None:
+            assert (folder / "checkout.html").read_text().startswith("<!DOCTYPE html>")
+            continue
+        if UPDATE_GOLDEN:
+            start, end = block.start(2) + shift, block.end(2) + shift
+            fresh = "\n".join(line.rstrip() for line in output.splitlines()) + "\n"
+            updated, shift = updated[:start] + fresh + updated[end:], shift + len(fresh) - (end - start)
+        elif block[1] == "json":
+            assert json.loads(output) == json.loads(block[2])
+        elif block[1] == "text":
+            assert [line.strip() for line in output.splitlines()] == [line.strip() for line in block[2].splitlines()]
+        else:
+            assert output == block[2]
+    if UPDATE_GOLDEN:
+        DOC.write_text(updated)
+    assert (DOC.parent / "tune-html.png").stat().st_size < 150_000

@@ -1,8 +1,8 @@
 """The recommendation: plain words from the back-test's numbers, never a guess beyond them.
 
-With incidents: the variant with the fewest episodes that catches every incident the rule catches (fewest changed
-settings, then the grid's order, break ties), and, when the rule misses incidents, the variant that catches the
-most. Without incidents: the first variant (fewest changed settings first) that at least halves the episodes, with
+With incidents: the variant with the fewest episodes that catches every incident the rule catches (the quickest to
+detect them, then the fewest changed settings, then the grid's order break ties), and, when the rule misses
+incidents, the variant that catches the most. Without incidents: the first variant (fewest changed settings first) that at least halves the episodes, with
 a reminder that only incidents can show it would miss none.
 """
 from __future__ import annotations
@@ -38,13 +38,13 @@ def _with_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
     quieter = [r for r in ranked if _caught(r[1], total) >= caught and r[1]["episode_count"] < count]
     words = []
     if quieter:
-        variant, row = min(quieter, key=lambda r: r[1]["episode_count"])
+        variant, row = min(quieter, key=lambda r: (r[1]["episode_count"], _worst_delay(r[1])))
         kept = "misses no incident" if _caught(row, total) == total else \
             f"still catches {_caught(row, total)} of {total} incidents"
         words.append(f"{_change(own, variant)} removes {count - row['episode_count']} of {count} episodes and "
                      f"{kept}{_delay(numbers, row)}{_detection(row)}.")
     elif caught == total:
-        every = "the one incident" if total == 1 else f"all {total} incidents"
+        every = {1: "the one incident", 2: "both incidents"}.get(total, f"all {total} incidents")
         words.append(f"Keep it: it catches {every}, and no variant tried has fewer than {_episodes(count)} without "
                      f"missing one.")
     else:
@@ -72,6 +72,11 @@ def _without_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
     variant, row = halving[0]
     return (f"{summary} {_sentence(_change(own, variant))} would leave {_episodes(row['episode_count'])}"
             f"{_detection(row)}; pass --incidents to check it would miss no incident.")
+
+
+def _worst_delay(row: dict) -> float:
+    """The longest detection delay of the incidents a row catches (infinite when it catches none)."""
+    return max((d for d in row["detection_delay_seconds"] or [] if d is not None), default=float("inf"))
 
 
 def _delay(numbers: dict, row: dict) -> str:
