@@ -102,11 +102,12 @@ def inline_svg(figure: Any, prefix: str, label: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1).strip()
 
 
-def style_axes(ax: Any, ylabel: str, dates: bool = True) -> None:
-    """Grid, label and UTC date ticks (none when nothing was plotted against time)."""
+def style_axes(ax: Any, ylabel: str, dates: bool = True, minticks: int = 5) -> None:
+    """Grid, label and UTC date ticks, 8 at most and `minticks` at least (none when nothing was plotted against
+    time)."""
     import matplotlib.dates as mdates
     if dates:
-        locator = mdates.AutoDateLocator(tz=timezone.utc, maxticks=8)
+        locator = mdates.AutoDateLocator(tz=timezone.utc, minticks=minticks, maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=timezone.utc))
     else:

@@ -200,7 +200,7 @@ def test_incident_numbers():
     assert numbers["detection_delay_seconds"] == [120.0, 0.0, None]
     assert numbers["reset_seconds"] == [300.0, 0.0, None]
     assert numbers["missed"] == [{"name": "missed one", "start": "2026-11-01T02:00:00Z",
-                                  "end": "2026-11-01T02:10:00Z", "labels": {"service": "api"}}]
+                                  "end": "2026-11-01T02:10:00Z", "labels": {"service": "api"}, "alerts": []}]
     assert incident_numbers([], incidents)["precision"] is None
     assert incident_numbers(found, [])["recall"] is None
 
@@ -336,3 +336,26 @@ def test_the_timeline_keeps_spikes_when_it_thins_a_long_series_out():
     assert max(v for _, v in points) == 50.0
     below, _ = _inputs({"a": values}, op="<", threshold=0.5)
     assert max(v for _, v in chart_data(_alert("x < 0.5"), below, grid)["series"][0]["points"]) == 1.0
+
+
+def test_an_incident_counts_only_for_the_alerts_it_names():
+    inputs, grid = _inputs({"a": [9.0 if 10 <= m < 20 else 1.0 for m in range(60)]})
+    theirs = Incident(T0 + 2400, T0 + 3000, {}, "someone else's", ("Other*",))
+    ours = Incident(T0 + 600, T0 + 1200, {}, "ours", ("Noi?y",))
+    entry = tune_alert(_alert(hold=0.0), inputs, grid, Axes(), [theirs, ours])
+    assert entry["incidents"]["recall"] == 1.0 and entry["incidents"]["detection_delay_seconds"] == [0.0]
+    alone = tune_alert(_alert(hold=0.0), inputs, grid, Axes(), [theirs])
+    assert alone["incidents"]["recall"] is None and alone["recommendation"] == "No incidents concern it; 1 episode " \
+                                                                              "over the range."
+
+
+def test_a_more_sensitive_threshold_is_never_the_quieter_choice():
+    # flapping around 5: above it every other minute; at 4 it is always above: one long episode, but not quieter
+    values = [6.0 if m % 2 else 4.5 for m in range(60)]
+    inputs, grid = _inputs({"a": values})
+    entry = tune_alert(_alert(hold=0.0), inputs, grid, Axes(thresholds=(4.0,)), None)
+    rows = {r["threshold"]: r["episode_count"] for r in entry["whatif"]}
+    assert rows == {4.0: 1, 5.0: 30}
+    assert entry["recommendation"].endswith("No variant tried removes half of them.")
+    keep = tune_alert(_alert(hold=0.0), inputs, grid, Axes(keep_firing_for_seconds=(120.0,)), None)
+    assert "Raising `keep_firing_for` to 2m would leave 1 episode" in keep["recommendation"]

@@ -17,7 +17,7 @@ from browser import MIN_WINDOW, chromium, console_errors, measure, page_requests
 from conftest import GOLDEN, assert_golden
 from mrm_observe.compile.slo import enabled_windows
 from mrm_observe.model.slo import SLO, ErrorRatioSLI
-from mrm_observe.tune.backtest import Axes, Grid, Incident, Inputs, Series, SloPair, TunedAlert
+from mrm_observe.tune.backtest import Axes, Grid, Incident, Inputs, Series, SloPair, TunedAlert, moment
 from mrm_observe.tune.document import chart_data, document, tune_alert
 from mrm_observe.tune.html import render_html
 from mrm_observe.tune.markdown import render_markdown
@@ -191,3 +191,14 @@ def test_the_page_loads_without_errors_or_requests_and_shows_episodes_and_incide
     fired = sum(n for n, (r, g, b) in colours if r > 150 and g < 60 and b < 70)
     incidents = sum(n for n, (r, g, b) in colours if r < 30 and 80 < g < 130 and b > 190)
     assert fired > 200 and incidents > 200, (fired, incidents)
+
+
+@pytest.mark.parametrize("days", [1, 2, 4, 30, 90])
+def test_timelines_of_any_range_draw_without_warnings(days):
+    import warnings
+
+    doc, charts = sample()
+    doc["range"]["end"] = moment(T0 + days * 86400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert render_html(doc, charts).count("<svg") == 3

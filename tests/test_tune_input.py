@@ -112,6 +112,7 @@ incidents:
     start: 2026-11-01T03:20:00Z
     end: 2026-11-01T03:50:00Z
     labels: {service: checkout}
+    alerts: [Checkout*, HighErrorRate]
   - start: "1793520000"
     end: 2026-11-01T08:25:00+00:00
 """
@@ -119,14 +120,17 @@ incidents:
 
 def test_incidents_from_yaml_and_csv_are_the_same(tmp_path):
     (tmp_path / "i.yaml").write_text(INCIDENTS_YAML)
-    (tmp_path / "i.csv").write_text("name,start,end,service\ncheckout down,2026-11-01T03:20:00Z,"
-                                    "2026-11-01T03:50:00Z,checkout\n,1793520000,2026-11-01T08:25:00+00:00,\n")
+    (tmp_path / "i.csv").write_text("name,start,end,service,alerts\ncheckout down,2026-11-01T03:20:00Z,"
+                                    "2026-11-01T03:50:00Z,checkout,Checkout* HighErrorRate\n"
+                                    ",1793520000,2026-11-01T08:25:00+00:00,,\n")
     from_yaml, from_csv = load_incidents(tmp_path / "i.yaml"), load_incidents(tmp_path / "i.csv")
     assert from_yaml == from_csv
     assert [i.entry() for i in from_yaml] == [
         {"name": "checkout down", "start": "2026-11-01T03:20:00Z", "end": "2026-11-01T03:50:00Z",
-         "labels": {"service": "checkout"}},
-        {"name": "", "start": "2026-11-01T08:00:00Z", "end": "2026-11-01T08:25:00Z", "labels": {}}]
+         "labels": {"service": "checkout"}, "alerts": ["Checkout*", "HighErrorRate"]},
+        {"name": "", "start": "2026-11-01T08:00:00Z", "end": "2026-11-01T08:25:00Z", "labels": {}, "alerts": []}]
+    assert from_yaml[0].concerns("CheckoutDown") and not from_yaml[0].concerns("ApiDown")
+    assert from_yaml[1].concerns("ApiDown")
 
 
 def test_bad_incidents_name_the_incident_and_the_field(tmp_path):
@@ -140,7 +144,7 @@ def test_bad_incidents_name_the_incident_and_the_field(tmp_path):
         load_incidents(path)
     assert [str(p) for p in err.value.problems] == sorted([
         f"{path}: incident 1: end: must be after start",
-        f"{path}: incident 2: owner: unknown field; an incident has start, end, labels, name",
+        f"{path}: incident 2: owner: unknown field; an incident has start, end, labels, name, alerts",
         f"{path}: incident 2: start: 2026-11-01T03:20:00 has no time zone: add Z or an offset",
         f"{path}: incident 2: end: 'yesterday' is neither RFC 3339 (2026-11-30T12:00:00Z) nor Unix seconds",
         f"{path}: incident 3: end: missing: give RFC 3339 (2026-11-30T12:00:00Z) or Unix seconds"])

@@ -1,9 +1,10 @@
 """The recommendation: plain words from the back-test's numbers, never a guess beyond them.
 
-With incidents: the variant with the fewest episodes that catches every incident the rule catches (the quickest to
-detect them, then the fewest changed settings, then the grid's order break ties), and, when the rule misses
-incidents, the variant that catches the most. Without incidents: the first variant (fewest changed settings first) that at least halves the episodes, with
-a reminder that only incidents can show it would miss none.
+Only variants whose threshold (or burn factor) is no more sensitive than the rule's count as quieter. With incidents:
+the variant with the fewest episodes that catches every incident the rule catches (the quickest to detect them,
+then the fewest changed settings, then the grid's order break ties), and, when the rule misses incidents, the
+variant that catches the most. Without incidents: the first variant (fewest changed settings first) that at least
+halves the episodes, with a reminder that only incidents can show it would miss none.
 """
 from __future__ import annotations
 
@@ -17,25 +18,37 @@ Row = tuple[Variant, dict]
 """A variant and its what-if row."""
 
 
-def recommend(own: Variant, entry: dict, rows: Sequence[Row]) -> str:
-    """The recommendation for an alert entry (its numbers as written) and its what-if rows."""
+def recommend(own: Variant, entry: dict, rows: Sequence[Row], op: str | None) -> str:
+    """The recommendation for an alert entry (its numbers as written) and its what-if rows; `op` is the comparison
+    the threshold is for (None: no threshold)."""
     if entry["problems"]:
         return ("No data: the expression returned nothing over the range; check its selectors (and any recording "
                 "rule it reads) on this server.")
     others = [row for row in rows if row[0] != own]
     ranked = [others[i] for i in sorted(range(len(others)), key=lambda i: (_changed(own, others[i][0]), i))]
+    strict = [row for row in ranked if _no_more_sensitive(own, row[0], op)]
     if entry["incidents"] is not None:
-        return _with_incidents(own, entry, ranked)
-    return _without_incidents(own, entry, ranked)
+        return _with_incidents(own, entry, ranked, strict)
+    return _without_incidents(own, entry, strict)
 
 
-def _with_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
+def _no_more_sensitive(own: Variant, other: Variant, op: str | None) -> bool:
+    """Whether a variant's threshold (or burn factor) lets through no more than the rule's: fewer episodes from a
+    more sensitive threshold only means episodes running into each other, never a quieter alert."""
+    if own.factor is not None:
+        return other.factor >= own.factor
+    if own.threshold is None or op not in (">", ">=", "<", "<="):
+        return True
+    return other.threshold >= own.threshold if op.startswith(">") else other.threshold <= own.threshold
+
+
+def _with_incidents(own: Variant, entry: dict, ranked: list[Row], strict: list[Row]) -> str:
     count, numbers = entry["episode_count"], entry["incidents"]
     total = len(numbers["detection_delay_seconds"])
     if total == 0:
-        return f"No incidents in the file to check against; {_episodes(count)} over the range."
+        return f"No incidents concern it; {_episodes(count)} over the range."
     caught = total - len(numbers["missed"])
-    quieter = [r for r in ranked if _caught(r[1], total) >= caught and r[1]["episode_count"] < count]
+    quieter = [r for r in strict if _caught(r[1], total) >= caught and r[1]["episode_count"] < count]
     words = []
     if quieter:
         variant, row = min(quieter, key=lambda r: (r[1]["episode_count"], _worst_delay(r[1])))
@@ -60,13 +73,13 @@ def _with_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
     return " ".join(_sentence(w) for w in words)
 
 
-def _without_incidents(own: Variant, entry: dict, ranked: list[Row]) -> str:
+def _without_incidents(own: Variant, entry: dict, strict: list[Row]) -> str:
     count = entry["episode_count"]
     if count == 0:
         return "Quiet: it never fired over the range."
     summary = (f"{_episodes(count)}, {entry['short_episodes']} shorter than {format_duration(SHORT_EPISODE)}, "
                f"{entry['flaps']} re-fired within {format_duration(FLAP_WINDOW)} of resolving.")
-    halving = [r for r in ranked if r[1]["episode_count"] <= count / 2]
+    halving = [r for r in strict if r[1]["episode_count"] <= count / 2]
     if not halving:
         return f"{summary} No variant tried removes half of them."
     variant, row = halving[0]

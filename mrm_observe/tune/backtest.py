@@ -9,6 +9,7 @@ of consecutive evaluations rather than step by step, so a what-if grid costs lit
 """
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -64,15 +65,21 @@ class TunedAlert:
 
 @dataclass(frozen=True)
 class Incident:
-    """A stretch of time something was wrong (Unix seconds); `labels` narrow which episodes count for it."""
+    """A stretch of time something was wrong (Unix seconds); `labels` narrow which episodes count for it, `alerts`
+    (globs) which alerts should have caught it (every alert when empty)."""
 
     start: float
     end: float
     labels: Mapping[str, str] = field(default_factory=dict)
     name: str = ""
+    alerts: tuple[str, ...] = ()
+
+    def concerns(self, alert: str) -> bool:
+        return not self.alerts or any(fnmatch.fnmatchcase(alert, pattern) for pattern in self.alerts)
 
     def entry(self) -> dict:
-        return {"name": self.name, "start": moment(self.start), "end": moment(self.end), "labels": dict(self.labels)}
+        return {"name": self.name, "start": moment(self.start), "end": moment(self.end), "labels": dict(self.labels),
+                "alerts": list(self.alerts)}
 
 
 @dataclass(frozen=True)

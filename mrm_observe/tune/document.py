@@ -43,11 +43,13 @@ def tune_alert(alert: TunedAlert, inputs: Inputs, grid: Grid, axes: Axes, incide
         if key not in conditions:
             conditions[key] = active_runs(alert, inputs, variant)
         found = episodes(conditions[key], grid, variant, episode_labels(alert, variant))
-        return found, None if incidents is None else incident_numbers(found, incidents)
+        return found, None if concerned is None else incident_numbers(found, concerned)
+
+    concerned = None if incidents is None else [i for i in incidents if i.concerns(alert.alert)]
 
     found, numbers = outcome(own)
     rows = [(variant, _row(alert, variant, *outcome(variant))) for variant in variants(alert, inputs.threshold, axes)]
-    no_data = alert.slo is None and inputs.op is not None and not any(inputs.frames.values())
+    no_data = (alert.slo is not None or inputs.op is not None) and not any(inputs.frames.values())
     entry = {
         "alert": alert.alert, "group": alert.group, "source": alert.source,
         "interval": duration_text(alert.interval_seconds), "expr": alert.expr, "threshold": inputs.threshold,
@@ -57,10 +59,11 @@ def tune_alert(alert: TunedAlert, inputs: Inputs, grid: Grid, axes: Axes, incide
                                                **slo_numbers(alert, own)},
         "episodes": [e.entry() for e in found], **stats(found, zone), "incidents": numbers,
         "whatif": [row for _, row in rows],
-        "problems": ["no data: the expression without its comparison returned nothing over the range"]
+        "problems": ["no data: " + ("the SLI returned no traffic over the range" if alert.slo else
+                                    "the expression without its comparison returned nothing over the range")]
         if no_data else [],
     }
-    entry["recommendation"] = recommend(own, entry, rows)
+    entry["recommendation"] = recommend(own, entry, rows, inputs.op)
     return entry
 
 

@@ -189,5 +189,5 @@ def _timeline(alert: dict[str, Any], chart: dict[str, Any], document: dict[str, 
     if start and end and start < end:
         lanes.set_xlim(start, end)
     style_axes(top, "value" if chart.get("kind") != "burn" else "burn rate", dates=False)
-    style_axes(lanes, "")
+    style_axes(lanes, "", minticks=3)  # whole days from 3 days on (at least 5 ticks finds no step for 4 days)
     return inline_svg(figure, prefix, f"Timeline of {title(alert)}")

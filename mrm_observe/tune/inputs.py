@@ -23,7 +23,7 @@ from .backtest import Incident, SloPair, TunedAlert
 
 DEFAULT_INTERVAL = 60.0
 """Seconds between evaluations of a group that sets no interval (Prometheus's default evaluation_interval)."""
-INCIDENT_FIELDS = ("start", "end", "labels", "name")
+INCIDENT_FIELDS = ("start", "end", "labels", "name", "alerts")
 
 
 def project_alerts(defs: Definitions) -> list[TunedAlert]:
@@ -163,9 +163,9 @@ def _duration(value: Any, file: str, obj: str, field: str, problems: list[Proble
 
 
 def load_incidents(path: Path) -> list[Incident]:
-    """Incident windows from YAML (a list, or `incidents: [...]`, of {start, end, labels, name}) or CSV (a header
-    with start and end; a `name` column; every other column is a label, empty cells left out). Times are RFC 3339
-    with a zone or Unix seconds."""
+    """Incident windows from YAML (a list, or `incidents: [...]`, of {start, end, labels, name, alerts}) or CSV (a
+    header with start and end; `name` and `alerts` (globs separated by spaces) columns; every other column is a
+    label, empty cells left out). Times are RFC 3339 with a zone or Unix seconds."""
     file = str(path)
     problems: list[Problem] = []
     try:
@@ -175,7 +175,7 @@ def load_incidents(path: Path) -> list[Incident]:
             loaded = yaml_input.load(path)
             records = loaded.get("incidents") if isinstance(loaded, dict) else loaded
             if not isinstance(records, list):
-                problems.append(Problem(file, "", "", "expected a list of incidents ({start, end, labels, name}), "
+                problems.append(Problem(file, "", "", "expected a list of incidents ({start, end, labels, name, alerts}), "
                                                       "or `incidents: [...]`"))
                 records = []
     except (YAMLInputError, OSError, UnicodeDecodeError, csv.Error) as err:
@@ -197,14 +197,16 @@ def _csv_records(path: Path, file: str, problems: list[Problem]) -> list[dict[st
         return []
     records = []
     for row in reader:
-        labels = {k: v for k, v in row.items() if k not in ("start", "end", "name") and k and v}
-        records.append({"start": row["start"], "end": row["end"], "name": row.get("name") or "", "labels": labels})
+        labels = {k: v for k, v in row.items() if k not in ("start", "end", "name", "alerts") and k and v}
+        records.append({"start": row["start"], "end": row["end"], "name": row.get("name") or "", "labels": labels,
+                        "alerts": (row.get("alerts") or "").split()})
     return records
 
 
 def _incident(record: Any, file: str, obj: str, problems: list[Problem]) -> Incident | None:
     if not isinstance(record, dict):
-        problems.append(Problem(file, obj, "", "expected a mapping with start, end and optional labels and name"))
+        problems.append(Problem(file, obj, "", "expected a mapping with start, end and optional labels, name and "
+                                               "alerts"))
         return None
     before = len(problems)
     unknown = sorted(str(k) for k in record if k not in INCIDENT_FIELDS)
@@ -219,9 +221,14 @@ def _incident(record: Any, file: str, obj: str, problems: list[Problem]) -> Inci
         labels = {}
     if start is not None and end is not None and end <= start:
         problems.append(Problem(file, obj, "end", "must be after start"))
+    alerts = record.get("alerts") or []
+    alerts = alerts.split() if isinstance(alerts, str) else alerts
+    if not isinstance(alerts, list) or not all(isinstance(a, str) for a in alerts):
+        problems.append(Problem(file, obj, "alerts", "expected alert names or globs, e.g. [HighErrorRate, 'Api*']"))
     if len(problems) > before:
         return None
-    return Incident(start, end, {str(k): str(v) for k, v in labels.items()}, str(record.get("name") or ""))
+    return Incident(start, end, {str(k): str(v) for k, v in labels.items()}, str(record.get("name") or ""),
+                    tuple(alerts))
 
 
 def _moment(value: Any, file: str, obj: str, field: str, problems: list[Problem]) -> float | None:
