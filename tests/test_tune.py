@@ -11,9 +11,9 @@ import pytest
 from mrm_observe.model.slo import SLO, ErrorRatioSLI
 from mrm_observe.compile.slo import enabled_windows
 from mrm_observe.promql import Comparison, comparison
-from mrm_observe.tune.backtest import (Axes, Episode, Grid, Incident, Inputs, Series, SloPair, TunedAlert, Variant,
-                                       episodes, firing_spans, frame, grid_for, lead_seconds, own_variant, runs,
-                                       variants)
+from mrm_observe.tune.backtest import (Axes, Episode, Firing, Grid, Incident, Inputs, Series, SloPair, TunedAlert,
+                                       Variant, episodes, firing, firing_spans, frame, grid_for, lead_seconds,
+                                       own_variant, runs, variants)
 from mrm_observe.tune.document import chart_data, document, tune_alert
 from mrm_observe.tune.numbers import by_hour_band, flaps, incident_numbers, quantile, stats
 
@@ -80,30 +80,42 @@ def test_the_evaluation_on_runs_equals_prometheus_evaluating_step_by_step(seed):
             expected = prometheus_eval(present, 60, hold, keep)
             for name in ("a", "b"):
                 mask = np.array([name in p for p in present])
-                got = firing_spans(runs(mask), STEP_MS, hold, keep)
                 # an episode still firing at the end is cut there
-                got = [(a, min(b, steps)) for a, b in got]
+                got = [(a, min(b, steps)) for a, b in spans(runs(mask), hold, keep)]
                 assert got == expected.get(name, []), (seed, name, hold, keep)
 
 
+def spans(active_runs, hold: float, keep: float) -> list[tuple[int, int]]:
+    """firing_spans of runs given as arrays or as [(start, stop)], as [(fired, resolved)]."""
+    if isinstance(active_runs, list):
+        active_runs = (np.array([a for a, _ in active_runs], dtype=np.int64),
+                       np.array([b for _, b in active_runs], dtype=np.int64))
+    fired, resolved = firing_spans(active_runs, STEP_MS, hold, keep)
+    return list(zip(fired.tolist(), resolved.tolist()))
+
+
 def test_runs_are_half_open_index_ranges():
-    assert runs(np.array([1, 1, 0, 1, 0, 0, 1], dtype=bool)) == [(0, 2), (3, 4), (6, 7)]
-    assert runs(np.zeros(3, dtype=bool)) == []
+    starts, stops = runs(np.array([1, 1, 0, 1, 0, 0, 1], dtype=bool))
+    assert starts.tolist() == [0, 3, 6] and stops.tolist() == [2, 4, 7]
+    assert runs(np.zeros(3, dtype=bool))[0].size == 0
 
 
 def test_for_counts_from_the_first_evaluation_that_returned_the_series():
     # returned at 3 evaluations in a row: `for: 2m` fires on the third, `for: 3m` never; 90s rounds up to 2 steps
-    assert firing_spans([(0, 3)], STEP_MS, 120, 0) == [(2, 3)]
-    assert firing_spans([(0, 3)], STEP_MS, 180, 0) == []
-    assert firing_spans([(0, 3)], STEP_MS, 90, 0) == [(2, 3)]
+    assert spans([(0, 3)], 120, 0) == [(2, 3)]
+    assert spans([(0, 3)], 180, 0) == []
+    assert spans([(0, 3)], 90, 0) == [(2, 3)]
+    assert spans([], 0, 60) == []
 
 
 def test_keep_firing_for_holds_a_firing_alert_and_a_return_while_held_goes_on_firing():
     # firing over [0, 2); gone at 2; held until 2 + 3 = 5 (keep 150 s = 3 steps); back at 5: still the same alert
-    assert firing_spans([(0, 2), (5, 6)], STEP_MS, 0, 150) == [(0, 9)]
-    assert firing_spans([(0, 2), (6, 7)], STEP_MS, 0, 150) == [(0, 5), (6, 10)]
-    # a pending alert is not held: it starts over
-    assert firing_spans([(0, 2), (3, 5)], STEP_MS, 180, 300) == []
+    assert spans([(0, 2), (5, 6)], 0, 150) == [(0, 9)]
+    assert spans([(0, 2), (6, 7)], 0, 150) == [(0, 5), (6, 10)]
+    # a pending alert is not held: it starts over (the second run is too short to fire on its own)
+    assert spans([(0, 2), (3, 5)], 180, 300) == []
+    # a chain fires from its first run that lasts `for`, and goes on to its last run
+    assert spans([(0, 1), (2, 6), (7, 8), (20, 21)], 120, 120) == [(4, 10)]
 
 
 def test_the_grid_is_aligned_to_the_step_and_warms_up_before_the_range():
@@ -118,8 +130,9 @@ def test_the_grid_is_aligned_to_the_step_and_warms_up_before_the_range():
 
 def test_episodes_are_cut_to_the_range_and_firing_before_it_is_known_thanks_to_the_warm_up():
     grid = Grid(T0 * 1000, STEP_MS, 20, 5)  # evaluations 0-4 warm up; the range is 5..19
-    active = {(("i", "x"),): [(0, 8)], (("i", "y"),): [(1, 3)], (("i", "z"),): [(17, 20)]}
-    found = episodes(active, grid, Variant(None, 60, 0), {"severity": "page"})
+    active = {(("i", name),): runs(np.array([a <= i < b for i in range(20)]))
+              for name, (a, b) in (("x", (0, 8)), ("y", (1, 3)), ("z", (17, 20)))}
+    found = episodes(firing(active, grid, Variant(None, 60, 0), {"severity": "page"}))
     assert [(e.labels, e.start - T0, e.end - T0) for e in found] == [
         ((("i", "x"), ("severity", "page")), 300, 480),  # fired at 1, cut at the range's start (5)
         ((("i", "z"), ("severity", "page")), 1080, 1200)]  # still firing at the end: cut there
@@ -166,6 +179,15 @@ def _episode(start_min: float, end_min: float, **labels: str) -> Episode:
     return Episode(tuple(sorted(labels.items())), T0 + start_min * 60, T0 + end_min * 60)
 
 
+def _firing(*found: Episode) -> Firing:
+    """Episodes as the arrays of times per label set the evaluation gives."""
+    by_labels: dict = {}
+    for e in found:
+        by_labels.setdefault(e.labels, []).append((e.start, e.end))
+    return {labels: (np.array([a for a, _ in times]), np.array([b for _, b in times]))
+            for labels, times in by_labels.items()}
+
+
 def test_quantiles_are_nearest_rank():
     assert quantile([], 0.5) is None
     assert quantile([60.0], 0.9) == 60.0
@@ -195,14 +217,15 @@ def test_incident_numbers():
              _episode(11, 12, service="web"),  # overlaps api down but is another service: not counted for it
              _episode(55, 65),  # no service label: counts for any; already firing when the second starts
              _episode(100, 101, service="api")]  # nothing going on
-    numbers = incident_numbers(found, incidents)
+    numbers = incident_numbers(_firing(*found), incidents)
     assert numbers["precision"] == 0.5 and numbers["recall"] == pytest.approx(2 / 3, abs=1e-6)
     assert numbers["detection_delay_seconds"] == [120.0, 0.0, None]
     assert numbers["reset_seconds"] == [300.0, 0.0, None]
     assert numbers["missed"] == [{"name": "missed one", "start": "2026-11-01T02:00:00Z",
                                   "end": "2026-11-01T02:10:00Z", "labels": {"service": "api"}, "alerts": []}]
-    assert incident_numbers([], incidents)["precision"] is None
-    assert incident_numbers(found, [])["recall"] is None
+    assert incident_numbers({}, incidents)["precision"] is None
+    assert incident_numbers(_firing(*found), [])["recall"] is None
+    assert episodes(_firing(*found)) == sorted(found, key=lambda e: (e.start, e.labels))
 
 
 def test_stats_count_short_episodes_and_durations():

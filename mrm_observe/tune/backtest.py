@@ -25,8 +25,8 @@ from ..slo_math import burn_rate_factor, error_budget
 
 Labels = tuple[tuple[str, str], ...]
 """A series' labels sorted by name, without `__name__` (rule evaluation drops it)."""
-Runs = list[tuple[int, int]]
-"""[start, stop) evaluation indexes where a condition held."""
+Runs = tuple[np.ndarray, np.ndarray]
+"""(starts, stops) of [start, stop) evaluation index ranges (where a condition held, or an alert fired)."""
 DEFAULT_FOR = (0, 60, 120, 300, 600, 900, 1800)
 """`for` values (seconds) tried when no what-if option is given (besides the rule's own)."""
 DEFAULT_FACTOR_SCALES = (0.5, 0.75, 1.0, 1.5, 2.0)
@@ -250,45 +250,60 @@ class Episode:
 
 
 def runs(active: np.ndarray) -> Runs:
-    """[start, stop) index ranges where `active` is true."""
+    """(starts, stops): the [start, stop) index ranges where `active` is true."""
     edges = np.flatnonzero(np.diff(np.concatenate(([0], active.view(np.int8), [0]))))
-    return list(zip(edges[0::2].tolist(), edges[1::2].tolist()))
+    return edges[0::2], edges[1::2]
 
 
 def firing_spans(active_runs: Runs, step_ms: int, for_seconds: float, keep_firing_for_seconds: float) -> Runs:
-    """[fired, resolved) evaluation indexes of one label set, from the runs of evaluations that returned it.
+    """(fired, resolved): the [fired, resolved) evaluation indexes of one label set's episodes, from the runs of
+    evaluations that returned its series.
 
-    A run starting at a fires at a + ceil(for / step) if it lasts that long; a firing alert whose series is gone
-    from b on is held until b + ceil(keep_firing_for / step), and goes on firing if the series returns by then."""
+    Runs less than `keep_firing_for` apart form a chain: once one of them lasts `for` and fires, at its start +
+    ceil(for / step), the alert goes on firing through the rest of the chain (each return comes while it is held)
+    and resolves ceil(keep_firing_for / step) evaluations after the chain's last run. Runs of the chain before the
+    first that fires were pending alerts, dropped when their series vanished. Without `keep_firing_for` every run is
+    a chain of its own."""
+    starts, stops = active_runs
     hold = -(-round(for_seconds * 1000) // step_ms)
     keep = -(-round(keep_firing_for_seconds * 1000) // step_ms)
-    spans: Runs = []
-    current: tuple[int, int] | None = None
-    for start, stop in active_runs:
-        if current is not None and keep and start <= current[1]:
-            current = (current[0], stop + keep)
-            continue
-        if current is not None:
-            spans.append(current)
-            current = None
-        if stop - start > hold:
-            current = (start + hold, stop + keep)
-    if current is not None:
-        spans.append(current)
-    return spans
+    if not starts.size:
+        return starts, stops
+    new_chain = np.concatenate(([True], starts[1:] - stops[:-1] > keep))
+    chain = np.cumsum(new_chain) - 1
+    last_stop = stops[np.concatenate((np.flatnonzero(new_chain)[1:] - 1, [stops.size - 1]))]
+    firing = np.flatnonzero(stops - starts > hold)
+    chains, first = np.unique(chain[firing], return_index=True)
+    return starts[firing[first]] + hold, last_stop[chains] + keep
 
 
-def episodes(active: Mapping[Labels, Runs], grid: Grid, variant: Variant, extra: Mapping[str, str]) -> list[Episode]:
-    """Every episode within the range, earliest first; labels are the series' with the rule's `extra` on top.
-    Episodes already firing at the range's start begin there; those still firing at its end end there."""
-    found = []
+Firing = dict[Labels, tuple[np.ndarray, np.ndarray]]
+"""Per label set (the series' with the rule's on top): when each episode fired and resolved, Unix seconds within
+the range."""
+
+
+def firing(active: Mapping[Labels, Runs], grid: Grid, variant: Variant, extra: Mapping[str, str]) -> Firing:
+    """Every label set's episodes within the range: those already firing at the range's start begin there, those
+    still firing at its end end there."""
+    found: Firing = {}
     for labels, active_runs in active.items():
-        merged = tuple(sorted({**dict(labels), **extra}.items()))
-        for fired, resolved in firing_spans(active_runs, grid.step, variant.for_seconds,
-                                            variant.keep_firing_for_seconds):
-            if resolved > grid.first:
-                found.append(Episode(merged, grid.time(max(fired, grid.first)), grid.time(min(resolved, grid.count))))
-    return sorted(found, key=lambda e: (e.start, e.labels))
+        fired, resolved = firing_spans(active_runs, grid.step, variant.for_seconds, variant.keep_firing_for_seconds)
+        inside = resolved > grid.first
+        if inside.any():
+            key = tuple(sorted({**dict(labels), **extra}.items()))
+            found[key] = (_times(grid, np.maximum(fired[inside], grid.first)),
+                          _times(grid, np.minimum(resolved[inside], grid.count)))
+    return found
+
+
+def _times(grid: Grid, index: np.ndarray) -> np.ndarray:
+    return (grid.start + index * grid.step) / 1000
+
+
+def episodes(found: Firing) -> list[Episode]:
+    """The episodes, earliest first."""
+    return sorted((Episode(labels, float(a), float(b)) for labels, (fired, resolved) in found.items()
+                   for a, b in zip(fired, resolved)), key=lambda e: (e.start, e.labels))
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import numpy as np
 from ..durations import duration_text
 from ..slo_math import budget_spent_at_detection, detection_seconds, error_budget
 from .advice import recommend
-from .backtest import (Axes, Episode, Grid, Incident, Inputs, Labels, Runs, TunedAlert, Variant, active_runs,
-                       burn_window, episode_labels, episodes, moment, own_variant, variants)
+from .backtest import (Axes, Firing, Grid, Incident, Inputs, Labels, Runs, TunedAlert, Variant, active_runs,
+                       burn_window, episode_labels, episodes, firing, moment, own_variant, variants)
 from .numbers import incident_numbers, stats
 
 CHART_POINTS = 600
@@ -36,18 +36,18 @@ def tune_alert(alert: TunedAlert, inputs: Inputs, grid: Grid, axes: Axes, incide
                zone: str = "UTC") -> dict:
     """One alert's entry."""
     own = own_variant(alert, inputs.threshold)
+    concerned = None if incidents is None else [i for i in incidents if i.concerns(alert.alert)]
     conditions: dict[tuple, dict[Labels, Runs]] = {}
 
-    def outcome(variant: Variant) -> tuple[list[Episode], dict | None]:
+    def outcome(variant: Variant) -> tuple[Firing, dict | None]:
         key = (variant.threshold, variant.factor, variant.short, variant.long)
         if key not in conditions:
             conditions[key] = active_runs(alert, inputs, variant)
-        found = episodes(conditions[key], grid, variant, episode_labels(alert, variant))
+        found = firing(conditions[key], grid, variant, episode_labels(alert, variant))
         return found, None if concerned is None else incident_numbers(found, concerned)
 
-    concerned = None if incidents is None else [i for i in incidents if i.concerns(alert.alert)]
-
-    found, numbers = outcome(own)
+    fired, numbers = outcome(own)
+    found = episodes(fired)
     rows = [(variant, _row(alert, variant, *outcome(variant))) for variant in variants(alert, inputs.threshold, axes)]
     no_data = (alert.slo is not None or inputs.op is not None) and not any(inputs.frames.values())
     entry = {
@@ -67,12 +67,13 @@ def tune_alert(alert: TunedAlert, inputs: Inputs, grid: Grid, axes: Axes, incide
     return entry
 
 
-def _row(alert: TunedAlert, variant: Variant, found: list[Episode], numbers: dict | None) -> dict:
+def _row(alert: TunedAlert, variant: Variant, found: Firing, numbers: dict | None) -> dict:
     threshold = variant.threshold if alert.slo is None else \
         round(variant.factor * error_budget(alert.slo.slo.objective), 12)
     row = {"threshold": threshold, "for": duration_text(variant.for_seconds),
-           "keep_firing_for": duration_text(variant.keep_firing_for_seconds), "episode_count": len(found),
-           "firing_seconds": round(sum(e.duration for e in found), 3),
+           "keep_firing_for": duration_text(variant.keep_firing_for_seconds),
+           "episode_count": sum(fired.size for fired, _ in found.values()),
+           "firing_seconds": round(float(sum((resolved - fired).sum() for fired, resolved in found.values())), 3),
            "precision": None if numbers is None else numbers["precision"],
            "recall": None if numbers is None else numbers["recall"],
            "detection_delay_seconds": None if numbers is None else numbers["detection_delay_seconds"]}

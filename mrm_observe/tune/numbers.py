@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .backtest import Episode, Incident, Labels
+import numpy as np
+
+from .backtest import Episode, Firing, Incident, Labels
 
 SHORT_EPISODE = 600
 """Seconds: an episode shorter than this is counted in `short_episodes`."""
@@ -59,32 +61,37 @@ def by_hour_band(found: Sequence[Episode], zone: str) -> dict[str, int]:
     return counts
 
 
-def matches(incident: Incident, episode: Episode) -> bool:
-    """An episode counts for an incident when they overlap and the episode carries each of the incident's labels
-    with its value, or lacks that label altogether (an alert that cannot tell them apart)."""
-    labels = dict(episode.labels)
-    return episode.start < incident.end and episode.end > incident.start and \
-        all(labels.get(k, v) == v for k, v in incident.labels.items())
+def labels_match(incident: Incident, labels: Labels) -> bool:
+    """Whether episodes with these labels can count for an incident: they carry each of the incident's labels with
+    its value, or lack that label altogether (an alert that cannot tell them apart)."""
+    carried = dict(labels)
+    return all(carried.get(k, v) == v for k, v in incident.labels.items())
 
 
-def incident_numbers(found: Sequence[Episode], incidents: Sequence[Incident]) -> dict:
-    """Precision and recall; per incident (in the file's order) the detection delay and the reset time (null when
-    missed); the missed incidents."""
-    useful = sum(any(matches(i, e) for i in incidents) for e in found)
-    delays: list[float | None] = []
-    resets: list[float | None] = []
-    missed = []
-    for incident in incidents:
-        hits = [e for e in found if matches(incident, e)]
-        if not hits:
-            delays.append(None)
-            resets.append(None)
-            missed.append(incident.entry())
-            continue
-        delays.append(round(max(0.0, min(e.start for e in hits) - incident.start), 3))
-        resets.append(round(max(0.0, max(e.end for e in hits) - incident.end), 3))
-    return {"precision": share(useful, len(found)), "recall": share(len(incidents) - len(missed), len(incidents)),
-            "detection_delay_seconds": delays, "reset_seconds": resets, "missed": missed}
+def incident_numbers(found: Firing, incidents: Sequence[Incident]) -> dict:
+    """Precision (episodes overlapping an incident whose labels they match / all episodes) and recall; per
+    incident (in the given order) the detection delay and the reset time (null when missed); the missed incidents."""
+    useful, count = 0, 0
+    first = [math.inf] * len(incidents)
+    last = [-math.inf] * len(incidents)
+    for labels, (fired, resolved) in found.items():
+        count += fired.size
+        hit_any = np.zeros(fired.size, dtype=bool)
+        for n, incident in enumerate(incidents):
+            if not labels_match(incident, labels):
+                continue
+            hit = (fired < incident.end) & (resolved > incident.start)
+            if hit.any():
+                hit_any |= hit
+                first[n] = min(first[n], float(fired[hit].min()))
+                last[n] = max(last[n], float(resolved[hit].max()))
+        useful += int(hit_any.sum())
+    caught = [f < math.inf for f in first]
+    return {"precision": share(useful, count), "recall": share(sum(caught), len(incidents)),
+            "detection_delay_seconds": [round(max(0.0, f - i.start), 3) if c else None
+                                        for f, i, c in zip(first, incidents, caught)],
+            "reset_seconds": [round(max(0.0, t - i.end), 3) if c else None for t, i, c in zip(last, incidents, caught)],
+            "missed": [i.entry() for i, c in zip(incidents, caught) if not c]}
 
 
 def share(part: int, whole: int) -> float | None:
