@@ -37,10 +37,9 @@ def alerts(source: Project | Sequence[Path], patterns: Sequence[str]) -> list[Tu
     any of the globs (all without globs)."""
     if not isinstance(source, Project):
         return select(rule_file_alerts(source), patterns, ", ".join(map(str, source)))
-    project = source
-    where = ", ".join(str(s.relative_to(project.root)) if s.is_relative_to(project.root) else str(s)
-                      for s in project.sources)
-    return select(project_alerts(load(project)), patterns, where)
+    where = ", ".join(str(s.relative_to(source.root)) if s.is_relative_to(source.root) else str(s)
+                      for s in source.sources) or f"{source.root} (no alerts/ or slo/ folder)"
+    return select(project_alerts(load(source)), patterns, where)
 
 
 @dataclass(frozen=True)
@@ -69,27 +68,26 @@ def tune(alerts: Sequence[TunedAlert], settings: ServerSettings, start: datetime
     """The tune document for `alerts` over [start, end), and with `charts` what each alert's timeline draws (in the
     document's order; else [])."""
     plans = [plan(alert, axes) for alert in alerts]
-    grids: dict[float, Grid] = {}
+    leads: dict[float, float] = {}
     for alert in alerts:
-        lead = max(lead_seconds(a, axes) for a in alerts if a.interval_seconds == alert.interval_seconds)
-        grids.setdefault(alert.interval_seconds, grid_for(start.timestamp(), end.timestamp(), alert.interval_seconds,
-                                                          lead))
+        leads[alert.interval_seconds] = max(leads.get(alert.interval_seconds, 0.0), lead_seconds(alert, axes))
+    grids = {step: grid_for(start.timestamp(), end.timestamp(), step, lead) for step, lead in leads.items()}
     wanted = sorted({(q, alert.interval_seconds) for alert, p in zip(alerts, plans) for q in p.queries.values()})
     with PrometheusClient(settings) as client:
         client.ready()
         frames = _fetch(client, wanted, grids, progress or NoProgress())
         prometheus = public_url(settings.url)
-    entries, drawn = [], []
+    entries, drawn = [], {}
     for alert, p in zip(alerts, plans):
         grid = grids[alert.interval_seconds]
         inputs = Inputs({name: frames[(q, alert.interval_seconds)] for name, q in p.queries.items()}, p.op,
                         p.threshold)
         entries.append(tune_alert(alert, inputs, grid, axes, incidents, zone))
-        drawn.append(chart_data(alert, inputs, grid) if charts else {})
+        if charts:
+            drawn[id(entries[-1])] = chart_data(alert, inputs, grid)
     doc = document(entries, start.timestamp(), end.timestamp(), [a.interval_seconds for a in alerts], incidents,
                    zone, prometheus)
-    order = [next(i for i, e in enumerate(entries) if e is entry) for entry in doc["alerts"]]
-    return doc, [drawn[i] for i in order] if charts else []
+    return doc, [drawn[id(entry)] for entry in doc["alerts"]] if charts else []
 
 
 def _fetch(client: PrometheusClient, wanted: list[tuple[str, float]], grids: dict[float, Grid],

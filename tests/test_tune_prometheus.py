@@ -382,3 +382,18 @@ def test_the_documented_tuning_session_is_what_the_tool_prints(prometheus, tmp_p
     if UPDATE_GOLDEN:
         DOC.write_text(updated)
     assert (DOC.parent / "tune-html.png").stat().st_size < 150_000
+
+
+def test_no_secret_is_printed_in_the_document_or_an_error(prometheus, rules, tmp_path):
+    with_user = prometheus.replace("http://", "http://oncall:pa55word@")
+    env = {"PROMETHEUS_URL": with_user, "PROMETHEUS_TOKEN": "tok-s3cret", "CI": "1"}
+    ok = CliRunner().invoke(main, ["tune", "--rules", str(rules["rules"]), "--alert", "Gap*", *RANGE, "--format",
+                                   "json"], env=env)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"groups": [{"name": "g", "rules": [
+        {"alert": "BadRegex", "expr": 'label_replace(up, "a", "$1", "b", "(") > 1'}]}]}))
+    refused = CliRunner().invoke(main, ["tune", "--rules", str(bad), *RANGE, "--retries", "0"], env=env)
+    assert ok.exit_code == 0 and refused.exit_code == 3
+    assert json.loads(ok.stdout)["prometheus"] == prometheus
+    for text in (ok.output, refused.output):
+        assert "pa55word" not in text and "tok-s3cret" not in text
