@@ -14,7 +14,8 @@ from typing import Any
 
 import click
 
-from ..pipeline_publish import ORG_HEADER, RetryPolicy, ServerSettings, server_settings
+from ..grafana_api import ORG_HEADER
+from ..http_client import RetryPolicy, ServerSettings, server_settings
 from .common import Command
 
 
