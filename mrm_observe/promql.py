@@ -145,71 +145,83 @@ def _one_series(node: object) -> bool:
 
 
 GROUPABLE_AGGREGATIONS = frozenset({"sum", "min", "max", "avg", "count", "group", "stddev", "stdvar"})
-"""Aggregations whose answer per group is unchanged by grouping by one more label that is constant in each group."""
+"""Aggregations whose answer per group is unchanged by grouping by more labels that are constant in each group."""
 LABEL_KEEPING_FUNCTIONS = frozenset({
     *RANGE_FUNCTIONS, "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
     "last_over_time", "stddev_over_time", "stdvar_over_time", "present_over_time", "quantile_over_time", "changes",
     "resets", "predict_linear", "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "exp", "ln",
     "log2", "log10", "sqrt", "sgn", "histogram_quantile"})
 """Functions whose output series keep their input's labels (all but the metric name, and `le` for quantiles)."""
-_OPEN = "\x00"
-"""Where a template's open label matcher goes (no PromQL text holds this character)."""
+_EQUALITY = re.compile(r'(?<![\w:])([a-zA-Z_]\w*)\s*=\s*"([^"\\]*)"')
+"""`label="value"` in PromQL text (values without quotes or escapes)."""
+
+
+def _open(n: int) -> str:
+    """Where a template's n-th open label matcher goes (no PromQL text holds this character)."""
+    return f"\x00{n}\x00"
 
 
 @dataclass(frozen=True)
 class Template:
-    """An expression with one label's value left open, so expressions that differ only in that value are asked in
-    one query whose series carry the label and so say which expression they answer."""
+    """An expression with some labels' values left open, so expressions that differ only in those values are asked
+    in one query whose series carry the labels and so say which expression they answer."""
 
-    label: str
-    value: str
+    labels: tuple[str, ...]
     text: str
 
-    def merged(self, values: list[str]) -> str:
-        """The query answering the expression for each of `values` (one series or more per value found)."""
-        pattern = "|".join(re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", v) for v in values)
-        return self.text.replace(_OPEN, f"{self.label}=~{json.dumps(pattern)}")
+    def merged(self, values: list[tuple[str, ...]]) -> str:
+        """The query answering the expression for each tuple of `values` (of `labels`, in order)."""
+        text = self.text
+        for n, label in enumerate(self.labels):
+            choices = sorted({v[n] for v in values})
+            pattern = "|".join(re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", v) for v in choices)
+            text = text.replace(_open(n), f"{label}=~{json.dumps(pattern)}")
+        return text
 
 
-_EQUALITY = re.compile(r'(?<![\w:])([a-zA-Z_]\w*)\s*=\s*"([^"\\]*)"')
-
-
-def open_values(expr: str) -> dict[str, tuple[str, str]]:
-    """{the text with one label's value left open: (label, value)} for every label matched with `label="value"`.
-    Texts alike show expressions that differ only in that value; only `templates` says whether they can merge."""
+def open_values(expr: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(the text with every label that is matched with `label="value"` for one value only left open, those labels,
+    their values). Texts alike show expressions that differ only in those values; `template` says whether they
+    can be merged."""
     matches = list(_EQUALITY.finditer(expr))
-    found: dict[str, tuple[str, str]] = {}
-    for pair in sorted({m.groups() for m in matches}):
-        pieces, done = [], 0
-        for m in matches:
-            if m.groups() == pair:
-                pieces += [expr[done:m.start()], _OPEN]
-                done = m.end()
-        found["".join(pieces) + expr[done:]] = pair
-    return found
+    values: dict[str, set[str]] = {}
+    for m in matches:
+        values.setdefault(m[1], set()).add(m[2])
+    labels = tuple(sorted(label for label, found in values.items() if len(found) == 1))
+    pieces, done = [], 0
+    for m in matches:
+        if m[1] in labels:
+            pieces += [expr[done:m.start()], _open(labels.index(m[1]))]
+            done = m.end()
+    return "".join(pieces) + expr[done:], labels, tuple(next(iter(values[label])) for label in labels)
 
 
-def templates(expr: str) -> list[Template]:
-    """Every way to merge `expr` with expressions that differ only in one label's value: one per label that every
-    selector matches with `label="value"`, when every step keeps the selectors' labels on the series
-    (label-keeping functions, groupable aggregations, operators without on/ignoring/group_*). Every aggregation
-    gets the label added to its grouping, which changes nothing else: the label has one value in each group.
-    [] when the expression cannot be merged."""
+def template(expr: str, candidates: tuple[str, ...]) -> Template | None:
+    """`expr` with those of `candidates` left open that every selector matches with one `label="value"`, when
+    every step keeps the selectors' labels on the series (label-keeping functions, groupable aggregations,
+    operators without on/ignoring/group_*): then it can be merged with expressions that differ only in those
+    labels' values. Every aggregation gets the open labels added to its grouping, which changes nothing else: they
+    have one value in each group. None when no label can be left open."""
     try:
         ast = promql_parser.parse(expr)
     except (ValueError, TypeError):
-        return []
+        return None
     selectors: list[promql_parser.VectorSelector] = []
     if not _keeps_labels(ast, selectors) or not selectors:
-        return []
+        return None
     shared = set.intersection(*({(m.name, m.value) for m in s.matchers.matchers if str(m.op) == "MatchOp.Equal"}
                                 for s in selectors))
-    found = []
-    for label, value in sorted(shared):
-        text, matcher = _grouped_by(ast, label), f'{label}="{value}"'
-        if label != "__name__" and text.count(matcher) == len(selectors) and _means(ast, text, label):
-            found.append(Template(label, value, text.replace(matcher, _OPEN)))
-    return found
+    pairs = sorted((label, value) for label, value in shared if label in candidates and label != "__name__")
+    labels = tuple(label for label, _ in pairs)
+    text = _grouped_by(ast, labels)
+    if not labels or not _means(ast, text, labels):
+        return None
+    for n, (label, value) in enumerate(pairs):
+        matcher = f'{label}="{value}"'
+        if text.count(matcher) != len(selectors):
+            return None
+        text = text.replace(matcher, _open(n))
+    return Template(labels, text)
 
 
 def _keeps_labels(node: object, selectors: list[promql_parser.VectorSelector]) -> bool:
@@ -237,30 +249,30 @@ def _keeps_labels(node: object, selectors: list[promql_parser.VectorSelector]) -
     return False
 
 
-def _grouped_by(node: object, label: str) -> str:
-    """PromQL text of `node` (of the kinds _keeps_labels accepts) with every aggregation also grouped by `label`."""
+def _grouped_by(node: object, labels: tuple[str, ...]) -> str:
+    """PromQL text of `node` (of the kinds _keeps_labels accepts) with every aggregation also grouped by `labels`."""
     if isinstance(node, promql_parser.ParenExpr):
-        return f"({_grouped_by(node.expr, label)})"
+        return f"({_grouped_by(node.expr, labels)})"
     if isinstance(node, promql_parser.UnaryExpr):
-        return f"-{_operand(node.expr, label)}"
+        return f"-{_operand(node.expr, labels)}"
     if isinstance(node, promql_parser.AggregateExpr):
-        labels = ", ".join(sorted({*(node.modifier.labels if node.modifier else ()), label}))
-        return f"{node.op} by ({labels}) ({_grouped_by(node.expr, label)})"
+        grouping = ", ".join(sorted({*(node.modifier.labels if node.modifier else ()), *labels}))
+        return f"{node.op} by ({grouping}) ({_grouped_by(node.expr, labels)})"
     if isinstance(node, promql_parser.BinaryExpr):
         returns_bool = " bool" if node.modifier is not None and node.modifier.return_bool else ""
-        return f"{_operand(node.lhs, label)} {str(node.op).strip()}{returns_bool} {_operand(node.rhs, label)}"
+        return f"{_operand(node.lhs, labels)} {str(node.op).strip()}{returns_bool} {_operand(node.rhs, labels)}"
     if isinstance(node, promql_parser.Call):
-        return f"{node.func.name}({', '.join(_grouped_by(a, label) for a in node.args)})"
+        return f"{node.func.name}({', '.join(_grouped_by(a, labels) for a in node.args)})"
     return str(node)
 
 
-def _operand(node: object, label: str) -> str:
+def _operand(node: object, labels: tuple[str, ...]) -> str:
     """An operator's operand, in parentheses when it is itself an operation (the tree says what binds first)."""
-    text = _grouped_by(node, label)
+    text = _grouped_by(node, labels)
     return f"({text})" if isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr)) else text
 
 
-def _means(ast: object, text: str, label: str) -> bool:
+def _means(ast: object, text: str, labels: tuple[str, ...]) -> bool:
     """True when `text` parses to the same selectors as `ast` and renders to itself: promql-parser's rendering of a
     selector does not escape quotes in label values, so a value holding one cannot be merged."""
     def matchers(node: object) -> list[tuple[str, str, str]]:
@@ -277,7 +289,7 @@ def _means(ast: object, text: str, label: str) -> bool:
         again = promql_parser.parse(text)
     except (ValueError, TypeError):
         return False
-    return matchers(again) == matchers(ast) and _grouped_by(again, label) == text
+    return matchers(again) == matchers(ast) and _grouped_by(again, labels) == text
 
 
 def parse(expr: str) -> Parsed:

@@ -27,9 +27,9 @@ def bad(service: str, window: str = "5m") -> str:
     ('-a{service="s1"} offset 5m', '-a{service=~"a\\\\.b|c"} offset 5m'),
 ])
 def test_an_expression_whose_steps_keep_the_label_merges_with_the_label_added_to_every_grouping(expr, merged):
-    (template,) = promql.templates(expr)
-    assert (template.label, template.value) == ("service", "s1")
-    assert template.merged(["a.b", "c"]) == merged
+    template = promql.template(expr, ("service",))
+    assert template is not None and template.labels == ("service",)
+    assert template.merged([("a.b",), ("c",)]) == merged
 
 
 @pytest.mark.parametrize("expr", [
@@ -45,27 +45,48 @@ def test_an_expression_whose_steps_keep_the_label_merges_with_the_label_added_to
     'sum(a{service=~"s1"})',                                    # a regex, not an equality
 ])
 def test_an_expression_that_could_lose_or_mix_up_the_label_does_not_merge(expr):
-    assert promql.templates(expr) == []
+    assert promql.template(expr, ("service",)) is None
 
 
-def test_every_label_shared_by_every_selector_is_a_way_to_merge():
-    found = promql.templates('rate(x{job="a",service="s1"}[5m]) / rate(y{job="a",service="s1"}[5m])')
-    assert [(t.label, t.value) for t in found] == [("job", "a"), ("service", "s1")]
+def test_only_labels_every_selector_matches_with_one_value_are_left_open():
+    expr = 'sum(rate(x{job="a",code="500",service="s1"}[5m])) / sum(rate(x{job="a",service="s1"}[5m]))'
+    text, labels, values = promql.open_values(expr)
+    assert (labels, values) == (("code", "job", "service"), ("500", "a", "s1"))
+    template = promql.template(expr, labels)
+    assert template is not None and template.labels == ("job", "service")
+    assert template.merged([("a", "s1"), ("b", "s2")]) == (
+        'sum by (job, service) (rate(x{job=~"a|b",code="500",service=~"s1|s2"}[5m])) / '
+        'sum by (job, service) (rate(x{job=~"a|b",service=~"s1|s2"}[5m]))')
 
 
 def test_expressions_differing_in_one_value_become_one_request_per_part_and_the_rest_are_joined():
     exprs = [bad("s1"), bad("s2"), bad("s3"), bad("s2"), "sum(up)", bad("s1", "1h")]
     groups = ["5m"] * 5 + ["1h"]
     asked = requests(exprs, groups, size=2)
-    assert [(r.label, dict(r.indices)) for r in asked] == [
-        ("service", {"s1": (0,), "s2": (1, 3)}), ("service", {"s3": (2,)}),
-        (TAG, {"4": (4,)}), (TAG, {"5": (5,)})]
+    assert [(r.labels, dict(r.indices)) for r in asked] == [
+        (("service",), {("s1",): (0,), ("s2",): (1, 3)}), (("service",), {("s3",): (2,)}),
+        ((TAG,), {("4",): (4,)}), ((TAG,), {("5",): (5,)})]
     assert 'service=~"s1|s2"' in asked[0].expr and asked[2].expr == \
         'label_replace((sum(up)), "mrm_observe_query", "4", "", "")'
 
 
+def test_expressions_differing_in_several_values_merge_by_all_of_them_and_literal_values_must_agree():
+    def recorded(slo: str, service: str, code: str = "") -> str:
+        extra = f',code="{code}"' if code else ""
+        return f'slo:ratio{{sloth_id="{slo}",sloth_service="{service}"}} / other{{sloth_id="{slo}",' \
+               f'sloth_service="{service}"{extra}}}'
+    exprs = [recorded("a-x", "a"), recorded("b-x", "b"), recorded("c-x", "c", "5"), recorded("d-x", "d", "5"),
+             recorded("e-x", "e", "4")]
+    asked = requests(exprs, [0] * 5)
+    assert [(r.labels, dict(r.indices)) for r in asked] == [
+        (("sloth_id", "sloth_service"), {("a-x", "a"): (0,), ("b-x", "b"): (1,)}),
+        (("sloth_id", "sloth_service"), {("c-x", "c"): (2,), ("d-x", "d"): (3,)}),
+        ((TAG,), {("4",): (4,)})]
+    assert 'code="5"' in asked[1].expr and 'sloth_service=~"c|d"' in asked[1].expr
+
+
 def test_each_query_gets_the_sum_of_the_series_that_answer_it_and_none_when_none_does():
-    request = Request("q", "service", {"a": (0, 2), "b": (1,), "c": (3,)})
+    request = Request("q", ("service",), {("a",): (0, 2), ("b",): (1,), ("c",): (3,)})
     samples = [({"service": "a", "x": "1"}, 1.5), ({"service": "a", "x": "2"}, 2.0), ({"service": "b"}, 0.0),
                ({"service": "z"}, 9.0), ({}, 7.0)]
     assert request.answers(samples) == {0: 3.5, 2: 3.5, 1: 0.0, 3: None}
