@@ -33,9 +33,10 @@ import httpx
 
 from bench.bench_slo import write_project
 from mrm_observe.durations import parse_duration
-from mrm_observe.pipeline import Project, load
-from mrm_observe.pipeline_report import QUERY_POOL, batch, combined
-from mrm_observe.report import period_of, plan, windows_of
+from mrm_observe.project import Project, load
+from mrm_observe.pipeline_report import QUERY_POOL, planned
+from mrm_observe.query_batch import requests
+from mrm_observe.report import period_of, windows_of
 from tests.forward_proxy import ForwardProxy
 from tests.prometheus_server import PrometheusServer
 
@@ -175,8 +176,8 @@ def bare_queries(root: Path, url: str, end: int) -> Callable[[], int]:
     """The report's batched PromQL, ready to send: one request per window for all SLOs, QUERY_POOL at a time."""
     at = datetime.fromtimestamp(end, timezone.utc)
     slos = [item.obj for item in load(Project.at(root)).slos]
-    jobs = [(key, expr) for slo in slos for key, expr in plan(slo, period_of(slo, "rolling", at)).items()]
-    texts = [combined(b) for b in batch([expr for _, expr in jobs], [key for key, _ in jobs])]
+    jobs = planned(slos, {slo.id: period_of(slo, "rolling", at) for slo in slos}, "raw")
+    texts = [r.expr for r in requests([expr for _, _, expr in jobs], [key for _, key, _ in jobs])]
 
     def run() -> int:
         with httpx.Client(base_url=url, trust_env=False, timeout=120) as client, ThreadPoolExecutor(QUERY_POOL) as pool:

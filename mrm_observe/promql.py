@@ -252,6 +252,142 @@ def _one_series(node: object) -> bool:
     return isinstance(node, (promql_parser.NumberLiteral, promql_parser.StringLiteral))
 
 
+GROUPABLE_AGGREGATIONS = frozenset({"sum", "min", "max", "avg", "count", "group", "stddev", "stdvar"})
+"""Aggregations whose answer per group is unchanged by grouping by one more label that is constant in each group."""
+LABEL_KEEPING_FUNCTIONS = frozenset({
+    *RANGE_FUNCTIONS, "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
+    "last_over_time", "stddev_over_time", "stdvar_over_time", "present_over_time", "quantile_over_time", "changes",
+    "resets", "predict_linear", "abs", "ceil", "floor", "round", "clamp", "clamp_min", "clamp_max", "exp", "ln",
+    "log2", "log10", "sqrt", "sgn", "histogram_quantile"})
+"""Functions whose output series keep their input's labels (all but the metric name, and `le` for quantiles)."""
+_OPEN = "\x00"
+"""Where a template's open label matcher goes (no PromQL text holds this character)."""
+
+
+@dataclass(frozen=True)
+class Template:
+    """An expression with one label's value left open, so expressions that differ only in that value are asked in
+    one query whose series carry the label and so say which expression they answer."""
+
+    label: str
+    value: str
+    text: str
+
+    def merged(self, values: list[str]) -> str:
+        """The query answering the expression for each of `values` (one series or more per value found)."""
+        pattern = "|".join(re.sub(r"([\\.+*?()|\[\]{}^$])", r"\\\1", v) for v in values)
+        return self.text.replace(_OPEN, f"{self.label}=~{json.dumps(pattern)}")
+
+
+_EQUALITY = re.compile(r'(?<![\w:])([a-zA-Z_]\w*)\s*=\s*"([^"\\]*)"')
+
+
+def open_values(expr: str) -> dict[str, tuple[str, str]]:
+    """{the text with one label's value left open: (label, value)} for every label matched with `label="value"`.
+    Texts alike show expressions that differ only in that value; only `templates` says whether they can merge."""
+    matches = list(_EQUALITY.finditer(expr))
+    found: dict[str, tuple[str, str]] = {}
+    for pair in sorted({m.groups() for m in matches}):
+        pieces, done = [], 0
+        for m in matches:
+            if m.groups() == pair:
+                pieces += [expr[done:m.start()], _OPEN]
+                done = m.end()
+        found["".join(pieces) + expr[done:]] = pair
+    return found
+
+
+def templates(expr: str) -> list[Template]:
+    """Every way to merge `expr` with expressions that differ only in one label's value: one per label that every
+    selector matches with `label="value"`, when every step keeps the selectors' labels on the series
+    (label-keeping functions, groupable aggregations, operators without on/ignoring/group_*). Every aggregation
+    gets the label added to its grouping, which changes nothing else: the label has one value in each group.
+    [] when the expression cannot be merged."""
+    try:
+        ast = promql_parser.parse(expr)
+    except (ValueError, TypeError):
+        return []
+    selectors: list[promql_parser.VectorSelector] = []
+    if not _keeps_labels(ast, selectors) or not selectors:
+        return []
+    shared = set.intersection(*({(m.name, m.value) for m in s.matchers.matchers if str(m.op) == "MatchOp.Equal"}
+                                for s in selectors))
+    found = []
+    for label, value in sorted(shared):
+        text, matcher = _grouped_by(ast, label), f'{label}="{value}"'
+        if label != "__name__" and text.count(matcher) == len(selectors) and _means(ast, text, label):
+            found.append(Template(label, value, text.replace(matcher, _OPEN)))
+    return found
+
+
+def _keeps_labels(node: object, selectors: list[promql_parser.VectorSelector]) -> bool:
+    """True when every series `node` returns keeps the labels of the selectors under it (collected in
+    `selectors`) once every aggregation also groups by them."""
+    if isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr)):
+        return _keeps_labels(node.expr, selectors)
+    if isinstance(node, promql_parser.MatrixSelector):
+        return _keeps_labels(node.vector_selector, selectors)
+    if isinstance(node, promql_parser.VectorSelector):
+        selectors.append(node)
+        return not node.matchers.or_matchers
+    if isinstance(node, promql_parser.Call):
+        vectors = [a for a in node.args if not isinstance(a, promql_parser.NumberLiteral)]
+        return node.func.name in LABEL_KEEPING_FUNCTIONS and bool(vectors) and \
+            all(_keeps_labels(a, selectors) for a in vectors)
+    if isinstance(node, promql_parser.AggregateExpr):
+        return str(node.op) in GROUPABLE_AGGREGATIONS and node.param is None and \
+            (node.modifier is None or "By" in str(node.modifier.type)) and _keeps_labels(node.expr, selectors)
+    if isinstance(node, promql_parser.BinaryExpr):
+        if node.modifier is not None and (node.modifier.matching is not None or node.modifier.group_labels):
+            return False
+        sides = [side for side in (node.lhs, node.rhs) if not isinstance(side, promql_parser.NumberLiteral)]
+        return bool(sides) and all(_keeps_labels(side, selectors) for side in sides)
+    return False
+
+
+def _grouped_by(node: object, label: str) -> str:
+    """PromQL text of `node` (of the kinds _keeps_labels accepts) with every aggregation also grouped by `label`."""
+    if isinstance(node, promql_parser.ParenExpr):
+        return f"({_grouped_by(node.expr, label)})"
+    if isinstance(node, promql_parser.UnaryExpr):
+        return f"-{_operand(node.expr, label)}"
+    if isinstance(node, promql_parser.AggregateExpr):
+        labels = ", ".join(sorted({*(node.modifier.labels if node.modifier else ()), label}))
+        return f"{node.op} by ({labels}) ({_grouped_by(node.expr, label)})"
+    if isinstance(node, promql_parser.BinaryExpr):
+        returns_bool = " bool" if node.modifier is not None and node.modifier.return_bool else ""
+        return f"{_operand(node.lhs, label)} {str(node.op).strip()}{returns_bool} {_operand(node.rhs, label)}"
+    if isinstance(node, promql_parser.Call):
+        return f"{node.func.name}({', '.join(_grouped_by(a, label) for a in node.args)})"
+    return str(node)
+
+
+def _operand(node: object, label: str) -> str:
+    """An operator's operand, in parentheses when it is itself an operation (the tree says what binds first)."""
+    text = _grouped_by(node, label)
+    return f"({text})" if isinstance(node, (promql_parser.BinaryExpr, promql_parser.UnaryExpr)) else text
+
+
+def _means(ast: object, text: str, label: str) -> bool:
+    """True when `text` parses to the same selectors as `ast` and renders to itself: promql-parser's rendering of a
+    selector does not escape quotes in label values, so a value holding one cannot be merged."""
+    def matchers(node: object) -> list[tuple[str, str, str]]:
+        found: list[tuple[str, str, str]] = []
+
+        def visit(n: object) -> bool:
+            if isinstance(n, promql_parser.VectorSelector):
+                found.extend((m.name, str(m.op), m.value) for m in n.matchers.matchers)
+            return True
+
+        promql_parser.walk(node, visit)
+        return found
+    try:
+        again = promql_parser.parse(text)
+    except (ValueError, TypeError):
+        return False
+    return matchers(again) == matchers(ast) and _grouped_by(again, label) == text
+
+
 def parse(expr: str) -> Parsed:
     """Parse PromQL; raise ValueError with the parser's reason when it is invalid."""
     if not expr or not expr.strip():

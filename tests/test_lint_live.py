@@ -24,7 +24,8 @@ from mrm_observe.cli import main
 from mrm_observe.definitions import Sourced
 from mrm_observe.http_client import RetryPolicy, ServerSettings
 from mrm_observe.lint_live import Facts, SeriesFacts, check, plan
-from mrm_observe.pipeline import Project, build
+from mrm_observe.pipeline import build
+from mrm_observe.project import Project
 from mrm_observe.pipeline_lint import SERIES_BATCH, ask, live_lint, series_batches
 from mrm_observe.prometheus_api import PrometheusClient
 from mrm_observe.promql import Selector

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .. import pipeline
+from .. import project as project_mod
 from ..errors import ExitCode
 from ..lint import Finding
 from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
@@ -41,7 +42,7 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
     tool = promtool()
     with busy("building and running promtool check rules"):
         result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
-                                pipeline.promtool_locator(tool))
+                                project_mod.promtool_locator(tool))
     for res in result.rule_checks:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
         if not res.ok:
@@ -88,7 +89,7 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
     project = make_project(sources, out, tests)
     tool = promtool()
     with busy("building and running promtool tests"):
-        result = pipeline.run_tests(project, tool, patterns, pipeline.promtool_locator(tool))
+        result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
     for res in result.results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:

@@ -138,6 +138,6 @@ def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], di
 
 def grafana_settings(server: ServerOptions, *, org_id: int | None, concurrency: int) -> ServerSettings:
     """The Grafana client's settings from the command line and the environment."""
-    from ..pipeline_publish import ORG_HEADER
+    from ..grafana_api import ORG_HEADER
 
     return server.settings(headers={ORG_HEADER: str(org_id)} if org_id is not None else None, pool=concurrency)
