@@ -3,13 +3,17 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import product
 
 import promql_parser
 
 COMPARISONS = frozenset({"==", "!=", ">", "<", ">=", "<="})
 RANGE_FUNCTIONS = frozenset({"rate", "irate", "increase", "delta", "idelta", "deriv"})
+COUNTER_FUNCTIONS = frozenset({"rate", "irate", "increase", "resets"})
+"""Functions meant for counters only (Prometheus's documentation of each says so)."""
 ABSENCE_FUNCTIONS = frozenset({"absent", "absent_over_time"})
 LABEL_TARGET_FUNCTIONS = frozenset({"label_replace", "label_join"})
 """Functions whose second argument names the label they write."""
@@ -34,6 +38,73 @@ MAX_GUESSED_VARIABLES = 6
 
 Matcher = tuple[str, str, str]
 """(op, label, value) with op one of = != =~ !~."""
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A vector selector: its metric name ("" when it names none) and its other matchers (`__name__` ones too)."""
+
+    name: str
+    matchers: tuple[Matcher, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The selector as PromQL, e.g. `http_requests_total{status=~"5.."}` (what the series API takes)."""
+        inner = ",".join(f"{label}{op}{json.dumps(value, ensure_ascii=False)}" for op, label, value in self.matchers)
+        return f"{self.name}{{{inner}}}" if inner or not self.name else self.name
+
+    @property
+    def portable(self) -> bool:
+        """True when `matches` decides exactly as Prometheus does: every regex means the same to Python's `re` as
+        to Go's RE2 (no POSIX classes, \\p{..}, \\Q..\\E, \\z or \\C, and Python compiles it without a warning)."""
+        return all(_regex(value) is not None for op, _, value in self.matchers if op in ("=~", "!~"))
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Whether a series with these labels (`__name__` included) is selected; a missing label reads as ""."""
+        if self.name and labels.get("__name__") != self.name:
+            return False
+        for op, label, value in self.matchers:
+            have = labels.get(label, "")
+            if op in ("=", "!="):
+                hit = have == value
+            else:
+                pattern = _regex(value)
+                if pattern is None:
+                    raise ValueError(f"regex {value!r} may mean something else to RE2: ask the server")
+                hit = pattern.fullmatch(have) is not None
+            if hit != (op in ("=", "=~")):
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class SelectorUse:
+    """Where a selector stands in an expression."""
+
+    selector: Selector
+    function: str | None = None
+    """The function taking it as a range argument (`rate` in `rate(x[5m])`), else None."""
+    window: float | None = None
+    """The range in seconds, for a range selector (`x[5m]` -> 300)."""
+    in_absent: bool = False
+    """Inside absent() or absent_over_time(), whose point is that it may select nothing."""
+
+
+_RE2_ONLY = re.compile(r"\\[pPQEzC]|\[:")
+"""RE2 syntax Python's re lacks or reads differently: \\p{Greek}, \\Q...\\E, \\z, \\C, [[:alpha:]]."""
+
+
+@lru_cache(maxsize=4096)
+def _regex(value: str) -> re.Pattern[str] | None:
+    """The label regex compiled by Python's re, or None when RE2 may read it differently."""
+    if _RE2_ONLY.search(value):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            return re.compile(value, re.ASCII)  # RE2's \d, \w, \s and \b are ASCII only
+    except (re.error, FutureWarning, DeprecationWarning):
+        return None
 
 
 @dataclass(frozen=True)
@@ -87,6 +158,13 @@ class Parsed:
         promql_parser.walk(self.ast, visit)
         return found
 
+    def selector_uses(self) -> list[SelectorUse]:
+        """Every vector selector with the matchers it carries (`__name__` ones included) and where it stands: the
+        function taking it as a range argument, the range, and whether it is inside absent(); in order."""
+        found: list[SelectorUse] = []
+        _uses(self.ast, found, None, False)
+        return found
+
     def value_type(self) -> str:
         """What the expression returns: scalar, instant vector, range vector or string."""
         return _value_type(self.ast)
@@ -108,6 +186,36 @@ class Parsed:
     def is_one_series(self) -> bool:
         """True when the expression yields at most one series with no labels (aggregated without grouping)."""
         return _one_series(self.ast)
+
+
+def _selector(node: promql_parser.VectorSelector) -> Selector:
+    matchers = tuple((_MATCH_OPS[str(m.op)], m.name, m.value) for m in node.matchers.matchers)
+    if not node.name:
+        named = [m for m in matchers if m[:2] == ("=", "__name__")]
+        if len(named) == 1:
+            return Selector(named[0][2], tuple(m for m in matchers if m is not named[0]))
+    return Selector(node.name or "", matchers)
+
+
+def _uses(node: object, found: list[SelectorUse], function: str | None, in_absent: bool) -> None:
+    """Collect the selectors below `node`; `function` is the call whose direct argument `node` is."""
+    if isinstance(node, promql_parser.VectorSelector):
+        found.append(SelectorUse(_selector(node), in_absent=in_absent))
+    elif isinstance(node, promql_parser.MatrixSelector):
+        found.append(SelectorUse(_selector(node.vector_selector), function, node.range.total_seconds(), in_absent))
+    elif isinstance(node, promql_parser.Call):
+        inside = in_absent or node.func.name in ABSENCE_FUNCTIONS
+        for arg in node.args:
+            _uses(arg, found, node.func.name, inside)
+    elif isinstance(node, promql_parser.BinaryExpr):
+        _uses(node.lhs, found, None, in_absent)
+        _uses(node.rhs, found, None, in_absent)
+    elif isinstance(node, promql_parser.AggregateExpr):
+        if node.param is not None:
+            _uses(node.param, found, None, in_absent)
+        _uses(node.expr, found, None, in_absent)
+    elif isinstance(node, (promql_parser.ParenExpr, promql_parser.UnaryExpr, promql_parser.SubqueryExpr)):
+        _uses(node.expr, found, None, in_absent)
 
 
 def _value_type(node: object) -> str:

@@ -14,12 +14,14 @@ LAYERS = {
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
     "discover": 3, "validate": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
+    "pipeline_lint": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
                  ("pipeline_publish", "pipeline"),
                  ("gate", "report"), ("report_html", "report_markdown"),
-                 ("compile", "slo_math"), ("slo_specs", "slo_math")}
+                 ("compile", "slo_math"), ("slo_specs", "slo_math"),
+                 ("pipeline_lint", "pipeline"), ("lint_live", "lint")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and
