@@ -1,4 +1,4 @@
 """`python -m mrm_observe` runs the CLI."""
-from .cli import main
+from .cli import run
 
-main()
+run()

@@ -99,8 +99,13 @@ LINT_CHECKS = {
     "duplicate": "no two rules compute the same expression with the same labels",
     "rate-window": "rate()-like windows are at least 4x the scrape interval",
     "untested": "every alert has a promtool test case in which it fires",
+    "live-series": "with a server: every selector selects series now or did within the last 7 days",
+    "live-counter": "with a server: rate(), irate(), increase() and resets() read counters (metric metadata)",
+    "live-rate-window": "with a server: rate()-like windows are at least 4x the scrape interval of the targets read",
+    "live-eval-interval": "with a server: every rule group's evaluation interval is known",
 }
-"""Convention checks run by `mrm-observe lint`; a rule waives one with `waive={check: reason}`."""
+"""Convention checks run by `mrm-observe lint` (the live- ones only with --prometheus-url); a rule waives one with
+`waive={check: reason}`."""
 
 # --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---
 SLO_ID_LABEL = "sloth_id"

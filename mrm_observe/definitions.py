@@ -1,6 +1,7 @@
 """What discovery finds: definition objects tagged with their source file, and the problems met on the way."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,3 +31,10 @@ class Definitions:
         self.groups += other.groups
         self.slos += other.slos
         self.problems += other.problems
+
+
+def is_dashboard(value: Any) -> bool:
+    """True for a grafanalib Dashboard, found without importing grafanalib: a value can only be one when the module
+    defining it has already been imported (by the definition that made it)."""
+    core = sys.modules.get("grafanalib.core")
+    return core is not None and isinstance(value, core.Dashboard)

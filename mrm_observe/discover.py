@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from grafanalib.core import Dashboard
 from pydantic import ValidationError
 
 from .conventions import DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
-from .definitions import Definitions, Sourced
+from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
 from .model.rules import RuleGroup
 from .model.slo import SLO
@@ -110,15 +109,15 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         )
         return found
     folder = _folder_of(module, name, found.problems)
-    for variables, kind, expected, into in (
-        (DASHBOARD_VARIABLES, Dashboard, "a grafanalib Dashboard", found.dashboards),
-        (RULE_VARIABLES, RuleGroup, "a RuleGroup", found.groups),
-        (SLO_VARIABLES, SLO, "an SLO", found.slos),
+    for variables, fits, expected, into, where in (
+        (DASHBOARD_VARIABLES, is_dashboard, "a grafanalib Dashboard", found.dashboards, folder),
+        (RULE_VARIABLES, lambda obj: isinstance(obj, RuleGroup), "a RuleGroup", found.groups, ()),
+        (SLO_VARIABLES, lambda obj: isinstance(obj, SLO), "an SLO", found.slos, ()),
     ):
         for var in variables:
             for label, obj in _items(module, var):
-                if isinstance(obj, kind):
-                    into.append(Sourced(name, obj, folder if kind is Dashboard else ()))
+                if fits(obj):
+                    into.append(Sourced(name, obj, where))
                 else:
                     found.problems.append(_wrong_type(name, label, expected, obj))
     return found

@@ -34,7 +34,7 @@ def lint_rules(groups: list[Sourced], tested_alerts: set[str], scrape_interval: 
     by_expr: dict[tuple, list[str]] = defaultdict(list)
     for item in groups:
         for rule in item.obj.rules:
-            obj = f"group {item.obj.name!r}, {'alert' if isinstance(rule, AlertRule) else 'record'} {rule.name!r}"
+            obj = rule_object(item.obj.name, rule)
             labels = rule.all_labels() if isinstance(rule, AlertRule) else rule.labels
             same = by_expr[(type(rule).__name__, rule.expr.strip(), tuple(sorted(labels.items())))]
             same.append(obj)
@@ -45,6 +45,11 @@ def lint_rules(groups: list[Sourced], tested_alerts: set[str], scrape_interval: 
                 findings.append(Finding("duplicate", Problem(item.source, obj, "expr",
                                         f"same expression and labels as {first}: keep one"), rule.waive.get("duplicate")))
     return findings
+
+
+def rule_object(group: str, rule: AlertRule | RecordingRule) -> str:
+    """How findings name a rule: `group 'api', alert 'HighErrorRate'`."""
+    return f"group {group!r}, {'alert' if isinstance(rule, AlertRule) else 'record'} {rule.name!r}"
 
 
 def _rule_findings(rule: AlertRule | RecordingRule, tested: set[str], scrape: float) -> list[tuple[str, str, str]]:

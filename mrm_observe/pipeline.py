@@ -1,10 +1,9 @@
-"""The only module that knows the order of the steps: define -> validate -> compile -> render -> write -> promtool."""
+"""The only module that knows the order of the steps: define -> validate (project.py) -> compile -> render -> write
+-> promtool."""
 from __future__ import annotations
 
 import fnmatch
 import json
-import tempfile
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,50 +17,18 @@ from .compile.rules import rule_file
 from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
-from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
-                          SLO_FOLDER, generated_header, owner_id, rule_file_name, slo_rule_file_name, slo_test_file_name)
+from .conventions import (GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
+                          SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
-from .discover import discover
 from .errors import CheckFailed, DefinitionError, OutputError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
 from .render import to_json, to_yaml
 from .transaction import FileTransaction, recover
 from .yaml_input import YAMLInputError
-from .validate import Locator, uid_of, validate
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where definitions, hand-written promtool tests and build output live."""
-
-    root: Path
-    sources: tuple[Path, ...]
-    out: Path
-    tests: Path
-    partial: bool = False
-    """Sources were chosen by hand: promtool tests of rule files outside them are skipped, not errors."""
-    owner: str = "project"
-    """The project's id in generated headers: installs replace and remove only files of the same owner."""
-
-    @classmethod
-    def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
-           tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root."""
-        chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
-        return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
-                   owner=project_owner(root))
-
-
-def project_owner(root: Path) -> str:
-    """The owner id: `[tool.mrm-observe] owner`, else `[project] name` in root/pyproject.toml, else the folder's name."""
-    try:
-        config = tomllib.loads((root / "pyproject.toml").read_text())
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        config = {}
-    name = config.get("tool", {}).get("mrm-observe", {}).get("owner") or config.get("project", {}).get("name")
-    return owner_id(str(name) if name else root.resolve().name)
+from .project import Project, load
+from .validate import Locator, uid_of
 
 
 @dataclass(frozen=True)
@@ -136,15 +103,6 @@ class BuildReport:
     def dashboards(self) -> list[tuple[DashboardMeta, bytes]]:
         """Every built dashboard's metadata and JSON bytes."""
         return [(a.meta, a.content) for a in self.artifacts.values() if isinstance(a.meta, DashboardMeta)]
-
-
-def load(project: Project, locate: Locator | None = None) -> Definitions:
-    """Discover and validate every definition; raise DefinitionError with all problems."""
-    defs = discover(project.sources, project.root)
-    problems = validate(defs, locate)
-    if problems:
-        raise DefinitionError(problems)
-    return defs
 
 
 def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
@@ -361,11 +319,3 @@ def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
     if patterns and not files:
         raise CheckFailed(f"no promtool test file matches {', '.join(patterns)}")
     return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR))
-
-
-def promtool_locator(tool: Promtool) -> Locator:
-    """A Locator that asks promtool where a bad expression breaks."""
-    def locate(expr: str) -> str | None:
-        with tempfile.TemporaryDirectory() as scratch:
-            return promtool_mod.expression_error_position(tool, expr, Path(scratch))
-    return locate

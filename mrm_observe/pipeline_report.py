@@ -14,13 +14,14 @@ from .gate import ALERTS_QUERY, gate_plan, slo_check, verdict
 from .http_client import ServerSettings, public_url
 from .model.rules import AlertRule
 from .model.slo import SLO
-from .pipeline import Project, load
+from .project import Project, load
 from .prometheus_api import PrometheusClient
 from .progress import NoProgress, Progress
 from .compile.slo import enabled_windows, event_queries
 from .durations import format_duration, iso, parse_duration
 from .model.slo import RawSLI
-from .report import PERIOD_KINDS, Period, Query, period_of, plan, range_between, slo_report
+from .query_batch import Request, requests
+from .report import PERIOD_KINDS, Period, Query, period_of, plan, range_between, seconds_of, slo_report
 from .report_markdown import worst_first
 from .slo_math import burn_rate_factor, error_budget
 
@@ -46,19 +47,20 @@ def report(project: Project, settings: ServerSettings, at: datetime, kind: str =
 
 def _document(client: PrometheusClient, slos: list[SLO], periods: dict[str, Period], at: datetime,
               progress: Progress, source: str) -> dict:
-    jobs = [(slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id], source).items()]
-    batches = batch([expr for _, _, expr in jobs], [key for _, key, _ in jobs])
-    progress.start(len(batches))
-    answers: list[float | None] = [None] * len(jobs)
-    with ThreadPoolExecutor(QUERY_POOL) as pool:
-        for found in pool.map(lambda b: _ask(client, b, at, progress), batches):
-            for index, value in found.items():
-                answers[index] = value
+    jobs = planned(slos, periods, source)
+    answers = ask_all(client, [expr for _, _, expr in jobs], [key for _, key, _ in jobs], at, progress)
     by_slo: dict[str, dict[Query, float | None]] = {slo.id: {} for slo in slos}
     for (slo_id, key, _), value in zip(jobs, answers):
         by_slo[slo_id][key] = value
     entries = [slo_report(slo, periods[slo.id], by_slo[slo.id], at) for slo in slos]
     return {"at": iso(at), "prometheus": "", "source": source, "slos": worst_first(entries)}
+
+
+def planned(slos: list[SLO], periods: dict[str, Period], source: str) -> list[tuple[str, Query, str]]:
+    """(SLO id, query key, PromQL) of every query of a report, longest windows first: they cost most, so they
+    start first and the last requests to finish are short ones."""
+    return sorted(((slo.id, key, expr) for slo in slos for key, expr in plan(slo, periods[slo.id], source).items()),
+                  key=lambda job: -seconds_of(job[1][0], periods[job[0]]))
 
 
 CHART_POINTS = 120
@@ -148,9 +150,9 @@ def _gate_once(client: PrometheusClient, slos: list[SLO], names: set[str], since
     plans = [gate_plan(slo, window) for slo in slos]
     jobs = [(i, key, expr) for i, queries in enumerate(plans) for key, expr in queries.items()]
     answers: list[dict[str, float | None]] = [{} for _ in slos]
-    found = _ask(client, [(n, expr) for n, (_, _, expr) in enumerate(jobs)], until, NoProgress())
-    for n, (i, key, _) in enumerate(jobs):
-        answers[i][key] = found[n]
+    found = ask_all(client, [expr for _, _, expr in jobs], [key for _, key, _ in jobs], until, NoProgress())
+    for (i, key, _), value in zip(jobs, found):
+        answers[i][key] = value
     fired = [s.labels for s in client.query(ALERTS_QUERY.format(window=window), until)]
     return verdict([slo_check(slo, a, limit) for slo, a in zip(slos, answers)], fired, names, since, until)
 
@@ -164,37 +166,21 @@ def _selected(defs: Definitions, project: Project, pattern: str) -> list[SLO]:
     return slos
 
 
-BATCH_SIZE = 25
-"""Queries asked in one request at most."""
-Batch = list[tuple[int, str]]
-"""(index of the job, its expression): queries asked in one request."""
+def ask_all(client: PrometheusClient, exprs: list[str], groups: list[Hashable], at: datetime,
+            progress: Progress) -> list[float | None]:
+    """Every expression's value at `at` (the sum when it returns several series; None when nothing), asked in the
+    few requests `query_batch.requests` makes of them (expressions of one group only merged), QUERY_POOL at a time."""
+    asked = requests(exprs, groups)
+    progress.start(len(asked))
+    answers: list[float | None] = [None] * len(exprs)
 
+    def ask(request: Request) -> dict[int, float | None]:
+        found = request.answers((sample.labels, sample.value) for sample in client.query(request.expr, at))
+        progress.advance()
+        return found
 
-def batch(exprs: list[str], groups: list[Hashable], size: int = BATCH_SIZE) -> list[Batch]:
-    """The queries grouped (by window and by bad or total events), so one request reads one window's samples for
-    many SLOs at once, and cut into parts of at most `size`: Prometheus evaluates a request on one core, so a
-    period's queries for a hundred SLOs in one request would leave the others idle."""
-    grouped: dict[Hashable, Batch] = {}
-    for index, (expr, group) in enumerate(zip(exprs, groups)):
-        grouped.setdefault(group, []).append((index, expr))
-    return [queries[start:start + size] for queries in grouped.values() for start in range(0, len(queries), size)]
-
-
-
-def combined(queries: Batch) -> str:
-    """One PromQL query answering every query of a batch, each series tagged with its query's index."""
-    return "\nor\n".join(f'label_replace(({expr}), "{TAG}", "{index}", "", "")' for index, expr in queries)
-
-
-def _ask(client: PrometheusClient, queries: Batch, at: datetime, progress: Progress) -> dict[int, float | None]:
-    """Every query's value at `at` (the sum when it returns several series; None when nothing) in one request."""
-    found: dict[int, float | None] = {index: None for index, _ in queries}
-    for sample in client.query(combined(queries), at):
-        index = int(sample.labels[TAG])
-        found[index] = (found[index] or 0.0) + sample.value
-    progress.advance()
-    return found
-
-
-TAG = "mrm_observe_query"
-"""The label a batched query adds to tell its parts apart."""
+    with ThreadPoolExecutor(QUERY_POOL) as pool:
+        for found in pool.map(ask, asked):
+            for index, value in found.items():
+                answers[index] = value
+    return answers

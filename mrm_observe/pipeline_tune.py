@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import ExitCode, ObserveError
 from .http_client import RequestFailed, ServerSettings, public_url
-from .pipeline import Project, load
+from .project import Project, load
 from .progress import NoProgress, Progress
 from .prometheus_api import PrometheusClient
 from .promql import comparison

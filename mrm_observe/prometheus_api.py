@@ -3,8 +3,9 @@
 Queries, series, labels, metadata and targets go through prometheus-api-client's PrometheusConnect, whose
 requests session is given one transport adapter: every request it makes is sent by the shared `HttpClient`,
 so it gets the same TLS, proxies, auth, retries, typed errors and redaction as every other client.
-ready, reload, rules and build info go straight to `HttpClient`: PrometheusConnect 0.7 has no reload, rules
-or build-info call, and its connection check (`GET /` -> bool) drops the status and the reason.
+ready, reload, rules, build info and the configuration go straight to `HttpClient`: PrometheusConnect 0.7 has no
+reload, rules, build-info or configuration call, and its connection check (`GET /` -> bool) drops the status and
+the reason.
 prometheus_api_client (and requests) are imported on first use of a library-backed call (about 70 ms).
 """
 from __future__ import annotations
@@ -101,6 +102,10 @@ class PrometheusClient:
     def build_info(self) -> dict[str, str]:
         """GET /api/v1/status/buildinfo: version, revision... (VictoriaMetrics answers with an empty object)."""
         return self._data("/api/v1/status/buildinfo")
+
+    def status_config(self) -> str:
+        """GET /api/v1/status/config: the loaded configuration as YAML text (VictoriaMetrics answers "")."""
+        return str(self._data("/api/v1/status/config").get("yaml") or "")
 
     # through prometheus-api-client -------------------------------------------------------------------
     def query(self, expr: str, at: datetime) -> list[Sample]:

@@ -145,14 +145,23 @@ def to_yaml(data: object, header: str = "", share_strings: bool = False) -> byte
 
 
 def write_atomic(path: Path, content: bytes) -> bool:
-    """Write via a temp file and rename; return False (and touch nothing) when the bytes are already there.
+    """`replace_file` unless the bytes are already there; True when it wrote."""
+    try:
+        if path.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        pass
+    replace_file(path, content)
+    return True
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Write via a temp file and rename, so a reader sees the old bytes or the new, never a part.
 
     The file gets the mode a plain write would give it: a new one 0666 less the umask (the kernel applies it), a
     replaced one keeps its mode (and, where the process may, its owner and group).
     """
     try:
-        if path.read_bytes() == content:
-            return False
         before: os.stat_result | None = path.stat()
     except FileNotFoundError:
         before = None
@@ -169,7 +178,6 @@ def write_atomic(path: Path, content: bytes) -> bool:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return True
 
 
 def _keep_owner(fd: int, before: os.stat_result) -> None:

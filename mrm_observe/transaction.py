@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from .render import write_atomic
+from .render import replace_file
 
 JOURNAL = ".mrm-observe.journal"
 
@@ -81,15 +81,16 @@ class FileTransaction:
     def apply(self) -> None:
         """Undo what an interrupted earlier run left, journal the previous state, then make every change."""
         recover(self.root)
-        touched = [p for p in self.writes if _differs(p, self.writes[p])] + [p for p in self.removals if p.is_file()]
-        if not touched:
+        changed = [p for p in self.writes if _differs(p, self.writes[p])]
+        removed = [p for p in self.removals if p.is_file()]
+        if not changed and not removed:
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.root / JOURNAL, _journal(self.root, touched))
+        replace_file(self.root / JOURNAL, _journal(self.root, changed + removed))
         self._pending = True
-        for path, content in self.writes.items():
-            if write_atomic(path, content):
-                self.written.append(path)
+        for path in changed:
+            replace_file(path, self.writes[path])
+            self.written.append(path)
         for path in self.removals:
             if path.is_file():
                 path.unlink()
@@ -117,7 +118,7 @@ def recover(root: Path) -> bool:
         if not path.exists():
             path.touch()
             _give(path, before)
-        write_atomic(path, base64.b64decode(before["bytes"]))
+        replace_file(path, base64.b64decode(before["bytes"]))
     journal.unlink()
     return True
 

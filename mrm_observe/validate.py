@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-
-from grafanalib.core import Dashboard
+from typing import TYPE_CHECKING
 
 from . import promql
 from .conventions import (LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME, METRIC_NAME_PATTERN, SEVERITIES,
@@ -14,6 +13,9 @@ from .durations import parse_duration
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule, RuleGroup
 from .slo_specs import slo_problems
+
+if TYPE_CHECKING:
+    from grafanalib.core import Dashboard
 
 Locator = Callable[[str], "str | None"]
 """Says where a bad PromQL expression breaks ('line:column: reason'), when it can (promtool does)."""

@@ -10,17 +10,18 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 LAYERS = {
     "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1,
-    "slo_math": 2, "slo_specs": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
+    "slo_math": 2, "slo_specs": 2, "query_batch": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "charts": 2,
-    "discover": 3, "validate": 3, "transaction": 3, "progress": 0,
-    "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "pipeline_tune": 5, "cli": 6,
+    "discover": 3, "validate": 3, "transaction": 3, "progress": 0, "project": 4,
+    "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
+    "pipeline_lint": 5, "pipeline_tune": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
-                 ("pipeline_publish", "pipeline"), ("pipeline_report", "pipeline"),
+                 ("pipeline_publish", "pipeline"),
                  ("gate", "report"), ("report_html", "report_markdown"),
-                 ("compile", "slo_math"), ("slo_specs", "slo_math"), ("pipeline_tune", "pipeline"),
-                 ("tune", "tune"), ("tune", "report_markdown")}
+                 ("compile", "slo_math"), ("slo_specs", "slo_math"),
+                 ("pipeline_lint", "pipeline"), ("lint_live", "lint"), ("tune", "tune"), ("tune", "report_markdown")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and
@@ -92,7 +93,7 @@ def test_module_imports_only_lower_layers(name, path):
         assert ok, f"{name} (layer {layer(name)}) imports {target} (layer {layer(target)})"
 
 
-@pytest.mark.parametrize("name, path", [m for m in modules() if m[0].startswith(("compile", "model", "slo_math"))],
+@pytest.mark.parametrize("name, path", [m for m in modules() if m[0].startswith(("compile", "model", "slo_math", "query_batch"))],
                          ids=lambda v: str(v))
 def test_compilers_and_models_are_pure(name, path):
     _, external = internal_imports(name, path)
@@ -103,6 +104,26 @@ def test_slo_math_imports_only_model_conventions_durations_and_the_standard_libr
     internal, external = internal_imports("slo_math", PACKAGE / "slo_math.py")
     assert {t.split(".")[0] for t in internal} <= {"model", "conventions", "durations"}
     assert external <= {"__future__", "dataclasses", "datetime", "typing", "zoneinfo"}
+
+
+def test_commands_that_read_definitions_load_neither_compilers_nor_grafanalib_and_builds_load_no_http(tmp_path):
+    import subprocess
+    import sys
+    (tmp_path / "slo").mkdir()
+    (tmp_path / "slo" / "api.py").write_text(
+        "from mrm_observe import SLO, ErrorRatioSLI\n"
+        "slos = [SLO(service='api', name='availability', objective=99.9, sli=ErrorRatioSLI(\n"
+        "    bad='sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))',\n"
+        "    total='sum(rate(http_requests_total[{{window}}]))'))]\n")
+    heavy = ("grafanalib", "jsonschema", "mrm_observe.pipeline", "mrm_observe.compile.dashboards")
+    code = ("import sys; from pathlib import Path; import mrm_observe.cli.report, mrm_observe.cli.gate; "
+            "from mrm_observe.project import Project, load; assert load(Project.at(Path.cwd())).slos; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    build = subprocess.run([sys.executable, "-c", "import sys, mrm_observe.cli.build; print('httpx' in sys.modules)"],
+                           capture_output=True, text=True, check=True)
+    assert build.stdout.strip() == "False"
 
 
 def test_nothing_imports_the_cli():

@@ -76,7 +76,7 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from mrm_observe import transaction
     from mrm_observe.pipeline import Project, build
-    real, count = transaction.write_atomic, []
+    real, count = transaction.replace_file, []
     def slow(path, content):
         count.append(path)
         done = real(path, content)
@@ -84,7 +84,7 @@ CHILD = textwrap.dedent("""
             Path(sys.argv[2]).write_text("half")
             time.sleep(30)
         return done
-    transaction.write_atomic = slow
+    transaction.replace_file = slow
     build(Project.at(Path(sys.argv[1])))
 """)
 

@@ -12,6 +12,7 @@ from collections import deque
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from forward_proxy import ForwardProxy
 
 from mrm_observe.errors import ExitCode
@@ -93,6 +94,15 @@ def test_build_info_names_the_prometheus_version_and_victoriametrics_answers_emp
         assert prom.build_info()["version"] == version
     with client(victoria.url) as vm:
         assert vm.build_info() == {}
+
+
+def test_the_configuration_is_prometheus_yaml_and_victoriametrics_answers_empty(prometheus, victoria):
+    with client(prometheus.url) as prom:
+        config = yaml.safe_load(prom.status_config())
+    assert config["global"]["evaluation_interval"] == "1s"
+    assert [job["scrape_interval"] for job in config["scrape_configs"]] == ["2s"]
+    with client(victoria.url) as vm:
+        assert vm.status_config() == ""
 
 
 def test_scrape_intervals_and_metadata_come_from_prometheus_targets(prometheus):

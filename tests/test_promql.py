@@ -92,3 +92,47 @@ def test_selectors_name_each_metric_with_its_matchers():
 ])
 def test_one_series_means_aggregated_without_grouping(expr, one):
     assert promql.parse(expr).is_one_series() is one
+
+
+def test_selector_uses_say_where_each_selector_stands():
+    parsed = promql.parse('sum(rate(a{x=~"5.."}[5m] offset 1h)) / max_over_time(b[1h]) or absent(c) '
+                          'or absent_over_time(d[10m]) + count({__name__=~"e.+",y=""}) + max(rate(f[5m:1m])) '
+                          '+ topk(1, {__name__="g"}) + vector(1)')
+    uses = [(u.selector.text, u.function, u.window, u.in_absent) for u in parsed.selector_uses()]
+    assert uses == [('a{x=~"5.."}', "rate", 300.0, False), ("b", "max_over_time", 3600.0, False),
+                    ("c", None, None, True), ("d", "absent_over_time", 600.0, True),
+                    ('{__name__=~"e.+",y=""}', None, None, False), ("f", None, None, False), ("g", None, None, False)]
+
+
+@pytest.mark.parametrize("text", ['a{x="q\\"uote",y!~"\\\\d+"}', 'a{x="ünï"}', '{__name__=~"a|b",job!=""}', "a"])
+def test_a_selector_text_parses_back_to_the_same_selector(text):
+    (use,) = promql.parse(text).selector_uses()
+    (again,) = promql.parse(use.selector.text).selector_uses()
+    assert again.selector == use.selector
+
+
+@pytest.mark.parametrize("text, labels, selected", [
+    ('a{x="1"}', {"__name__": "a", "x": "1"}, True),
+    ('a{x="1"}', {"__name__": "b", "x": "1"}, False),
+    ('a{x=""}', {"__name__": "a"}, True),
+    ('a{x=""}', {"__name__": "a", "x": "1"}, False),
+    ('a{x!=""}', {"__name__": "a"}, False),
+    ('a{x=~"1|2"}', {"__name__": "a", "x": "12"}, False),
+    ('a{x=~"1.*"}', {"__name__": "a", "x": "12"}, True),
+    ('a{x!~"1.*"}', {"__name__": "a"}, True),
+    ('a{x=~".*"}', {"__name__": "a"}, True),
+    ('{__name__=~"a|b",x="1"}', {"__name__": "b", "x": "1"}, True),
+    ('a{x=~"(?i)ab"}', {"__name__": "a", "x": "AB"}, True),
+    ('a{x=~"\\\\d"}', {"__name__": "a", "x": "٣"}, False),
+])
+def test_a_selector_matches_labels_as_prometheus_does(text, labels, selected):
+    (use,) = promql.parse(text).selector_uses()
+    assert use.selector.portable and use.selector.matches(labels) is selected
+
+
+@pytest.mark.parametrize("regex", ["[[:alpha:]]+", r"\pL", r"\p{Greek}", r"\Qa.b\E", r"a\z"])
+def test_regexes_python_may_read_differently_from_re2_are_not_portable(regex):
+    selector = promql.Selector("a", (("=~", "x", regex),))
+    assert not selector.portable
+    with pytest.raises(ValueError, match="RE2"):
+        selector.matches({"__name__": "a", "x": "b"})

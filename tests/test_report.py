@@ -124,14 +124,3 @@ def test_a_calendar_week_starts_on_monday_in_the_given_time_zone():
 
 def test_period_windows_are_whole_seconds():
     assert Period("calendar-week", AT, AT.replace(hour=13, minute=30, second=1), 604800).window == "1h30m1s"
-
-
-def test_queries_are_batched_per_group_and_cut_into_parts():
-    from mrm_observe.pipeline_report import batch, combined
-
-    exprs = [f"q{n}" for n in range(7)]
-    groups = [("5m", "bad"), ("5m", "total")] * 3 + [("1h", "bad")]
-    assert batch(exprs, groups, size=2) == [[(0, "q0"), (2, "q2")], [(4, "q4")], [(1, "q1"), (3, "q3")], [(5, "q5")],
-                                            [(6, "q6")]]
-    assert combined([(0, "sum(a)"), (4, "sum(b)")]) == ('label_replace((sum(a)), "mrm_observe_query", "0", "", "")\n'
-                                                      'or\nlabel_replace((sum(b)), "mrm_observe_query", "4", "", "")')

@@ -67,8 +67,8 @@ def test_a_change_stopped_half_way_is_undone_at_once(folder, monkeypatch, error)
             raise error
         return real(path, content)
 
-    real = render.write_atomic
-    monkeypatch.setattr(transaction, "write_atomic", flaky)
+    real = render.replace_file
+    monkeypatch.setattr(transaction, "replace_file", flaky)
     with pytest.raises(type(error)):
         apply(change(folder))
     assert state(folder) == before
@@ -90,14 +90,14 @@ CHILD = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from mrm_observe import transaction
-    real = transaction.write_atomic
+    real = transaction.replace_file
     def slow(path, content):
         done = real(path, content)
         if path.name == "a.yaml" and not Path(sys.argv[2]).exists():
             Path(sys.argv[2]).write_text("half")
             time.sleep(30)
         return done
-    transaction.write_atomic = slow
+    transaction.replace_file = slow
     tx = transaction.FileTransaction(Path(sys.argv[1]))
     tx.write(Path("a.yaml"), b"new a\\n")
     tx.write(Path("new.yaml"), b"new file\\n")
@@ -139,8 +139,8 @@ def test_sigkill_half_way_leaves_a_journal_and_the_next_run_converges(folder, tm
 
 
 def test_a_removed_file_comes_back_with_its_mode_when_undone(folder, monkeypatch):
-    monkeypatch.setattr(transaction, "write_atomic", lambda path, content: (_ for _ in ()).throw(OSError(28, "full"))
-                        if path.name == "new.yaml" else render.write_atomic(path, content))
+    monkeypatch.setattr(transaction, "replace_file", lambda path, content: (_ for _ in ()).throw(OSError(28, "full"))
+                        if path.name == "new.yaml" else render.replace_file(path, content))
     tx = FileTransaction(folder)
     tx.remove(Path("b.yaml"))
     tx.write(Path("new.yaml"), b"x")

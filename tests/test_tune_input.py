@@ -11,7 +11,7 @@ from conftest import write_tree
 from mrm_observe.cli import main
 from mrm_observe.durations import iso, parse_time
 from mrm_observe.errors import DefinitionError
-from mrm_observe.pipeline import Project
+from mrm_observe.project import Project
 from mrm_observe.pipeline_tune import alerts
 from mrm_observe.tune.inputs import load_incidents, rule_file_alerts
 

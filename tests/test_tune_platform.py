@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import slo_history
 from mrm_observe.cli import main
-from mrm_observe.pipeline import Project, load
+from mrm_observe.project import Project, load
 from mrm_observe.tune.inputs import project_alerts
 
 ROOT = Path(__file__).resolve().parents[1]

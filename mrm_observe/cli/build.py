@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from .. import pipeline
+from .. import project as project_mod
 from ..errors import ExitCode
 from ..lint import Finding
 from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
                      scrape_option, seconds)
+from .servers import ServerOptions, server_options
 
 
 @click.command()
@@ -40,7 +42,7 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
     tool = promtool()
     with busy("building and running promtool check rules"):
         result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
-                                pipeline.promtool_locator(tool))
+                                project_mod.promtool_locator(tool))
     for res in result.rule_checks:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
         if not res.ok:
@@ -54,13 +56,26 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
 @click.command()
 @project_options
 @scrape_option
+@server_options("prometheus")
 @handle_errors
-def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str) -> None:
-    """Check rule conventions (names, severity, annotations, for, windows, test coverage)."""
+def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
+         prometheus: ServerOptions) -> None:
+    """Check rule conventions (names, severity, annotations, for, windows, test coverage); with --prometheus-url,
+    also against a live server (series, counters, scrape and evaluation intervals)."""
     project = make_project(sources, out, tests)
     report = pipeline.build(project, locator())
     findings = pipeline.lint(project, report, seconds(scrape_interval, "--scrape-interval"))
-    _print_findings(findings)
+    if not prometheus.url:
+        _print_findings(findings)
+    else:
+        from .. import pipeline_lint  # the HTTP stack, only when there is a server to ask
+
+        live = pipeline_lint.live_lint(report, prometheus.settings())
+        findings = findings + live.findings
+        _print_findings(findings, live.notes, f"lint: live checks against {live.server}: {live.selectors} "
+                        f"selector(s) asked ({live.skipped_recorded} recorded by this project's rules and "
+                        f"{live.skipped_absent} only in absent() not asked), {live.requests} request(s) in "
+                        f"{live.seconds:.2f}s")
     if any(not f.waived for f in findings):
         sys.exit(ExitCode.INVALID)
 
@@ -74,7 +89,7 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
     project = make_project(sources, out, tests)
     tool = promtool()
     with busy("building and running promtool tests"):
-        result = pipeline.run_tests(project, tool, patterns, pipeline.promtool_locator(tool))
+        result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
     for res in result.results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
@@ -85,11 +100,16 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
         sys.exit(ExitCode.INVALID)
 
 
-def _print_findings(findings: list[Finding]) -> None:
+def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None) -> None:
+    """Failing findings and notes (what a live check could not tell) on stderr; the summary on stdout."""
     waived = [f for f in findings if f.waived]
     for finding in findings:
         if not finding.waived:
             click.echo(f"lint: {finding}", err=True)
+    for note in notes or []:
+        click.echo(f"lint: note: {note}", err=True)
+    if live is not None:
+        click.echo(f"{live}, {len(notes or [])} note(s)")
     failing = len(findings) - len(waived)
     click.echo(f"lint: {failing} finding(s), {len(waived)} waived")
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import click
 
-from .. import pipeline
 from .. import durations
+from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
 from ..progress import Progress
@@ -56,9 +56,9 @@ def project_options(func: Command) -> Command:
     return func
 
 
-def make_project(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> pipeline.Project:
+def make_project(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> projects.Project:
     """The project rooted at the current directory."""
-    return pipeline.Project.at(Path.cwd(), tuple(sources), out, tests)
+    return projects.Project.at(Path.cwd(), tuple(sources), out, tests)
 
 
 def scrape_option(func: Command) -> Command:
@@ -74,7 +74,7 @@ def seconds(text: str, option: str) -> float:
         raise click.BadParameter(str(err), param_hint=option) from None
 
 
-def project_path(path: str, project: pipeline.Project) -> str:
+def project_path(path: str, project: projects.Project) -> str:
     """`path` relative to the project root when it lies below it, else as given."""
     try:
         return Path(path).resolve().relative_to(project.root.resolve()).as_posix()
@@ -87,10 +87,10 @@ def promtool() -> Promtool:
     return find_promtool(os.environ, Path.cwd())
 
 
-def locator() -> pipeline.Locator | None:
+def locator() -> projects.Locator | None:
     """promtool's pointer to where a bad expression breaks, when promtool can be found."""
     try:
-        return pipeline.promtool_locator(promtool())
+        return projects.promtool_locator(promtool())
     except ObserveError:
         return None
 

@@ -1,7 +1,9 @@
 """Connection options shared by every command that talks to a server (Grafana, Prometheus): one decorator adds
 them, one typed object carries them, one builder turns them into the HTTP layer's settings.
 
-Kept apart from `cli.common` so that commands which talk to no server do not load the HTTP stack.
+Kept apart from `cli.common` so that commands which talk to no server do not load the HTTP stack; the HTTP layer
+itself is imported only when settings are built, so a command whose server is optional (`lint`) pays for it only
+when given one.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..pipeline_publish import ORG_HEADER, RetryPolicy, ServerSettings, server_settings
 from .common import Command
+
+if TYPE_CHECKING:
+    from ..http_client import ServerSettings
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,8 @@ class ServerOptions:
 
     def settings(self, *, headers: Mapping[str, str] | None = None, pool: int = 16) -> ServerSettings:
         """The shared HTTP settings, with credentials from the token file or the environment."""
+        from ..http_client import RetryPolicy, server_settings
+
         env = self.kind.env
         settings = server_settings(self.require_url(), os.environ, env, token_file=self.token_file,
                                    ca_file=self.ca_file, insecure=self.insecure, headers=self.headers,
@@ -132,4 +138,6 @@ def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], di
 
 def grafana_settings(server: ServerOptions, *, org_id: int | None, concurrency: int) -> ServerSettings:
     """The Grafana client's settings from the command line and the environment."""
+    from ..grafana_api import ORG_HEADER
+
     return server.settings(headers={ORG_HEADER: str(org_id)} if org_id is not None else None, pool=concurrency)
