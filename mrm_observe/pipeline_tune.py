@@ -67,12 +67,7 @@ def tune(alerts: Sequence[TunedAlert], settings: ServerSettings, start: datetime
          charts: bool = False) -> tuple[dict, list[dict]]:
     """The tune document for `alerts` over [start, end), and with `charts` what each alert's timeline draws (in the
     document's order; else [])."""
-    plans = [plan(alert, axes) for alert in alerts]
-    leads: dict[float, float] = {}
-    for alert in alerts:
-        leads[alert.interval_seconds] = max(leads.get(alert.interval_seconds, 0.0), lead_seconds(alert, axes))
-    grids = {step: grid_for(start.timestamp(), end.timestamp(), step, lead) for step, lead in leads.items()}
-    wanted = sorted({(q, alert.interval_seconds) for alert, p in zip(alerts, plans) for q in p.queries.values()})
+    plans, grids, wanted = reads(alerts, axes, start, end)
     with PrometheusClient(settings) as client:
         client.ready()
         frames = _fetch(client, wanted, grids, progress or NoProgress())
@@ -90,13 +85,36 @@ def tune(alerts: Sequence[TunedAlert], settings: ServerSettings, start: datetime
     return doc, [drawn[id(entry)] for entry in doc["alerts"]] if charts else []
 
 
+def reads(alerts: Sequence[TunedAlert], axes: Axes, start: datetime,
+          end: datetime) -> tuple[list[Plan], dict[float, Grid], list[tuple[str, float]]]:
+    """What the back-test of `alerts` reads: each alert's plan; per evaluation interval the evaluation times (with
+    the lead before `start` that the longest `for` and `keep_firing_for` of the grids need); every distinct
+    (query, interval)."""
+    plans = [plan(alert, axes) for alert in alerts]
+    leads: dict[float, float] = {}
+    for alert in alerts:
+        leads[alert.interval_seconds] = max(leads.get(alert.interval_seconds, 0.0), lead_seconds(alert, axes))
+    grids = {step: grid_for(start.timestamp(), end.timestamp(), step, lead) for step, lead in leads.items()}
+    wanted = sorted({(q, alert.interval_seconds) for alert, p in zip(alerts, plans) for q in p.queries.values()})
+    return plans, grids, wanted
+
+
+RangeQuery = tuple[tuple[str, float], float, float]
+"""((query, step), first evaluation time, last evaluation time)."""
+
+
+def range_queries(wanted: Sequence[tuple[str, float]], grids: dict[float, Grid]) -> list[RangeQuery]:
+    """Every (query, step) on its grid, cut into range queries of at most MAX_POINTS points."""
+    return [(key, first, last) for key in wanted for first, last in grids[key[1]].chunks(MAX_POINTS)]
+
+
 def _fetch(client: PrometheusClient, wanted: list[tuple[str, float]], grids: dict[float, Grid],
            progress: Progress) -> dict[tuple[str, float], Frame]:
-    """Every (query, step) on its grid, each cut into range queries of at most MAX_POINTS points."""
-    jobs = [(key, first, last) for key in wanted for first, last in grids[key[1]].chunks(MAX_POINTS)]
+    """Every (query, step) on its grid, in the range queries `range_queries` cuts it into."""
+    jobs = range_queries(wanted, grids)
     progress.start(len(jobs))
 
-    def ask(job: tuple[tuple[str, float], float, float]) -> list:
+    def ask(job: RangeQuery) -> list:
         (query, step), first, last = job
         try:
             answer = client.query_range(query, _utc(first), _utc(last), step)
