@@ -171,6 +171,7 @@ def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
     period = _window(spec)
     sli = _ratio(spec, indicators)
     objectives = _sequence(_need(spec, "objectives", "spec"), "spec.objectives")
+    service = _need(spec, "service", "spec")
     out = []
     for i, objective in enumerate(objectives):
         objective = _mapping(objective, f"spec.objectives[{i}]")
@@ -178,13 +179,21 @@ def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
         percent = objective.get("targetPercent", None if target is None else float(target) * 100)
         if percent is None:
             raise SpecError(f"spec.objectives[{i}].target", "is required (e.g. 0.999)")
-        name = _need(meta, "name", "metadata") + (f"-{i}" if len(objectives) > 1 or "ratioMetrics" in objective else "")
+        name = _own_name(_need(meta, "name", "metadata"), service) + (
+            f"-{i}" if len(objectives) > 1 or "ratioMetrics" in objective else "")
         own = _ratio(objective, indicators) if "ratioMetrics" in objective else sli
         if own is None:
             raise SpecError("spec.indicator", "is required: an inline ratioMetric SLI or an indicatorRef")
-        out.append(SLO(service=_need(spec, "service", "spec"), name=name, objective=round(percent, 10),
+        out.append(SLO(service=service, name=name, objective=round(percent, 10),
                        period=period, description=spec.get("description", ""), sli=own, spec=doc["apiVersion"]))
     return out
+
+
+def _own_name(name: str, service: str) -> str:
+    """An OpenSLO name without its service prefix (`search-availability` of service `search` is
+    `availability`), so the SLO id `<service>-<name>` does not say the service twice."""
+    prefix = f"{service}-"
+    return name[len(prefix):] if name.startswith(prefix) and len(name) > len(prefix) else name
 
 
 def _window(spec: dict) -> str:

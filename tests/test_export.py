@@ -129,3 +129,21 @@ def test_provisioning_writes_the_provider_and_the_json_in_folders(project):
     files = {p.stem: p.read_bytes() for p in (out / "dashboards" / "Platform" / "Apps").glob("*.json")}
     assert files == built_dashboards(project)
     assert all(json.loads(content)["uid"] == uid for uid, content in files.items())
+
+
+@pytest.mark.parametrize("namespace, message", [
+    ("Monitoring", "'Monitoring' is not a Kubernetes namespace name"),
+    ("team_a", "e.g. 'team-a'"),
+    ("-edge", "starting and ending with a letter or digit"),
+    ("", "must not be empty"),
+    ("a" * 64, "at most 63"),
+])
+def test_k8s_refuses_a_namespace_kubernetes_would_refuse_before_building(project, namespace, message):
+    result = export("k8s", "--namespace", namespace)
+    assert result.exit_code == 2
+    assert "Invalid value for '--namespace'" in result.output and message in result.output
+    assert not (project / "build").exists()
+
+
+def test_k8s_takes_a_63_character_namespace(project):
+    assert export("k8s", "--namespace", "a" * 63).exit_code == 0

@@ -64,8 +64,13 @@ def test_openslo_v1_with_indicator_ref_and_28d_rolling_window(tmp_path):
     found = load(tmp_path, OPENSLO)
     assert found.problems == []
     slo = found.slos[0].obj
-    assert (slo.id, slo.objective, slo.period, slo.spec) == ("search-search-availability", 99.5, "28d", "openslo/v1")
+    assert (slo.id, slo.objective, slo.period, slo.spec) == ("search-availability", 99.5, "28d", "openslo/v1")
     assert slo.sli.good.startswith("sum(rate(search_total{code!~")
+
+
+def test_an_openslo_name_without_the_service_prefix_keeps_its_whole_name(tmp_path):
+    slo = load(tmp_path, OPENSLO.replace("{name: search-availability}", "{name: latency}")).slos[0].obj
+    assert (slo.name, slo.id) == ("latency", "search-latency")
 
 
 @pytest.mark.parametrize("text, field, message", [

@@ -23,6 +23,22 @@ SOURCE_ANNOTATION = f"{TOOL}/source"
 MANAGED_BY = {"app.kubernetes.io/managed-by": TOOL}
 NAME_MAX = 253
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+LABEL_MAX = 63
+"""Length limit of an RFC 1123 label, such as a namespace name."""
+
+
+def label_problem(name: str) -> str | None:
+    """What keeps `name` from being an RFC 1123 label (a namespace name), or None when it is one."""
+    if not name:
+        return "must not be empty"
+    if len(name) > LABEL_MAX:
+        return f"{name!r} is {len(name)} characters long; a Kubernetes namespace has at most {LABEL_MAX}"
+    if not _NAME.match(name):
+        suggestion = slug(name)[:LABEL_MAX].strip("-")
+        hint = f", e.g. {suggestion!r}" if suggestion and suggestion != name else ""
+        return (f"{name!r} is not a Kubernetes namespace name: lower-case letters, digits and '-', starting and "
+                f"ending with a letter or digit (RFC 1123 label){hint}")
+    return None
 
 
 def k8s_name(prefix: str, text: str) -> str:
