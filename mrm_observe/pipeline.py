@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from .yaml_input import YAMLInputError
 from .project import Project, load
 from .validate import Locator, uid_of
 
+log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DashboardMeta:
@@ -212,17 +214,36 @@ def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
             for case in test.get("alert_rule_test") or [] if case.get("alertname") and case.get("exp_alerts")}
 
 
+def compile_project(project: Project, locate: Locator | None = None) -> BuildReport:
+    """Validate and compile everything in memory (nothing is written): what a build would write."""
+    defs = load(project, locate)
+    log.info("loaded %d dashboard(s), %d rule group(s), %d SLO(s) from %s", len(defs.dashboards), len(defs.groups),
+             len(defs.slos), ", ".join(_shown(project, p) for p in project.sources) or "no sources")
+    artifacts = compile_all(project, defs)
+    log.info("compiled %d file(s)", len(artifacts))
+    return BuildReport(artifacts, definitions=defs)
+
+
 def build(project: Project, locate: Locator | None = None) -> BuildReport:
     """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
-    defs = load(project, locate)
-    artifacts = compile_all(project, defs)
-    report = BuildReport(artifacts, definitions=defs)
+    report = compile_project(project, locate)
+    artifacts = report.artifacts
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
     files = {**{rel: artifact.content for rel, artifact in artifacts.items()}, MANIFEST: to_json(manifest)}
     written, report.removed = write_files(project.out, files,
                                           lambda: sorted(set(_read_manifest(project.out)) - set(artifacts)))
     report.written = [rel for rel in written if rel != MANIFEST]
+    for rel in report.written:
+        log.info("wrote %s", rel)
+    for rel in report.removed:
+        log.info("removed stale %s", rel)
+    log.info("%d file(s) in %s left as they were", len(artifacts) - len(report.written), _shown(project, project.out))
     return report
+
+
+def _shown(project: Project, path: Path) -> str:
+    """A project path as the user would type it (relative to the project root when below it)."""
+    return path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
 
 
 def write_files(folder: Path, files: dict[str, bytes], stale: Callable[[], Iterable[str]]) -> tuple[list[str], list[str]]:
@@ -288,14 +309,24 @@ def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[
     tested = {alert for artifact in report.artifacts.values() if isinstance(artifact.meta, TestMeta)
               for alert in artifact.meta.alerts}
     assert report.definitions is not None
-    return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval)
+    groups = report.definitions.groups + slo_rule_groups(report.definitions)
+    findings = lint_rules(groups, tested, scrape_interval)
+    log.info("lint: %d rule(s) in %d group(s) checked: %d finding(s), %d waived", sum(len(g.obj.rules) for g in groups),
+             len(groups), sum(not f.waived for f in findings), sum(bool(f.waived) for f in findings))
+    return findings
 
 
 def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None) -> CheckReport:
     """Build, `promtool check rules` every rule file, and lint."""
     report = build(project, locate)
     results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
+    _log_promtool("check rules", project, results)
     return CheckReport(report, results, lint(project, report, scrape_interval))
+
+
+def _log_promtool(what: str, project: Project, results: list[FileResult]) -> None:
+    for result in results:
+        log.info("promtool %s %s: %s", what, _shown(project, Path(result.file)), "ok" if result.ok else "FAILED")
 
 
 @dataclass
@@ -318,4 +349,6 @@ def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
              if not patterns or any(fnmatch.fnmatch(p.name, pat) or pat in p.name for pat in patterns)]
     if patterns and not files:
         raise CheckFailed(f"no promtool test file matches {', '.join(patterns)}")
-    return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR))
+    results = promtool_mod.test_rules(tool, files, project.out / TESTS_DIR)
+    _log_promtool("test rules", project, results)
+    return TestReport(report, results)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -89,6 +90,8 @@ class Options:
 Backup = Callable[[str, int, dict[str, Any]], str]
 """Saves a remote dashboard (uid, version, JSON) before it is overwritten or deleted; returns where it went."""
 
+
+log = logging.getLogger(__name__)
 
 LEGACY_READS = "/api/dashboards/uid"
 """PublishResult.reads when each dashboard was read on its own (Grafana without the new dashboard API)."""
@@ -216,6 +219,8 @@ class Publisher:
             done = dict(zip((t.uid for t in rest), pool.map(publish, rest)))
             outcomes = [settled.get(t.uid) or done[t.uid] for t in targets] + [
                 o for o in pool.map(prune, leftovers) if o is not None]
+        for outcome in outcomes:
+            log.info("%s %s (%s)", outcome.action, outcome.uid, outcome.title)
         return PublishResult(outcomes, self.client.requests, reads)
 
     def _unchanged(self, target: Target, remote: dict[str, Any]) -> Outcome | None:

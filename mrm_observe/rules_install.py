@@ -9,6 +9,7 @@ interruption the previous files come back (a killed run is undone by the next) a
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from .promtool import Promtool
 from .transaction import FileTransaction, recover
 
 POLL_SECONDS = 0.2
+log = logging.getLogger(__name__)
 
 
 class NameClash(ObserveError):
@@ -89,10 +91,13 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
             report.written = [p.name for p in change.written]
             report.unchanged = sorted(names - set(report.written))
             report.removed = [p.name for p in change.removed]
+            log.info("in %s: installed %s; removed %s; %d unchanged", rules_dir, ", ".join(report.written) or "none",
+                     ", ".join(report.removed) or "none", len(report.unchanged))
             if prometheus is not None:
                 if report.written or report.removed:
                     prometheus.reload()
                     report.reloaded = True
+                    log.info("asked Prometheus to reload its rules")
                 report.groups, report.not_evaluated = confirm(prometheus, expected_groups(files), confirm_timeout,
                                                               clock, sleep)
             change.commit()

@@ -19,6 +19,8 @@ SHARED = {
                                             "--prometheus-token-file", "--header")},
 }
 """Options documented once in a shared section, which the command's section must point to."""
+EVERY_COMMAND = {"--quiet", "--verbose", "--no-color"}
+"""Options every command takes, documented once under "## Output options"."""
 
 
 def leaf_commands(group: click.Group = main, prefix: str = "") -> dict[str, click.Command]:
@@ -44,7 +46,9 @@ def test_a_command_section_names_each_option(name):
     body = SECTIONS[name]
     for param in COMMANDS[name].params:
         for option in (o for o in param.opts if o.startswith("--")):
-            if option in SHARED:
+            if option in EVERY_COMMAND:
+                assert f"`{option}" in DOC.split("## Output options", 1)[1].split("\n## ", 1)[0], option
+            elif option in SHARED:
                 assert SHARED[option].removeprefix("## ").lower() in body.lower(), (name, option)
                 assert option in DOC.split(SHARED[option], 1)[1].split("\n## ", 1)[0], option
             else:

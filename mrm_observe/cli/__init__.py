@@ -11,6 +11,8 @@ import importlib
 
 import click
 
+from .common import with_output_options
+
 COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
             "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune"}
 """Command name -> the module of this package that defines it (in its COMMANDS)."""
@@ -34,7 +36,7 @@ class LazyGroup(click.Group):
         if self.freeze_imports:
             gc.freeze()
             gc.enable()
-        return next(c for c in module.COMMANDS if c.name == cmd_name)
+        return with_output_options(next(c for c in module.COMMANDS if c.name == cmd_name))
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

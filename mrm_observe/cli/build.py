@@ -1,27 +1,42 @@
 """`mrm-observe build`, `check`, `lint` and `test`: the local loop, from definitions to promtool's verdict."""
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import pipeline
 from .. import project as project_mod
-from ..errors import ExitCode
+from ..errors import DefinitionError, ExitCode, ObserveError, Problem
 from ..lint import Finding
+from ..promtool import FileResult
 from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
                      scrape_option, seconds)
 from .servers import ServerOptions, server_options
 
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON document (per file and per finding) instead of text.")
+_LINE = re.compile(r"^(.*):(\d+)$")
+
 
 @click.command()
 @project_options
+@json_option
 @handle_errors
-def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> None:
+def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, as_json: bool) -> None:
     """Validate definitions and write dashboard JSON and rule files into the build folder."""
     project = make_project(sources, out, tests)
-    report = pipeline.build(project, locator())
+    with _json_errors("build", project, as_json):
+        report = pipeline.build(project, locator())
+    if as_json:
+        _print_json(_document("build", project, report))
+        return
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
                f"in {project.out}")
@@ -35,14 +50,22 @@ def summary_line(report: pipeline.BuildReport) -> str:
 @click.command()
 @project_options
 @scrape_option
+@json_option
 @handle_errors
-def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str) -> None:
+def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
+          as_json: bool) -> None:
     """Build, run `promtool check rules` on every rule file, and lint."""
     project = make_project(sources, out, tests)
-    tool = promtool()
-    with busy("building and running promtool check rules"):
-        result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
-                                project_mod.promtool_locator(tool))
+    interval = seconds(scrape_interval, "--scrape-interval")
+    with _json_errors("check", project, as_json):
+        tool = promtool()
+        with busy("building and running promtool check rules"):
+            result = pipeline.check(project, tool, interval, project_mod.promtool_locator(tool))
+    if as_json:
+        _print_json(_document("check", project, result.build, ok=result.ok, rule_checks=_files(result.rule_checks,
+                                                                                                 project),
+                              findings=[_finding(f) for f in result.findings]))
+        sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
     for res in result.rule_checks:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
         if not res.ok:
@@ -57,39 +80,58 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
 @project_options
 @scrape_option
 @server_options("prometheus")
+@json_option
 @handle_errors
 def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
-         prometheus: ServerOptions) -> None:
+         prometheus: ServerOptions, as_json: bool) -> None:
     """Check rule conventions (names, severity, annotations, for, windows, test coverage); with --prometheus-url,
     also against a live server (series, counters, scrape and evaluation intervals)."""
     project = make_project(sources, out, tests)
-    report = pipeline.build(project, locator())
-    findings = pipeline.lint(project, report, seconds(scrape_interval, "--scrape-interval"))
-    if not prometheus.url:
+    interval = seconds(scrape_interval, "--scrape-interval")
+    settings = prometheus.settings() if prometheus.url else None
+    with _json_errors("lint", project, as_json):
+        report = pipeline.build(project, locator())
+        findings = pipeline.lint(project, report, interval)
+        live = None
+        if settings is not None:
+            from .. import pipeline_lint  # the HTTP stack, only when there is a server to ask
+
+            live = pipeline_lint.live_lint(report, settings)
+            findings = findings + live.findings
+    failing = any(not f.waived for f in findings)
+    if as_json:
+        _print_json(_document("lint", project, report, ok=not failing, findings=[_finding(f) for f in findings],
+                              notes=[_finding(n) for n in live.notes] if live else [],
+                              live=None if live is None else {
+                                  "server": live.server, "selectors": live.selectors, "requests": live.requests,
+                                  "skipped_recorded": live.skipped_recorded, "skipped_absent": live.skipped_absent}))
+    elif live is None:
         _print_findings(findings)
     else:
-        from .. import pipeline_lint  # the HTTP stack, only when there is a server to ask
-
-        live = pipeline_lint.live_lint(report, prometheus.settings())
-        findings = findings + live.findings
         _print_findings(findings, live.notes, f"lint: live checks against {live.server}: {live.selectors} "
                         f"selector(s) asked ({live.skipped_recorded} recorded by this project's rules and "
                         f"{live.skipped_absent} only in absent() not asked), {live.requests} request(s) in "
                         f"{live.seconds:.2f}s")
-    if any(not f.waived for f in findings):
+    if failing:
         sys.exit(ExitCode.INVALID)
 
 
 @click.command("test")
 @project_options
+@json_option
 @click.argument("patterns", nargs=-1)
 @handle_errors
-def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patterns: tuple[str, ...]) -> None:
+def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patterns: tuple[str, ...],
+         as_json: bool) -> None:
     """Build, then run `promtool test rules` on the promtool tests whose file names match PATTERNS."""
     project = make_project(sources, out, tests)
-    tool = promtool()
-    with busy("building and running promtool tests"):
-        result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
+    with _json_errors("test", project, as_json):
+        tool = promtool()
+        with busy("building and running promtool tests"):
+            result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
+    if as_json:
+        _print_json(_document("test", project, result.build, ok=result.ok, tests=_files(result.results, project)))
+        sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
     for res in result.results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
@@ -112,6 +154,62 @@ def _print_findings(findings: list[Finding], notes: list[Finding] | None = None,
         click.echo(f"{live}, {len(notes or [])} note(s)")
     failing = len(findings) - len(waived)
     click.echo(f"lint: {failing} finding(s), {len(waived)} waived")
+
+
+KEYS = {"build": (), "check": ("rule_checks", "findings"), "lint": ("findings", "notes", "live"), "test": ("tests",)}
+"""The keys each command's JSON document has besides those every one has (see _document)."""
+
+
+def _document(command: str, project: project_mod.Project, report: pipeline.BuildReport | None, ok: bool = True,
+              error: str | None = None, problems: list[Problem] | None = None, **extra: Any) -> dict[str, Any]:
+    """A command's JSON document: always the same keys (None or empty when the run did not get that far)."""
+    written = set(report.written) if report else set()
+    return {
+        "command": command, "ok": ok and error is None and not problems, "out": project_path(str(project.out), project),
+        "summary": None if report is None else {
+            "dashboards": report.count("dashboard"), "rule_groups": report.rule_groups, "rules": report.rules,
+            "tests": report.count("test"), "written": len(report.written), "removed": len(report.removed)},
+        "files": [] if report is None else [
+            {"path": rel, "kind": a.meta.kind, "source": a.meta.source, "written": rel in written}
+            for rel, a in report.artifacts.items()],
+        "removed": list(report.removed) if report else [],
+        "problems": [_problem(p) for p in problems or []], "error": error,
+        **{key: extra.get(key, [] if key != "live" else None) for key in KEYS[command]},
+    }
+
+
+def _problem(problem: Problem) -> dict[str, Any]:
+    """A problem's parts; `file` without the `:line` that Problem.file may end with, which goes to `line`."""
+    match = _LINE.match(problem.file)
+    return {"file": match.group(1) if match else problem.file, "line": int(match.group(2)) if match else None,
+            "object": problem.obj, "field": problem.field, "message": problem.message}
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {"check": finding.check, **_problem(finding.problem), "waived": finding.waived}
+
+
+def _files(results: list[FileResult], project: project_mod.Project) -> list[dict[str, Any]]:
+    return [{"file": project_path(r.file, project), "ok": r.ok, "output": r.output} for r in results]
+
+
+def _print_json(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@contextlib.contextmanager
+def _json_errors(command: str, project: project_mod.Project, as_json: bool) -> Iterator[None]:
+    """With --json, an error still ends in the command's document (then the usual error lines on stderr)."""
+    try:
+        yield
+    except DefinitionError as err:
+        if as_json:
+            _print_json(_document(command, project, None, problems=err.problems))
+        raise
+    except ObserveError as err:
+        if as_json:
+            _print_json(_document(command, project, None, error=str(err)))
+        raise
 
 
 COMMANDS = (build, check, lint, test)

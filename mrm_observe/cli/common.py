@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -26,6 +27,10 @@ from ..progress import Progress
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
+OUTPUT_KEY = "mrm_observe.output"
+"""Where the output options keep their values in the click context's meta (shared by a command and its group)."""
+LOGGER = "mrm_observe"
+"""The package's logger: pipeline steps say what they did at INFO, shown with --verbose."""
 
 
 def handle_errors(func: Command) -> Command:
@@ -108,7 +113,7 @@ def busy(message: str) -> Iterator[None]:
         return
     from rich.console import Console
 
-    with Console(stderr=True).status(message):
+    with Console(stderr=True, no_color=not color()).status(message):
         yield
 
 
@@ -135,7 +140,7 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Progress | None]:
     from rich.console import Console
     from rich.progress import Progress as RichProgress
 
-    with RichProgress(console=Console(stderr=True), transient=True) as bar:
+    with RichProgress(console=Console(stderr=True, no_color=not color()), transient=True) as bar:
         yield _RichProgress(bar, label)
 
 
@@ -148,10 +153,85 @@ def parse_time(text: str, option: str) -> datetime:
 
 
 def rich_text(*renderables: Any) -> str:
-    """Rich renderables (tables, lines) as text 160 columns wide, in colour when stdout is a terminal."""
+    """Rich renderables (tables, lines) as text 160 columns wide, in colour when stdout is a terminal (and colour
+    was not turned off)."""
     from rich.console import Console
 
-    console = Console(width=160, record=True, force_terminal=sys.stdout.isatty(), file=io.StringIO())
+    styled = sys.stdout.isatty() and color()
+    console = Console(width=160, record=True, force_terminal=styled, no_color=not styled, file=io.StringIO())
     for renderable in renderables:
         console.print(renderable)
-    return console.export_text(styles=sys.stdout.isatty())
+    return console.export_text(styles=styled)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    ctx.meta.setdefault(OUTPUT_KEY, {})[param.name] = value
+    return value
+
+
+def output_options() -> list[click.Parameter]:
+    """-q/--quiet, -v/--verbose and --no-color, which every command takes (see with_output_options)."""
+    def flag(decls: list[str], help: str) -> click.Option:
+        return click.Option(decls, is_flag=True, expose_value=False, callback=_remember, help=help)
+    return [flag(["-q", "--quiet"], "Errors only: nothing on stdout but a requested JSON document, no notes."),
+            flag(["-v", "--verbose"], "Say what each step did, on stderr."),
+            flag(["--no-color"], "No colour in tables and progress, as with NO_COLOR set.")]
+
+
+def _setting(name: str) -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get(OUTPUT_KEY, {}).get(name))
+
+
+def color() -> bool:
+    """False with --no-color or NO_COLOR set (https://no-color.org: any non-empty value)."""
+    return not (_setting("no_color") or os.environ.get("NO_COLOR"))
+
+
+def verbose() -> bool:
+    return _setting("verbose")
+
+
+def with_output_options(command: click.Command) -> click.Command:
+    """Give a command (and every command of a group) the output options, once."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_output_options(sub)
+    elif command.callback is not None and not getattr(command, "_output_options", False):
+        command.params.extend(output_options())
+        command.callback = _obeying_output_options(command.callback)
+        command._output_options = True  # type: ignore[attr-defined]
+    return command
+
+
+class _EchoHandler(logging.Handler):
+    """Log records as `info: ...` lines on stderr through click (so tests' runners capture them)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _wants_document(kwargs: dict[str, Any]) -> bool:
+    """The command was asked for a machine-readable or chosen form (--json, --format other than table)."""
+    return bool(kwargs.get("as_json")) or kwargs.get("fmt") not in (None, "table")
+
+
+def _obeying_output_options(callback: Command) -> Command:
+    """Run a command with its step log at the level the options chose, and stdout dropped with --quiet."""
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        quiet, loud = _setting("quiet"), _setting("verbose")
+        if quiet and loud:
+            raise click.UsageError("--quiet and --verbose exclude each other")
+        logger, handler = logging.getLogger(LOGGER), _EchoHandler()
+        previous = logger.level
+        logger.setLevel(logging.ERROR if quiet else logging.INFO if loud else logging.WARNING)
+        logger.addHandler(handler)
+        try:
+            with (contextlib.redirect_stdout(io.StringIO()) if quiet and not _wants_document(kwargs)
+                  else contextlib.nullcontext()):
+                return callback(*args, **kwargs)
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(previous)
+    return wrapper
