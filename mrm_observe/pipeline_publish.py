@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -17,16 +18,17 @@ from .conventions import generated_header
 from .errors import DefinitionError, Problem
 from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .http_client import server_settings
-from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of, write_files
+from .pipeline import (BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, compile_project, files_of,
+                       write_files)
 from .prometheus_api import PrometheusClient
 from .promtool import Promtool
-from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
+from .publish import Backup, Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
-from .rules_install import InstallReport, install
+from .rules_install import InstallReport, RulesPlan, install, plan
 
-__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
-           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules",
-           "public_url", "server_settings", "targets_of"]
+__all__ = ["ORG_HEADER", "Auth", "Diff", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress",
+           "PublishResult", "RetryPolicy", "RulesPlan", "ServerSettings", "diff", "export_k8s", "export_provisioning",
+           "publish_grafana", "publish_rules", "public_url", "server_settings", "targets_of"]
 
 K8S_DIR = "k8s"
 PROVISIONING_DIR = "provisioning"
@@ -55,11 +57,63 @@ def publish_grafana(project: Project, settings: ServerSettings, options: Options
                     folder: tuple[str, ...] | None = None, progress: Progress | None = None,
                     locate: Locator | None = None) -> PublishResult:
     """Build, check Grafana is up and accepts the credentials, then publish every dashboard."""
-    targets = targets_of(build(project, locate), folder)
+    return _publish(targets_of(build(project, locate), folder), settings, options, FileBackup(backup_dir), progress)
+
+
+def _publish(targets: list[Target], settings: ServerSettings, options: Options, backup: Backup,
+             progress: Progress | None = None) -> PublishResult:
     with GrafanaClient(settings) as client:
         client.health()
         client.check_auth()
-        return Publisher(client, options, FileBackup(backup_dir), progress).run(targets)
+        return Publisher(client, options, backup, progress).run(targets)
+
+
+def _no_backup(uid: str, version: int, dashboard: dict) -> str:
+    raise AssertionError(f"a dry run backs nothing up (asked to back up {uid} v{version})")
+
+
+@dataclass
+class Diff:
+    """What publishing would change: in Grafana (a dry run with prune) and in the rules folder (None when not asked)."""
+
+    grafana: PublishResult | None
+    rules: RulesPlan | None
+    defined: frozenset[str] = frozenset()
+    """Uids of the dashboards the definitions make (a drifted dashboard among them would change; any other is an
+    orphan)."""
+
+    def dashboards(self) -> list[dict[str, Any]]:
+        """Per dashboard: `change` (created, changed, unchanged, orphaned, failed), `edited` (changed in Grafana
+        since mrm-observe published it, so publishing would refuse without --force), and the outcome's fields."""
+        if self.grafana is None:
+            return []
+        return [{"change": _CHANGES.get(o.action) or ("changed" if o.uid in self.defined else "orphaned"),
+                 "edited": o.action == "drift", **o.as_json()} for o in self.grafana.outcomes]
+
+    @property
+    def changes(self) -> bool:
+        """Anything would change."""
+        rules = self.rules
+        return (any(d["change"] != "unchanged" for d in self.dashboards())
+                or bool(rules and (rules.added or rules.changed or rules.removed)))
+
+
+_CHANGES = {"would-create": "created", "would-update": "changed", "unchanged": "unchanged",
+            "would-prune": "orphaned", "failed": "failed"}
+"""Dry-run outcome -> the change `diff` reports (drift depends on whether a definition makes the dashboard)."""
+
+
+def diff(project: Project, grafana: ServerSettings | None, rules_dir: Path | None,
+         folder: tuple[str, ...] | None = None, locate: Locator | None = None) -> Diff:
+    """Compile in memory and compare with Grafana and the rules folder, as `publish grafana --prune` and `publish
+    rules` would decide; nothing is written, not even the build folder."""
+    report = compile_project(project, locate)
+    dashboards = None if grafana is None else _publish(targets_of(report, folder), grafana,
+                                                       Options(dry_run=True, prune=True), _no_backup)
+    rules = None if rules_dir is None else plan(
+        {Path(rel).name: a.content for rel, a in report.artifacts.items() if isinstance(a.meta, RulesMeta)},
+        rules_dir, project.owner)
+    return Diff(dashboards, rules, frozenset(meta.uid for meta, _ in report.dashboards()))
 
 
 def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus: ServerSettings | None,

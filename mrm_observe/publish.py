@@ -26,7 +26,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .conventions import MANAGED_TAG, folder_uid
@@ -40,7 +40,9 @@ MARKER = "mrmObserve"
 """Top-level dashboard key recording what mrm-observe published (Grafana keeps unknown keys as sent)."""
 ACTIONS = ("created", "updated", "unchanged", "drift", "pruned", "failed", "would-create", "would-update",
            "would-prune")
+ORPHANED = "orphaned"
 DIFF_LINES = 80
+CHANGED_FIELDS = 20
 
 
 @dataclass(frozen=True)
@@ -70,13 +72,16 @@ class Outcome:
     error: str | None = None
     diff: str | None = None
     backup: str | None = None
+    changes: list[str] | None = None
+    """With a diff: which fields differ (`title`, `panels[2].targets[0].expr`, `folder`), at most CHANGED_FIELDS."""
     auth_error: bool = False
     attempted: bool = True
     """False when nothing was sent for it: the server had stopped answering."""
 
     def as_json(self) -> dict[str, Any]:
         return {"uid": self.uid, "title": self.title, "folder": self.folder, "action": self.action,
-                "version": self.version, "error": self.error, "diff": self.diff, "backup": self.backup}
+                "version": self.version, "error": self.error, "diff": self.diff, "backup": self.backup,
+                "changes": self.changes}
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,9 @@ class PublishResult:
     requests: int
     reads: str = LEGACY_READS
     """How the remote dashboards were read: LEGACY_READS, or the new API's group/version whose listing was used."""
+    orphans: list[Outcome] = field(default_factory=list)
+    """Without --prune: managed dashboards in our folders that no definition produces any more (action "orphaned";
+    search says which, so one made by hand and merely tagged may be among them)."""
 
     def summary(self) -> dict[str, Any]:
         counts = Counter(o.action for o in self.outcomes)
@@ -110,7 +118,7 @@ class PublishResult:
                 "failed": [o.uid for o in self.outcomes if o.action == "failed"],
                 "drift": [o.uid for o in self.outcomes if o.action == "drift"],
                 "not_attempted": [o.uid for o in self.outcomes if not o.attempted], "requests": self.requests,
-                "reads": self.reads}
+                "reads": self.reads, "orphaned": [o.uid for o in self.orphans]}
 
     @property
     def exit_code(self) -> ExitCode:
@@ -155,6 +163,26 @@ def marked(target: Target) -> dict[str, Any]:
                                          "source": target.source}}
 
 
+def changed_fields(remote: dict[str, Any], remote_folder: str, target: Target) -> list[str]:
+    """The fields that differ between the dashboard in Grafana and the definition (normalised), as paths, at most
+    CHANGED_FIELDS (then `... N more`); `folder` when only the folder differs."""
+    found: list[str] = [] if remote_folder == target.folder_uid else ["folder"]
+    _differences(normalise(remote), normalise(target.dashboard), "", found)
+    return found[:CHANGED_FIELDS] + ([f"... {len(found) - CHANGED_FIELDS} more"] if len(found) > CHANGED_FIELDS else [])
+
+
+def _differences(old: Any, new: Any, path: str, found: list[str]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            _differences(old.get(key), new.get(key), f"{path}.{key}" if path else key, found)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for i, (a, b) in enumerate(zip(old, new)):
+            _differences(a, b, f"{path}[{i}]", found)
+    elif old != new:
+        found.append(f"{path} ({len(old)} -> {len(new)} items)" if isinstance(old, list) and isinstance(new, list)
+                     else path)
+
+
 def diff(remote: dict[str, Any], remote_folder: str, target: Target, version: int | None) -> str:
     """Unified diff from the dashboard in Grafana to the definition (normalised JSON), at most DIFF_LINES lines."""
     lines = list(difflib.unified_diff(
@@ -187,7 +215,10 @@ class Publisher:
             hits, (reads, listed) = searching.result(), listing.result()
             present = {h["uid"]: h for h in hits if h.get("type") == "dash-db"}
             folder_errors = self._ensure_folders(targets, {h["uid"] for h in hits if h.get("type") == "dash-folder"})
-            leftovers = self._leftovers(present, targets) if self.options.prune else []
+            leftovers = self._leftovers(present, targets)
+            orphans = [] if self.options.prune else [
+                Outcome(h["uid"], h["title"], h.get("folderTitle", ""), ORPHANED) for h in leftovers]
+            leftovers = leftovers if self.options.prune else []
             self.progress.start(len(targets) + len(leftovers))
 
             def blocked(target: Target) -> tuple[str, GrafanaError] | None:
@@ -221,7 +252,7 @@ class Publisher:
                 o for o in pool.map(prune, leftovers) if o is not None]
         for outcome in outcomes:
             log.info("%s %s (%s)", outcome.action, outcome.uid, outcome.title)
-        return PublishResult(outcomes, self.client.requests, reads)
+        return PublishResult(outcomes, self.client.requests, reads, orphans)
 
     def _unchanged(self, target: Target, remote: dict[str, Any]) -> Outcome | None:
         meta = remote.get("meta") or {}
@@ -297,11 +328,13 @@ class Publisher:
         if _canonical(dashboard, remote_folder) == self._wanted_of(target):
             return self._outcome(target, "unchanged", version)
         change = diff(dashboard, remote_folder, target, version)
+        fields = changed_fields(dashboard, remote_folder, target)
         ours = (dashboard.get(MARKER) or {}).get("hash") == content_hash(dashboard, remote_folder)
         if not ours and not self.options.force:
-            return self._outcome(target, "drift", version, error=_drift_reason(dashboard, meta, version), diff=change)
+            return self._outcome(target, "drift", version, error=_drift_reason(dashboard, meta, version), diff=change,
+                                 changes=fields)
         if self.options.dry_run:
-            return self._outcome(target, "would-update", version, diff=change)
+            return self._outcome(target, "would-update", version, diff=change, changes=fields)
         saved = None if ours else self.backup(target.uid, version, dashboard)
         outcome = self._save(target, version, overwrite=not ours)
         outcome.backup = saved

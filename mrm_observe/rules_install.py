@@ -9,6 +9,7 @@ interruption the previous files come back (a killed run is undone by the next) a
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -74,7 +75,7 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
         raise CheckFailed("promtool check rules refused; nothing was installed:\n"
                           + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     recover(rules_dir)  # a killed earlier install is undone first
-    _refuse_clashes(files, rules_dir, owner)
+    refuse_clashes([p.name for p in files], rules_dir, owner)
     if prometheus is not None:
         prometheus.ready()
         prometheus.rule_groups()  # the credentials work (vmalert leaves /-/ready open) before anything is written
@@ -84,9 +85,8 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
         with FileTransaction(rules_dir) as change:
             for path in files:
                 change.write(Path(path.name), path.read_bytes())
-            for path in sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if rules_dir.is_dir() else []:
-                if path.name not in names and owner_of(path) == owner:
-                    change.remove(Path(path.name))
+            for name in stale_files(rules_dir, names, owner):
+                change.remove(Path(name))
             change.apply()
             report.written = [p.name for p in change.written]
             report.unchanged = sorted(names - set(report.written))
@@ -110,11 +110,46 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
     return report
 
 
-def _refuse_clashes(files: Sequence[Path], rules_dir: Path, owner: str) -> None:
+def stale_files(rules_dir: Path, names: set[str], owner: str) -> list[str]:
+    """Rule files in rules_dir that `owner` installed earlier and that are not among `names` any more."""
+    return [path.name for path in (sorted(rules_dir.glob(f"*{RULE_FILE_SUFFIX}")) if rules_dir.is_dir() else [])
+            if path.name not in names and owner_of(path) == owner]
+
+
+@dataclass
+class RulesPlan:
+    """What installing would change in the rules folder, without changing it."""
+
+    added: list[str] = field(default_factory=list)
+    changed: dict[str, str] = field(default_factory=dict)
+    """File name -> unified diff from the installed file to the built one."""
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def plan(files: dict[str, bytes], rules_dir: Path, owner: str) -> RulesPlan:
+    """Compare the rule files to install (name -> bytes) with rules_dir the way `install` would change it; a file
+    that belongs to someone else raises NameClash, as install would."""
+    refuse_clashes(list(files), rules_dir, owner)
+    result = RulesPlan(removed=stale_files(rules_dir, set(files), owner))
+    for name, content in sorted(files.items()):
+        target = rules_dir / name
+        if not target.is_file():
+            result.added.append(name)
+        elif target.read_bytes() == content:
+            result.unchanged.append(name)
+        else:
+            result.changed[name] = "\n".join(difflib.unified_diff(
+                target.read_text(errors="replace").splitlines(), content.decode(errors="replace").splitlines(),
+                str(target), f"build/{name}", lineterm=""))
+    return result
+
+
+def refuse_clashes(names: Sequence[str], rules_dir: Path, owner: str) -> None:
     """A file we would replace must be ours (or written by mrm-observe before owners were recorded)."""
     foreign = []
-    for path in files:
-        target = rules_dir / path.name
+    for name in names:
+        target = rules_dir / name
         if target.exists():
             found = owner_of(target) if target.is_file() else None
             if found not in (owner, ""):

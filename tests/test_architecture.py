@@ -14,7 +14,7 @@ LAYERS = {
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "charts": 2,
     "discover": 3, "validate": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
-    "pipeline_lint": 5, "pipeline_tune": 5,
+    "pipeline_lint": 5, "pipeline_tune": 5, "watch": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),

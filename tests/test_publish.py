@@ -245,8 +245,19 @@ def test_without_prune_leftovers_stay(grafana, project):
     search = uid_of(project, "Search")
     module = project / "dashboards" / "apps.py"
     module.write_text(module.read_text().replace(', board("Search", "search")', ""))
-    assert search not in actions(publish(grafana))
+    result = publish(grafana)
+    assert search not in actions(result)
     assert search in grafana.store.dashboards
+    document = json.loads(result.stdout)
+    assert [(o["uid"], o["action"], o["folder"]) for o in document["orphans"]] == [(search, "orphaned", "Apps")]
+    assert document["summary"]["orphaned"] == [search]
+    text = CliRunner().invoke(main, ["publish", "grafana", "--grafana-url", grafana.url],
+                              env={"GRAFANA_TOKEN": ADMIN, "CI": "1"})
+    assert text.exit_code == 0, text.output
+    assert (f"note: 1 managed dashboard(s) in our folders that no definition produces any more: {search} "
+            "(Apps/Search); rerun with --prune to delete them (after a backup)") in text.stderr
+    assert "note:" not in CliRunner().invoke(main, ["publish", "grafana", "--grafana-url", grafana.url, "-q"],
+                                             env={"GRAFANA_TOKEN": ADMIN, "CI": "1"}).stderr
 
 
 def test_folder_option_puts_every_dashboard_in_one_folder(grafana, project):

@@ -14,7 +14,8 @@ import click
 from .common import with_output_options
 
 COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
-            "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune"}
+            "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune",
+            "diff": "diff", "watch": "watch"}
 """Command name -> the module of this package that defines it (in its COMMANDS)."""
 
 

@@ -17,7 +17,7 @@ from ..errors import DefinitionError, ExitCode, ObserveError, Problem
 from ..lint import Finding
 from ..promtool import FileResult
 from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
-                     scrape_option, seconds)
+                     scrape_option, seconds, summary_line)
 from .servers import ServerOptions, server_options
 
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -40,11 +40,6 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, as_js
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
                f"in {project.out}")
-
-
-def summary_line(report: pipeline.BuildReport) -> str:
-    return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
-            f"{report.count('test')} promtool test files")
 
 
 @click.command()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,6 +25,9 @@ from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
 from ..progress import Progress
 from ..promtool import Promtool, find_promtool
+
+if TYPE_CHECKING:  # the pipeline (compilers, grafanalib) is imported only by the commands that build
+    from .. import pipeline
 
 Command = Callable[..., Any]
 OUTPUT_KEY = "mrm_observe.output"
@@ -64,6 +67,12 @@ def project_options(func: Command) -> Command:
 def make_project(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> projects.Project:
     """The project rooted at the current directory."""
     return projects.Project.at(Path.cwd(), tuple(sources), out, tests)
+
+
+def summary_line(report: pipeline.BuildReport) -> str:
+    """What a build made: `N dashboards, N rule groups, N rules, N promtool test files`."""
+    return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
+            f"{report.count('test')} promtool test files")
 
 
 def scrape_option(func: Command) -> Command:
@@ -188,8 +197,10 @@ def color() -> bool:
     return not (_setting("no_color") or os.environ.get("NO_COLOR"))
 
 
-def verbose() -> bool:
-    return _setting("verbose")
+def note(text: str) -> None:
+    """A `note: ...` line on stderr: something worth knowing that is not an error (dropped with --quiet)."""
+    if not _setting("quiet"):
+        click.echo(f"note: {text}", err=True)
 
 
 def with_output_options(command: click.Command) -> click.Command:

@@ -9,7 +9,7 @@ import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
-from .common import handle_errors, locator, make_project, progress_bar, project_options, promtool
+from .common import handle_errors, locator, make_project, note, progress_bar, project_options, promtool
 from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
@@ -54,7 +54,8 @@ def grafana(sources: tuple[Path, ...], out: Path | None, tests: Path | None, gra
         raise
     if as_json:
         click.echo(json.dumps({"grafana": url, "dashboards": [o.as_json() for o in result.outcomes],
-                               "summary": result.summary()}, indent=2, sort_keys=False))
+                               "orphans": [o.as_json() for o in result.orphans], "summary": result.summary()},
+                              indent=2, sort_keys=False))
     else:
         _print_result(result, url)
     sys.exit(result.exit_code)
@@ -72,12 +73,22 @@ def _print_result(result: pp.PublishResult, url: str) -> None:
     for action in ("failed", "drift"):
         if summary[action]:
             click.echo(f"{action}: {', '.join(summary[action])}", err=True)
+    if result.orphans:
+        note(f"{len(result.orphans)} managed dashboard(s) in our folders that no definition produces any more: "
+             f"{', '.join(_where(o) for o in result.orphans)}; rerun with --prune to delete them (after a backup)")
+
+
+def _where(outcome: pp.Outcome) -> str:
+    return f"{outcome.uid} ({_path(outcome)})"
+
+
+def _path(outcome: pp.Outcome) -> str:
+    return f"{outcome.folder}/{outcome.title}" if outcome.folder else outcome.title
 
 
 def _line(outcome: pp.Outcome) -> str:
     version = f" v{outcome.version}" if outcome.version is not None else ""
-    where = f"{outcome.folder}/{outcome.title}" if outcome.folder else outcome.title
-    text = f"{outcome.action:<13} {outcome.uid}  {where}{version}"
+    text = f"{outcome.action:<13} {outcome.uid}  {_path(outcome)}{version}"
     if outcome.backup:
         text += f"  (backup: {outcome.backup})"
     return text + (f"\n    {outcome.error}" if outcome.error else "")
