@@ -89,7 +89,7 @@ class GrafanaStandin:
 
     def __init__(self, tokens: dict[str, str] | None = None, users: dict[tuple[str, str], str] | None = None,
                  latency: float = 0.0, faults: Faults | None = None, dashboard_api: tuple[str, ...] = (),
-                 namespace: str = "default", max_page_bytes: int = MAX_PAGE_BYTES) -> None:
+                 namespace: str = "default", max_page_bytes: int = MAX_PAGE_BYTES, port: int = 0) -> None:
         unknown = [v for v in dashboard_api if v not in CLASSIC_VERSIONS]
         if unknown:
             raise ValueError(f"the stand-in serves only {CLASSIC_VERSIONS} of {DASHBOARD_GROUP}, not {unknown}")
@@ -106,7 +106,7 @@ class GrafanaStandin:
         self.connections = 0
         """TCP connections accepted so far (a client that keeps connections alive opens few)."""
         self._log_lock = threading.Lock()
-        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
     @property
