@@ -11,8 +11,6 @@ import importlib
 
 import click
 
-from .common import with_output_options
-
 COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
             "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune",
             "diff": "diff", "watch": "watch"}
@@ -34,6 +32,7 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name]}")
+        from .common import with_output_options  # already imported by every command module
         if self.freeze_imports:
             gc.freeze()
             gc.enable()
