@@ -22,6 +22,7 @@ from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
 from ..progress import Progress
+from ..amtool import Amtool, find_amtool
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
@@ -84,6 +85,11 @@ def project_path(path: str, project: projects.Project) -> str:
 def promtool() -> Promtool:
     """promtool, or ToolMissingError saying how to install it."""
     return find_promtool(os.environ, Path.cwd())
+
+
+def amtool() -> Amtool:
+    """amtool, or ToolMissingError saying how to install it (asked only when there is Alertmanager config to check)."""
+    return find_amtool(os.environ, Path.cwd())
 
 
 def locator() -> projects.Locator | None:
