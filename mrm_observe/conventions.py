@@ -123,15 +123,18 @@ LINT_CHECKS = {
 """Convention checks run by `mrm-observe lint` (the live- ones only with --prometheus-url); a rule waives one with
 `waive={check: reason}`."""
 
-ENV_PLACEHOLDER = re.compile(r"https://mrm-observe\.invalid/env/([A-Za-z_][A-Za-z0-9_]*)")
-"""How a secret filled from the environment at publish time appears in the build: a URL (so every field, URL or
-not, passes `amtool check-config`) on the reserved `.invalid` domain (so an unfilled one never reaches anybody)."""
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME_PATTERN = "[A-Za-z_][A-Za-z0-9_]*"
+ENV_NAME = re.compile(f"^{ENV_NAME_PATTERN}$")
+ENV_PLACEHOLDER_PREFIX = "https://mrm-observe.invalid/env/"
+ENV_PLACEHOLDER = re.compile(re.escape(ENV_PLACEHOLDER_PREFIX) + f"({ENV_NAME_PATTERN})")
+"""How a secret filled from the environment at publish time appears in the build (group 1: the variable): a URL
+(so every field, URL or not, passes `amtool check-config`) on the reserved `.invalid` domain (so an unfilled one
+never reaches anybody)."""
 
 
 def env_placeholder(name: str) -> str:
     """The placeholder for environment variable `name` in a built Alertmanager config."""
-    return f"https://mrm-observe.invalid/env/{name}"
+    return ENV_PLACEHOLDER_PREFIX + name
 
 
 # --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---

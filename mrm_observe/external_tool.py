@@ -50,7 +50,8 @@ def find_tool(spec: ToolSpec, env: Mapping[str, str], mount: Path) -> Tool:
     explicit = env.get(spec.variable)
     if explicit:
         if shutil.which(explicit) is None:
-            raise ToolMissingError(f"${spec.variable} is {explicit!r}, which is not an executable. {spec.install_hint()}")
+            raise ToolMissingError(f"${spec.variable} is {explicit!r}, which is not an executable. "
+                                   f"{spec.install_hint()}")
         return Tool((explicit,))
     on_path = shutil.which(spec.name, path=env.get("PATH"))
     if on_path:

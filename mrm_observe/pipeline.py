@@ -223,11 +223,12 @@ def _alertmanager_artifacts(defs: Definitions, owner: str) -> dict[str, Artifact
         return {}
     item = defs.alertmanagers[0]
     config = alertmanager_config(item.obj, [f"{ALERTMANAGER_TEMPLATES}/*.tmpl"])
+    meta = AlertmanagerMeta(item.source, len(item.obj.receivers), sum(1 for _ in tree(item.obj.route).walk()),
+                            tuple(environment_names(config)), tuple(files_read(config)))
     routes = route_checks.alert_routes(defs)
-    out = {ALERTMANAGER_CONFIG: Artifact(to_yaml(config, generated_header(item.source, owner)), AlertmanagerMeta(
-               item.source, len(item.obj.receivers), sum(1 for _ in tree(item.obj.route).walk()),
-               tuple(environment_names(config)), tuple(files_read(config)))),
-           ROUTES_TABLE: Artifact(to_json(route_checks.routes_table(defs, routes)), RoutesMeta(item.source, len(routes)))}
+    out = {ALERTMANAGER_CONFIG: Artifact(to_yaml(config, generated_header(item.source, owner)), meta),
+           ROUTES_TABLE: Artifact(to_json(route_checks.routes_table(defs, routes)),
+                                  RoutesMeta(item.source, len(routes)))}
     for name, text in shipped_templates().items():
         source = f"{TEMPLATES_SOURCE}/{name}"
         out[f"{ALERTMANAGER_DIR}/{ALERTMANAGER_TEMPLATES}/{name}"] = Artifact(
@@ -397,8 +398,8 @@ def check(project: Project, tool: Promtool, scrape_interval: float, locate: Loca
     """Build, `promtool check rules` every rule file, `amtool check-config` the Alertmanager config, and lint."""
     report = build(project, locate)
     results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
-    configs = [amtool_mod.check_config(amtool(), path, project.out) for path in files_of(report, project.out,
-                                                                                       "alertmanager")]
+    configs = [amtool_mod.check_config(amtool(), path, project.out)
+               for path in files_of(report, project.out, "alertmanager")]
     return CheckReport(report, results, lint(project, report, scrape_interval), configs)
 
 

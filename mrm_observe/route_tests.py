@@ -94,15 +94,16 @@ def _case(item: Any, index: int, source: str, receivers: set[str], problems: lis
 def run(tool: Amtool, config: Path, files: Sequence[RouteTestFile], cwd: Path, jobs: int = 2) -> list[FileResult]:
     """Every case through `amtool config routes test --verify.receivers`; per file: ok, and for each failing case
     the expected and resolved receivers."""
-    cases = [case for file in files for case in file.cases]
+    cases = [(file.source, case) for file in files for case in file.cases]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        verdicts = dict(zip(map(id, cases), pool.map(lambda c: _verdict(tool, config, c, cwd), cases), strict=True))
-    results = []
-    for file in files:
-        failures = [verdicts[id(case)] for case in file.cases if verdicts[id(case)]]
-        results.append(FileResult(file.source, not failures, "\n".join(failures) if failures
-                                  else f"{len(file.cases)} case(s) reach their receivers"))
-    return results
+        verdicts = list(pool.map(lambda item: _verdict(tool, config, item[1], cwd), cases))
+    failures: dict[str, list[str]] = {file.source: [] for file in files}
+    for (source, _), verdict in zip(cases, verdicts, strict=True):
+        if verdict:
+            failures[source].append(verdict)
+    return [FileResult(file.source, not failures[file.source],
+                       "\n".join(failures[file.source]) or f"{len(file.cases)} case(s) reach their receivers")
+            for file in files]
 
 
 def _verdict(tool: Amtool, config: Path, case: RouteCase, cwd: Path) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel
 
 from . import matchers as matchers_mod
-from .conventions import ENV_NAME, LABEL_NAME, LABEL_NAME_PATTERN
+from .conventions import ENV_NAME, ENV_NAME_PATTERN, LABEL_NAME, LABEL_NAME_PATTERN
 from .definitions import Sourced
 from .durations import parse_duration
 from .errors import Problem
@@ -126,12 +126,12 @@ def _secret_field_problems(model: BaseModel, name: str, value: object) -> Iterat
     file_field = f"{name}_file"
     has_file_field = file_field in type(model).model_fields
     if isinstance(value, str):
-        instead = (f"{file_field}='/path' (a file Alertmanager reads) or {name}=Env('NAME') (filled in from the "
-                   "environment when publishing)") if has_file_field else \
-            f"{name}=Env('NAME') (filled in from the environment when publishing; Alertmanager 0.25 has no {file_field})"
+        from_env = f"{name}=Env('NAME') (filled in from the environment when publishing"
+        instead = (f"{file_field}='/path' (a file Alertmanager reads) or {from_env})" if has_file_field
+                   else f"{from_env}; Alertmanager 0.25 has no {file_field})")
         yield f"is a secret, and a literal value would be written into the build (value not shown): give {instead}"
     elif isinstance(value, Env) and not ENV_NAME.match(value.name):
-        yield f"Env({value.name!r}) is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)"
+        yield f"Env({value.name!r}) is not an environment variable name ({ENV_NAME_PATTERN})"
     if value is not None and has_file_field and getattr(model, file_field) is not None:
         yield f"give {name} or {file_field}, not both"
 
@@ -237,8 +237,8 @@ def _inhibit_problems(source: str, obj: str, rule: InhibitRule) -> list[Problem]
     for field in ("source_matchers", "target_matchers"):
         texts = getattr(rule, field)
         if not texts:
-            problems.append(Problem(source, obj, field, "must not be empty: an inhibit rule without it would "
-                                    f"{'let every alert inhibit' if field == 'source_matchers' else 'inhibit every alert'}"))
+            effect = "let every alert inhibit" if field == "source_matchers" else "inhibit every alert"
+            problems.append(Problem(source, obj, field, f"must not be empty: an inhibit rule without it would {effect}"))
         for index, text in enumerate(texts):
             try:
                 matchers_mod.parse(text)
@@ -274,7 +274,8 @@ def period_problems(period: TimePeriod) -> Iterator[tuple[str, str]]:
 def _time_range_problem(text: str) -> str | None:
     start, sep, end = text.partition("-")
     if not sep or not TIME.match(start.strip()) or not TIME.match(end.strip()):
-        return f"{text!r} is not a time range: write 'HH:MM-HH:MM' in 24-hour time, e.g. '09:00-17:00' (end up to 24:00)"
+        return (f"{text!r} is not a time range: write 'HH:MM-HH:MM' in 24-hour time, e.g. '09:00-17:00' "
+                "(end up to 24:00)")
     if start.strip() >= end.strip():
         return f"{text!r} starts at or after its end: times cannot cross midnight; split it into two ranges"
     return None

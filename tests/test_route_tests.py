@@ -132,3 +132,18 @@ def test_without_amtool_the_command_says_how_to_install_it(project, monkeypatch)
     (project / "tests/routes/ok.yaml").unlink()
     assert CliRunner().invoke(main, ["check"]).exit_code == 1  # lint findings, but no amtool needed
     assert run_test().exit_code == 0
+
+
+def test_amtool_is_found_as_AMTOOL_first_and_a_bad_one_is_reported(project, monkeypatch):
+    monkeypatch.setenv("AMTOOL", "/nope/amtool")
+    result = CliRunner().invoke(main, ["test"])
+    assert result.exit_code == 3
+    assert "$AMTOOL is '/nope/amtool', which is not an executable. amtool not found: install it" in result.stderr
+    calls = project / "calls.log"
+    write_tree(project, {"wrapper/amtool": f"#!/bin/sh\necho \"$1\" >> {calls}\nexec {shutil.which('amtool')} \"$@\"\n"})
+    (project / "wrapper/amtool").chmod(0o755)
+    monkeypatch.setenv("AMTOOL", str(project / "wrapper/amtool"))
+    monkeypatch.setenv("PROMTOOL", shutil.which("promtool"))
+    monkeypatch.setenv("PATH", str(project / "empty"))
+    assert run_test().exit_code == 0
+    assert set(calls.read_text().split()) == {"config"}  # every route case went through $AMTOOL

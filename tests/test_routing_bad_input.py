@@ -168,3 +168,36 @@ def test_a_literal_secret_stops_the_build_and_is_never_repeated(tmp_path, monkey
         assert SLACK_HOOK not in result.output and PD_KEY not in result.output
         assert "hooks.slack.com" not in result.output
     assert not (tmp_path / "build").exists()
+
+
+def test_lint_fails_a_secret_in_a_rules_labels_or_annotations_without_repeating_it(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"alerts/a.py": f'''
+        from mrm_observe import AlertRule, RuleGroup
+        groups = [RuleGroup(name="g", rules=(AlertRule(
+            alert="Down", expr="up == 0", for_="1m", severity="critical", summary="s", description="d",
+            runbook_url="https://runbooks.example.org/down?token=abcdef123456",
+            annotations={{"chat": "{SLACK_HOOK}"}}, waive={{"untested": "example"}}),))]
+    '''})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["lint"])
+    assert result.exit_code == 1
+    assert sorted(line for line in result.stderr.splitlines() if line.endswith("[secret]")) == [
+        "lint: alerts/a.py: group 'g', alert 'Down': annotations.chat: holds a Slack webhook URL: a secret must not "
+        "be written into a definition (it would enter the build): link to where it is kept instead [secret]",
+        "lint: alerts/a.py: group 'g', alert 'Down': annotations.runbook_url: holds a URL with a credential in its "
+        "query: a secret must not be written into a definition (it would enter the build): link to where it is kept "
+        "instead [secret]"]
+    assert SLACK_HOOK not in result.output and "abcdef123456" not in result.output
+
+
+def test_amtool_refusing_the_config_fails_check_with_its_message(tmp_path, monkeypatch):
+    """What validation leaves to Alertmanager (here an OpsGenie responder type it does not know) is caught by
+    `amtool check-config` in `check`."""
+    write_tree(tmp_path, {F: config(receivers=receivers(
+        'Receiver(name="g", opsgenie_configs=(OpsGenieConfig(api_key_file="/k", responders=(OpsGenieResponder('
+        'type="bogus", name="x"),)),))'))})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 1
+    assert "FAIL amtool check-config build/alertmanager/alertmanager.yml" in result.output
+    assert "bogus" in result.stderr

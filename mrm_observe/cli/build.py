@@ -49,7 +49,8 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
     with busy("building and running promtool check rules"):
         result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
                                 project_mod.promtool_locator(tool), amtool)
-    for command, results in (("promtool check rules", result.rule_checks), ("amtool check-config", result.config_checks)):
+    checks = (("promtool check rules", result.rule_checks), ("amtool check-config", result.config_checks))
+    for command, results in checks:
         for res in results:
             click.echo(f"{'ok  ' if res.ok else 'FAIL'} {command} {project_path(res.file, project)}")
             if not res.ok:
