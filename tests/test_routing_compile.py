@@ -107,7 +107,7 @@ def test_the_config_matches_the_golden_file_and_uses_alertmanagers_keys(project)
 
 def test_amtool_accepts_the_config_and_loads_its_templates(project):
     build(project)
-    result = check_config(find_amtool(os.environ, project), project / "build/alertmanager/alertmanager.yml", project)
+    result = check_config(find_amtool(os.environ, project), project / "build/alertmanager/alertmanager.yml")
     assert result.ok, result.output
     assert "1 templates" in result.output and "6 receivers" in result.output
 
