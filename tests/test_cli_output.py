@@ -133,6 +133,7 @@ def test_check_json_reports_each_rule_file_and_finding(run, sample_project):
     assert document["ok"] is False
     assert document["rule_checks"] == [{"file": "build/prometheus/alerts-service.rules.yaml", "ok": True,
                                         "output": document["rule_checks"][0]["output"]}]
+    assert document["config_checks"] == []  # no Alertmanager definition in the sample
     assert [(f["check"], f["file"], f["field"], f["waived"]) for f in document["findings"]] == [
         ("for", "alerts/service.py", "for", None)]
 
@@ -169,5 +170,5 @@ def test_json_error_document_when_no_test_file_matches(run):
     result = run("test", "--json", "nothing-like-this")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["ok"] is False and "no promtool test file matches" in document["error"]
-    assert document["tests"] == []
+    assert document["ok"] is False and "no promtool or route test file matches nothing-like-this" in document["error"]
+    assert document["tests"] == [] and document["route_tests"] == []

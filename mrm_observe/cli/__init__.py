@@ -13,7 +13,7 @@ import click
 
 COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
             "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune",
-            "diff": "diff", "watch": "watch"}
+            "routes": "routes", "diff": "diff", "watch": "watch"}
 """Command name -> the module of this package that defines it (in its COMMANDS)."""
 
 

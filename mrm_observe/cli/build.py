@@ -14,9 +14,9 @@ import click
 from .. import pipeline
 from .. import project as project_mod
 from ..errors import DefinitionError, ExitCode, ObserveError, Problem
+from ..external_tool import FileResult
 from ..lint import Finding
-from ..promtool import FileResult
-from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
+from .common import (amtool, busy, handle_errors, locator, make_project, project_options, project_path, promtool,
                      scrape_option, seconds, summary_line)
 from .servers import ServerOptions, server_options
 
@@ -49,22 +49,26 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, as_js
 @handle_errors
 def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
           as_json: bool) -> None:
-    """Build, run `promtool check rules` on every rule file, and lint."""
+    """Build, run `promtool check rules` on every rule file and `amtool check-config` on the Alertmanager config,
+    and lint."""
     project = make_project(sources, out, tests)
     interval = seconds(scrape_interval, "--scrape-interval")
     with _json_errors("check", project, as_json):
         tool = promtool()
         with busy("building and running promtool check rules"):
-            result = pipeline.check(project, tool, interval, project_mod.promtool_locator(tool))
+            result = pipeline.check(project, tool, interval, project_mod.promtool_locator(tool), amtool)
     if as_json:
-        _print_json(_document("check", project, result.build, ok=result.ok, rule_checks=_files(result.rule_checks,
-                                                                                                 project),
+        _print_json(_document("check", project, result.build, ok=result.ok,
+                              rule_checks=_files(result.rule_checks, project),
+                              config_checks=_files(result.config_checks, project),
                               findings=[_finding(f) for f in result.findings]))
         sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
-    for res in result.rule_checks:
-        click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
-        if not res.ok:
-            click.echo(res.output, err=True)
+    checks = (("promtool check rules", result.rule_checks), ("amtool check-config", result.config_checks))
+    for command, results in checks:
+        for res in results:
+            click.echo(f"{'ok  ' if res.ok else 'FAIL'} {command} {project_path(res.file, project)}")
+            if not res.ok:
+                click.echo(res.output, err=True)
     _print_findings(result.findings)
     click.echo(summary_line(result.build))
     if not result.ok:
@@ -79,8 +83,9 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
 @handle_errors
 def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
          prometheus: ServerOptions, as_json: bool) -> None:
-    """Check rule conventions (names, severity, annotations, for, windows, test coverage); with --prometheus-url,
-    also against a live server (series, counters, scrape and evaluation intervals)."""
+    """Check rule conventions (names, severity, annotations, for, windows, test coverage, secrets) and where every
+    alert goes; with --prometheus-url, also against a live server (series, counters, scrape and evaluation
+    intervals)."""
     project = make_project(sources, out, tests)
     interval = seconds(scrape_interval, "--scrape-interval")
     settings = prometheus.settings() if prometheus.url else None
@@ -118,23 +123,32 @@ def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape
 @handle_errors
 def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patterns: tuple[str, ...],
          as_json: bool) -> None:
-    """Build, then run `promtool test rules` on the promtool tests whose file names match PATTERNS."""
+    """Build, then run `promtool test rules` on the promtool tests and `amtool config routes test` on the route
+    tests whose file names match PATTERNS."""
     project = make_project(sources, out, tests)
     with _json_errors("test", project, as_json):
         tool = promtool()
-        with busy("building and running promtool tests"):
-            result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
+        with busy("building and running promtool and route tests"):
+            result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool), amtool)
     if as_json:
-        _print_json(_document("test", project, result.build, ok=result.ok, tests=_files(result.results, project)))
+        _print_json(_document("test", project, result.build, ok=result.ok, tests=_files(result.results, project),
+                              route_tests=_files(result.route_results, project)))
         sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
-    for res in result.results:
+    for res in result.results + result.route_results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
-    passed = sum(r.ok for r in result.results)
-    click.echo(f"{summary_line(result.build)}; promtool tests: {passed} passed, {len(result.results) - passed} failed")
+    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}"
+    if result.route_results:
+        line += f"; route tests: {_tally(result.route_results)}"
+    click.echo(line)
     if not result.ok:
         sys.exit(ExitCode.INVALID)
+
+
+def _tally(results: list[FileResult]) -> str:
+    passed = sum(r.ok for r in results)
+    return f"{passed} passed, {len(results) - passed} failed"
 
 
 def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None) -> None:
@@ -151,7 +165,8 @@ def _print_findings(findings: list[Finding], notes: list[Finding] | None = None,
     click.echo(f"lint: {failing} finding(s), {len(waived)} waived")
 
 
-KEYS = {"build": (), "check": ("rule_checks", "findings"), "lint": ("findings", "notes", "live"), "test": ("tests",)}
+KEYS = {"build": (), "check": ("rule_checks", "config_checks", "findings"), "lint": ("findings", "notes", "live"),
+        "test": ("tests", "route_tests")}
 """The keys each command's JSON document has besides those every one has (see _document)."""
 
 

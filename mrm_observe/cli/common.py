@@ -24,6 +24,7 @@ from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
 from ..progress import Progress
+from ..amtool import Amtool, find_amtool
 from ..promtool import Promtool, find_promtool
 
 if TYPE_CHECKING:  # the pipeline (compilers, grafanalib) is imported only by the commands that build
@@ -60,7 +61,8 @@ def project_options(func: Command) -> Command:
     func = click.option("--out", type=click.Path(path_type=Path), default=None,
                         help="Build folder [default: build].")(func)
     func = click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
-                        help="Definition folder or file; repeatable [default: dashboards/, alerts/, slo/].")(func)
+                        help="Definition folder or file; repeatable "
+                             "[default: dashboards/, alerts/, slo/, alertmanager/].")(func)
     return func
 
 
@@ -70,9 +72,14 @@ def make_project(sources: tuple[Path, ...], out: Path | None, tests: Path | None
 
 
 def summary_line(report: pipeline.BuildReport) -> str:
-    """What a build made: `N dashboards, N rule groups, N rules, N promtool test files`."""
-    return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
+    """What a build made: `N dashboards, N rule groups, N rules, N promtool test files` (and the Alertmanager
+    config's receivers and routes when there is one)."""
+    line = (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
             f"{report.count('test')} promtool test files")
+    config = report.alertmanager
+    if config is not None:
+        line += f", Alertmanager config with {config.receivers} receivers and {config.routes} routes"
+    return line
 
 
 def scrape_option(func: Command) -> Command:
@@ -99,6 +106,11 @@ def project_path(path: str, project: projects.Project) -> str:
 def promtool() -> Promtool:
     """promtool, or ToolMissingError saying how to install it."""
     return find_promtool(os.environ, Path.cwd())
+
+
+def amtool() -> Amtool:
+    """amtool, or ToolMissingError saying how to install it (asked only when there is Alertmanager config to check)."""
+    return find_amtool(os.environ, Path.cwd())
 
 
 def locator() -> projects.Locator | None:
