@@ -288,7 +288,8 @@ def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[
     tested = {alert for artifact in report.artifacts.values() if isinstance(artifact.meta, TestMeta)
               for alert in artifact.meta.alerts}
     assert report.definitions is not None
-    return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval)
+    return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval,
+                      project.conventions)
 
 
 def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None) -> CheckReport:
