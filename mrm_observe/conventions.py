@@ -24,6 +24,9 @@ DEFINITION_DIRS = ("dashboards", "alerts", "slo")
 DASHBOARD_VARIABLES = ("dashboard", "dashboards")
 RULE_VARIABLES = ("groups",)
 SLO_VARIABLES = ("slos",)
+ORIGIN_VARIABLE = "imported_from"
+"""Module variable naming the file `mrm-observe import` made it from: a promtool test naming that file in its
+`rule_files` is run against the module's built rule file."""
 
 GRAFANA_DIR = "grafana"
 PROMETHEUS_DIR = "prometheus"

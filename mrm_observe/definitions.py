@@ -25,12 +25,15 @@ class Definitions:
     groups: list[Sourced] = field(default_factory=list)
     slos: list[Sourced] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    origins: list[Sourced] = field(default_factory=list)
+    """The file each imported rule module was made from (`obj`: its name, as a promtool test may name it)."""
 
     def extend(self, other: Definitions) -> None:
         self.dashboards += other.dashboards
         self.groups += other.groups
         self.slos += other.slos
         self.problems += other.problems
+        self.origins += other.origins
 
 
 def is_dashboard(value: Any) -> bool:

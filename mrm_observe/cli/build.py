@@ -22,14 +22,22 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> No
     """Validate definitions and write dashboard JSON and rule files into the build folder."""
     project = make_project(sources, out, tests)
     report = pipeline.build(project, locator())
+    _print_skipped(report.skipped_tests)
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
                f"in {project.out}")
 
 
 def summary_line(report: pipeline.BuildReport) -> str:
+    skipped = f" ({len(report.skipped_tests)} skipped)" if report.skipped_tests else ""
     return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
-            f"{report.count('test')} promtool test files")
+            f"{report.count('test')} promtool test files{skipped}")
+
+
+def _print_skipped(skipped: list[pipeline.SkippedTest]) -> None:
+    """Every YAML file under the tests folder that is not run, with the reason (stderr)."""
+    for item in skipped:
+        click.echo(f"skip {item}", err=True)
 
 
 @click.command()
@@ -47,6 +55,9 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    _print_skipped(result.build.skipped_tests)
     _print_findings(result.findings)
     click.echo(summary_line(result.build))
     if not result.ok:
@@ -94,8 +105,11 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
+    for item in result.skipped:
+        click.echo(f"skip {item}")
     passed = sum(r.ok for r in result.results)
-    click.echo(f"{summary_line(result.build)}; promtool tests: {passed} passed, {len(result.results) - passed} failed")
+    click.echo(f"{summary_line(result.build)}; promtool tests: {passed} passed, {len(result.results) - passed} failed, "
+               f"{len(result.skipped)} skipped")
     if not result.ok:
         sys.exit(ExitCode.INVALID)
 
