@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import promql
 from .conventions import RuleConventions
 from .definitions import Sourced
 from .errors import Problem
-from .model.rules import AlertRule, RecordingRule, RuleGroup
+from .model.rules import AlertRule, RecordingRule, Rule, RuleGroup
 from .validate import same_expr
 
 CAMEL_CASE = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
@@ -35,20 +36,25 @@ class Finding:
 def lint_rules(groups: list[Sourced], tested_alerts: set[str], scrape_interval: float,
                conventions: RuleConventions = RuleConventions()) -> list[Finding]:
     """Every finding on every rule, waived ones included (marked), in file order; one per rule, check and field."""
-    findings: list[Finding] = []
+    return [Finding(check, Problem(item.source, rule_object(item.obj.name, rule), field, message),
+                    rule.waive.get(check))
+            for item, rule, found in findings_by_rule(groups, tested_alerts, scrape_interval, conventions)
+            for check, field, message in found]
+
+
+def findings_by_rule(groups: list[Sourced], tested_alerts: set[str], scrape_interval: float,
+                     conventions: RuleConventions = RuleConventions()) -> Iterator[tuple[Sourced, Rule, list[tuple[str, str, str]]]]:
+    """(group, rule, its (check, field, message) findings, waived or not) for every rule in file order."""
     by_expr: dict[tuple, list[str]] = defaultdict(list)
     for item in groups:
         group: RuleGroup = item.obj
         for rule in group.rules:
-            obj = rule_object(group.name, rule)
             same = by_expr[(type(rule).__name__, same_expr(rule.expr), tuple(sorted(group.labels_of(rule).items())))]
-            same.append(obj)
+            same.append(rule_object(group.name, rule))
             found = _rule_findings(rule, group.labels_of(rule), tested_alerts, scrape_interval, conventions)
             if len(same) > 1:
                 found.append(("duplicate", "expr", f"same expression and labels as {same[0]}: keep one"))
-            findings += [Finding(check, Problem(item.source, obj, field, message), rule.waive.get(check))
-                         for check, field, message in one_per_field(found)]
-    return findings
+            yield item, rule, one_per_field(found)
 
 
 def one_per_field(found: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

@@ -69,6 +69,23 @@ def documents(content: bytes, as_written: bool = False) -> list[Any]:
     return [d for d in found if d is not None and d != ""]
 
 
+def list_items(text: str, key: str) -> list[tuple[int, int, str]] | None:
+    """The scalar items of a top-level list in one YAML document as (start, end, value): where each is written in
+    `text` (character offsets, quotes included), so a caller can replace them and keep comments and layout. None
+    when the document has no such list."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        raise YAMLInputError(f"is not valid YAML: {err}") from None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key_node, value_node in root.value:
+        if key_node.value == key and isinstance(value_node, yaml.SequenceNode):
+            return [(item.start_mark.index, item.end_mark.index, item.value) for item in value_node.value
+                    if isinstance(item, yaml.ScalarNode)]
+    return None
+
+
 _NULL, _MERGE = "tag:yaml.org,2002:null", "tag:yaml.org,2002:merge"
 
 
