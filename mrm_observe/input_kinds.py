@@ -43,6 +43,18 @@ def kind_of(document: object) -> str | None:
     return None
 
 
+def expanded(documents: list[object]) -> list[object]:
+    """The documents with each Kubernetes `List` (what `kubectl get prometheusrules -o yaml` prints) replaced by
+    its items."""
+    out: list[object] = []
+    for document in documents:
+        if isinstance(document, dict) and document.get("kind") == "List" and isinstance(document.get("items"), list):
+            out += document["items"]
+        else:
+            out.append(document)
+    return out
+
+
 def _dashboard(document: object) -> bool:
     """A dashboard's JSON model, as Grafana exports it (panels, or the rows of old versions)."""
     return isinstance(document, dict) and (isinstance(document.get("panels"), list)

@@ -23,8 +23,7 @@ from .durations import parse_duration
 from .errors import DefinitionError, ObserveError, Problem
 from .import_rules import ImportedGroups, module_name, rule_groups, rule_module, waiver_reason
 from .importing import Imported
-from .input_kinds import (DASHBOARD, DASHBOARD_CONFIGMAP, DASHBOARD_KINDS, KINDS, RULE_KINDS, SLO_KINDS, expected,
-                          kind_of)
+from .input_kinds import DASHBOARD, DASHBOARD_KINDS, KINDS, RULE_KINDS, SLO_KINDS, expanded, expected, kind_of
 from .lint import findings_by_rule
 from .model.rules import RuleGroup
 from .pipeline import tested_alerts_in, write_files
@@ -131,10 +130,10 @@ def import_file(path: Path, conventions: RuleConventions = RuleConventions(),
 
 
 def _documents(path: Path) -> list[Any]:
-    """The file's documents: JSON for a `.json` file, else YAML (which also reads JSON)."""
+    """The file's documents: JSON for a `.json` file, else YAML (which also reads JSON), Lists expanded."""
     try:
         if path.suffix != ".json":
-            return yaml_input.load_all(path)
+            return expanded(yaml_input.load_all(path))
         if path.stat().st_size > yaml_input.MAX_BYTES:
             raise YAMLInputError(f"is {path.stat().st_size} bytes; inputs are read up to {yaml_input.MAX_BYTES} bytes")
         return [json.loads(path.read_bytes())]
@@ -163,7 +162,7 @@ def _rule_module(path: Path, conventions: RuleConventions, tested: Set[str]) -> 
         documents = yaml_input.load_all(path, as_written=True)
     except YAMLInputError as err:
         raise DefinitionError([Problem(path.name, "", "", str(err))]) from None
-    imported = rule_groups([d for d in documents if kind_of(d) in RULE_KINDS], path.name)
+    imported = rule_groups([d for d in expanded(documents) if kind_of(d) in RULE_KINDS], path.name)
     waived, counts = waive_as_imported(imported.groups, path.name, conventions, tested)
     source = f"alerts/{module_name(path.name)}.py"
     refused = [f"the build will refuse it: {problem}" for problem in validate_groups(

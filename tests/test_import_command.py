@@ -211,3 +211,13 @@ def test_two_files_that_would_make_the_same_module_are_refused(run, tmp_path):
     result = run("import", TEAM, "a/team_rules.yml", "--into", ".")
     assert result.exit_code == 1
     assert "would be written to alerts/team_rules.py, as another file given would" in result.stderr
+
+
+def test_a_kubectl_list_of_prometheus_rules_imports_like_its_items(run, tmp_path):
+    import yaml
+    items = list(yaml.safe_load_all((FIXTURES / "import" / "team-rules-manifest.yaml").read_text()))
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
+    listed = run("import", "rules.yaml")
+    assert listed.exit_code == 0, listed.output
+    direct = run("import", FIXTURES / "import" / "team-rules-manifest.yaml").stdout
+    assert listed.stdout == direct.replace("team-rules-manifest.yaml", "rules.yaml")
