@@ -42,8 +42,11 @@ def lint_rules(groups: list[Sourced], tested_alerts: set[str], scrape_interval: 
             for check, field, message in found]
 
 
+RuleFindings = tuple[Sourced, Rule, list[tuple[str, str, str]]]
+
+
 def findings_by_rule(groups: list[Sourced], tested_alerts: set[str], scrape_interval: float,
-                     conventions: RuleConventions = RuleConventions()) -> Iterator[tuple[Sourced, Rule, list[tuple[str, str, str]]]]:
+                     conventions: RuleConventions = RuleConventions()) -> Iterator[RuleFindings]:
     """(group, rule, its (check, field, message) findings, waived or not) for every rule in file order."""
     by_expr: dict[tuple, list[str]] = defaultdict(list)
     for item in groups:

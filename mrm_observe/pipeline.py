@@ -259,7 +259,8 @@ def _built_rule_file(entry: str, built: dict[str, Artifact], originals: dict[str
             return candidate, ""
     made = originals.get(name, [])
     if len(made) > 1:
-        return None, f"{entry!r} was imported into several modules ({', '.join(made)}): name the built rule file instead"
+        return None, (f"{entry!r} was imported into several modules ({', '.join(made)}): name the built rule file "
+                      "instead")
     if made and f"{PROMETHEUS_DIR}/{made[0]}" in built:
         return made[0], ""
     known = ", ".join(sorted(k.split("/", 1)[1] for k in built if k.startswith(PROMETHEUS_DIR)))
@@ -441,7 +442,8 @@ def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
         changed = [pair for f in unread for pair in older[f][1]]
         since = max(promtool_mod.GROUP_FIELDS_SINCE[name] for _, name in changed)
         skipped.append(SkippedTest(artifact.meta.source, f"its rule files use {_fields(changed)}, which promtool "
-                                   f"{version} does not read: run it with promtool {'.'.join(map(str, since))} or later"))
+                                   f"{version} does not read: run it with promtool {'.'.join(map(str, since))} "
+                                   "or later"))
     return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR), skipped)
 
 

@@ -88,8 +88,8 @@ def _names(table: dict, key: str, default: tuple[str, ...], problems: list[Probl
                                 f"must be a non-empty list of strings, e.g. {key} = {list(default)!r} (got {value!r})"))
         return default
     if key == "runbook-annotations" and not all(LABEL_NAME.match(v) for v in value):
-        problems.append(Problem(SETTINGS_FILE, SETTINGS_TABLE, key, f"must list annotation names ({LABEL_NAME_PATTERN}), "
-                                f"e.g. runbook_url (got {value!r})"))
+        problems.append(Problem(SETTINGS_FILE, SETTINGS_TABLE, key, f"must list annotation names "
+                                f"({LABEL_NAME_PATTERN}), e.g. runbook_url (got {value!r})"))
         return default
     return tuple(value)
 
