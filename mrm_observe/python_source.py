@@ -84,12 +84,28 @@ def _flat(value: object) -> str | None:
 def quoted(text: str) -> str:
     """A one-line string literal: double quotes unless the text holds `"` and no `'`; raw when the text has
     backslashes a raw literal holds as they are (PromQL regexes read as written)."""
+    return _in_quotes(text, _style(text))
+
+
+def _style(text: str) -> str:
+    """How a one-line text is quoted: `r"`, `r'`, `"` or `'` (the prefix and the quote)."""
     if "\\" in text and not text.endswith("\\") and text.isprintable():
         for quote in ('"', "'"):
             if quote not in text:
-                return f"r{quote}{text}{quote}"
-    quote = "'" if '"' in text and "'" not in text else '"'
-    return quote + "".join(_escape(c, quote) for c in text) + quote
+                return "r" + quote
+    return "'" if '"' in text and "'" not in text else '"'
+
+
+def _in_quotes(text: str, style: str) -> str:
+    return f"{style}{_body(text, style)}{style[-1]}"
+
+
+def _body(text: str, style: str) -> str:
+    """The text between the quotes of a literal of this style."""
+    quote = style[-1]
+    if style[0] == "r" or (text.isprintable() and "\\" not in text and quote not in text):
+        return text
+    return "".join(_escape(c, quote) for c in text)
 
 
 def _escape(char: str, quote: str) -> str:
@@ -103,17 +119,21 @@ def _escape(char: str, quote: str) -> str:
 
 
 def _wrapped(text: str, depth: int) -> str:
-    """A long one-line text as adjacent literals in parentheses, split after spaces."""
+    """A long one-line text as adjacent literals in parentheses, split after spaces, quoted alike."""
     inner = INDENT * (depth + 1)
+    style = _style(text)
+    room = WIDTH - len(inner) - len(style) - 1
     words = text.split(" ")
-    chunks = [""]
+    chunks: list[list[str]] = [[]]
+    used = 0
     for index, word in enumerate(words):
-        piece = word + (" " if index < len(words) - 1 else "")
-        if chunks[-1] and len(inner) + len(quoted(chunks[-1] + piece)) > WIDTH:
-            chunks.append(piece)
-        else:
-            chunks[-1] += piece
-    return "(\n" + "\n".join(f"{inner}{quoted(chunk)}" for chunk in chunks) + f"\n{INDENT * depth})"
+        piece = _body(word + (" " if index < len(words) - 1 else ""), style)
+        if chunks[-1] and used + len(piece) > room:
+            chunks.append([])
+            used = 0
+        chunks[-1].append(piece)
+        used += len(piece)
+    return "(\n" + "\n".join(f"{inner}{style}{''.join(chunk)}{style[-1]}" for chunk in chunks) + f"\n{INDENT * depth})"
 
 
 def _raw_fits(text: str) -> bool:
