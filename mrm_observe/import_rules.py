@@ -78,7 +78,8 @@ def rule_groups(documents: list[object], source: str) -> ImportedGroups:
         problems.append(Problem(source, "", "groups", "holds no rule group"))
     if problems:
         raise DefinitionError(problems)
-    for (group, rule), lines in sorted(dropped.items(), key=lambda item: (item[0][0], item[0][1] or -1)):
+    for (group, rule), lines in sorted(dropped.items(), key=lambda item: (item[0][0], -1 if item[0][1] is None
+                                                                           else item[0][1])):
         obj = _object(groups[group], None if rule is None else groups[group].rules[rule])
         notes += [f"{obj}: {line}" for line in lines]
     return ImportedGroups(tuple(groups), dropped, tuple(notes))
@@ -86,8 +87,8 @@ def rule_groups(documents: list[object], source: str) -> ImportedGroups:
 
 def _metadata_note(document: dict) -> str:
     metadata = _mapping(document.get("metadata"))
-    kept = ", ".join(f"{key} {metadata[key]!r}" if isinstance(metadata[key], str) else key for key in sorted(metadata))
-    return (f"PrometheusRule {metadata.get('name', '')!r}: its metadata ({kept or 'none'}) is not carried: "
+    held = ", ".join(f"{key} {metadata[key]!r}" if isinstance(metadata[key], str) else key for key in sorted(metadata))
+    return (f"PrometheusRule {metadata.get('name', '')!r}: its metadata ({held or 'none'}) is not carried: "
             "`mrm-observe export k8s` writes the project's own manifest")
 
 
@@ -106,6 +107,8 @@ def _group(data: object, source: str, where: str, problems: list[Problem],
         return None
     obj = f"group {name!r}"
     before = len(problems)
+    problems += [Problem(source, obj, key, "must be text") for key in ("interval", "query_offset")
+                 if key in data and not isinstance(data[key], str)]
     rules = []
     listed = data.get("rules")
     if not isinstance(listed, list):
@@ -148,6 +151,8 @@ def _rule(data: object, source: str, group: str, index: int,
     name = data["record" if recording else "alert"]
     obj = f"{group}, {'record' if recording else 'alert'} {name!r}"
     before = len(problems)
+    problems += [Problem(source, obj, key, "must be text") for key in ("record", "alert", "for", "keep_firing_for")
+                 if key in data and not isinstance(data[key], str)]
     if not isinstance(data.get("expr"), str) or not data["expr"].strip():
         problems.append(Problem(source, obj, "expr", "is required"))
     if recording:

@@ -162,7 +162,7 @@ def _rule_module(path: Path, conventions: RuleConventions, tested: Set[str]) -> 
         documents = yaml_input.load_all(path, as_written=True)
     except YAMLInputError as err:
         raise DefinitionError([Problem(path.name, "", "", str(err))]) from None
-    imported = rule_groups([d for d in expanded(documents) if kind_of(d) in RULE_KINDS], path.name)
+    imported = rule_groups(expanded(documents), path.name)
     waived, counts = waive_as_imported(imported.groups, path.name, conventions, tested)
     source = f"alerts/{module_name(path.name)}.py"
     refused = [f"the build will refuse it: {problem}" for problem in validate_groups(

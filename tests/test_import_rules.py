@@ -130,6 +130,8 @@ BAD = [
     ("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    labels: {team: {name: a}}\n",
      "r.yml: group 'g', alert 'A': labels: must be a mapping of names to text"),
     ("groups:\n- rules: []\n", "r.yml: groups[0]: name: is required"),
+    ("groups:\n- name: g\n  interval: [1m]\n  rules:\n  - alert: A\n    expr: up\n    for: {m: 5}\n",
+     "r.yml: group 'g', alert 'A': for: must be text"),
     ("groups: []\n", "r.yml: groups: holds no rule group"),
     ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\n",
      "r.yml: cannot tell what it holds: expected a Sloth prometheus/v1 SLO spec, an OpenSLO document, a Prometheus "
@@ -139,7 +141,8 @@ BAD = [
 
 @pytest.mark.parametrize("text, message", BAD, ids=["record and alert", "for on a recording rule", "no expr",
                                                     "limit not a number", "a key twice", "a nested label value",
-                                                    "a group without a name", "no group", "an unknown kind"])
+                                                    "a group without a name", "for given as a mapping", "no group",
+                                                    "an unknown kind"])
 def test_input_prometheus_would_refuse_is_an_error_naming_file_object_and_field(tmp_path, text, message):
     (tmp_path / "r.yml").write_text(text)
     result = cli(tmp_path, "import", "r.yml", "--into", ".")
