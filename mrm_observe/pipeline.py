@@ -393,15 +393,18 @@ def _for_older_promtool(tool: Promtool, report: BuildReport,
                         out: Path) -> tuple[str, dict[str, tuple[dict, list[tuple[str, str]]]]]:
     """promtool's version, and the built rule files (paths under the build folder) using group fields it predates,
     each as that promtool can read it, with the (group, field) pairs changed."""
+    using = {rel: artifact.content for rel, artifact in report.artifacts.items() if artifact.meta.kind == "rules"
+             and any(f"\n  {name}:".encode() in artifact.content for name in promtool_mod.GROUP_FIELDS_SINCE)}
+    if not using:  # a group's own keys are indented by two spaces in a built file: none has these
+        return "", {}
     known = promtool_mod.version(tool, out)
     unknown = promtool_mod.unknown_group_fields(known)
     older = {}
-    for rel, artifact in report.artifacts.items():
-        if unknown and artifact.meta.kind == "rules":
-            data = yaml_input.loads(artifact.content)
-            changed = promtool_mod.readable_without(data, unknown)
-            if changed:
-                older[rel] = (data, changed)
+    for rel, content in using.items():
+        data = yaml_input.loads(content)
+        changed = promtool_mod.readable_without(data, unknown)
+        if changed:
+            older[rel] = (data, changed)
     return ".".join(map(str, known or ())), older
 
 
