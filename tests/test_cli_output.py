@@ -122,7 +122,7 @@ def test_build_json_on_invalid_definitions_carries_every_problem(run, sample_pro
     problem = next(p for p in document["problems"] if p["field"] == "severity")
     assert problem["file"] == "alerts/service.py" and problem["object"] == "group 'checkout', alert " \
         "'CheckoutHighErrorRate'" and "urgent" in problem["message"]
-    assert set(document) == {"command", "ok", "out", "summary", "files", "removed", "problems", "error"}
+    assert set(document) == {"command", "ok", "out", "summary", "files", "removed", "skipped", "problems", "error"}
 
 
 def test_check_json_reports_each_rule_file_and_finding(run, sample_project):

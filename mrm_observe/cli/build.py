@@ -16,8 +16,8 @@ from .. import project as project_mod
 from ..errors import DefinitionError, ExitCode, ObserveError, Problem
 from ..external_tool import FileResult
 from ..lint import Finding
-from .common import (amtool, busy, handle_errors, locator, make_project, project_options, project_path, promtool,
-                     scrape_option, seconds, summary_line)
+from .common import (amtool, busy, handle_errors, locator, make_project, note, project_options, project_path,
+                     promtool, scrape_option, seconds, summary_line)
 from .servers import ServerOptions, server_options
 
 json_option = click.option("--json", "as_json", is_flag=True,
@@ -37,9 +37,16 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, as_js
     if as_json:
         _print_json(_document("build", project, report))
         return
+    _print_skipped(report.skipped_tests)
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
                f"in {project.out}")
+
+
+def _print_skipped(skipped: list[pipeline.SkippedTest]) -> None:
+    """Every YAML file under the tests folder that is not run, with the reason (stderr)."""
+    for item in skipped:
+        click.echo(f"skip {item}", err=True)
 
 
 @click.command()
@@ -61,7 +68,7 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
         _print_json(_document("check", project, result.build, ok=result.ok,
                               rule_checks=_files(result.rule_checks, project),
                               config_checks=_files(result.config_checks, project),
-                              findings=[_finding(f) for f in result.findings]))
+                              findings=[_finding(f) for f in result.findings], promtool_notes=result.notes))
         sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
     checks = (("promtool check rules", result.rule_checks), ("amtool check-config", result.config_checks))
     for command, results in checks:
@@ -69,6 +76,9 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
             click.echo(f"{'ok  ' if res.ok else 'FAIL'} {command} {project_path(res.file, project)}")
             if not res.ok:
                 click.echo(res.output, err=True)
+    for text in result.notes:
+        note(text)
+    _print_skipped(result.build.skipped_tests)
     _print_findings(result.findings)
     click.echo(summary_line(result.build))
     if not result.ok:
@@ -132,13 +142,15 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
             result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool), amtool)
     if as_json:
         _print_json(_document("test", project, result.build, ok=result.ok, tests=_files(result.results, project),
-                              route_tests=_files(result.route_results, project)))
+                              route_tests=_files(result.route_results, project), skipped=result.skipped))
         sys.exit(ExitCode.OK if result.ok else ExitCode.INVALID)
     for res in result.results + result.route_results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
-    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}"
+    for item in result.skipped:
+        click.echo(f"skip {item}")
+    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}, {len(result.skipped)} skipped"
     if result.route_results:
         line += f"; route tests: {_tally(result.route_results)}"
     click.echo(line)
@@ -165,8 +177,8 @@ def _print_findings(findings: list[Finding], notes: list[Finding] | None = None,
     click.echo(f"lint: {failing} finding(s), {len(waived)} waived")
 
 
-KEYS = {"build": (), "check": ("rule_checks", "config_checks", "findings"), "lint": ("findings", "notes", "live"),
-        "test": ("tests", "route_tests")}
+KEYS = {"build": (), "check": ("rule_checks", "config_checks", "findings", "promtool_notes"),
+        "lint": ("findings", "notes", "live"), "test": ("tests", "route_tests")}
 """The keys each command's JSON document has besides those every one has (see _document)."""
 
 
@@ -183,6 +195,8 @@ def _document(command: str, project: project_mod.Project, report: pipeline.Build
             {"path": rel, "kind": a.meta.kind, "source": a.meta.source, "written": rel in written}
             for rel, a in report.artifacts.items()],
         "removed": list(report.removed) if report else [],
+        "skipped": [{"source": t.source, "reason": t.reason}
+                    for t in extra.get("skipped", report.skipped_tests if report else [])],
         "problems": [_problem(p) for p in problems or []], "error": error,
         **{key: extra.get(key, [] if key != "live" else None) for key in KEYS[command]},
     }

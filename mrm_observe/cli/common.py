@@ -74,8 +74,9 @@ def make_project(sources: tuple[Path, ...], out: Path | None, tests: Path | None
 def summary_line(report: pipeline.BuildReport) -> str:
     """What a build made: `N dashboards, N rule groups, N rules, N promtool test files` (and the Alertmanager
     config's receivers and routes when there is one)."""
+    skipped = f" ({len(report.skipped_tests)} skipped)" if report.skipped_tests else ""
     line = (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
-            f"{report.count('test')} promtool test files")
+            f"{report.count('test')} promtool test files{skipped}")
     config = report.alertmanager
     if config is not None:
         line += f", Alertmanager config with {config.receivers} receivers and {config.routes} routes"
