@@ -165,3 +165,16 @@ def slo_test_file_name(sid: str) -> str:
 def slo_dashboard_title(service: str) -> str:
     """Title of the generated SLO dashboard of a service."""
     return f"SLOs / {service}"
+
+ALERTMANAGER_DIR = "alertmanager"
+"""Build folder of the Alertmanager config (`OUT/alertmanager/alertmanager.yml` and its templates)."""
+ALERTMANAGER_CONFIG = "alertmanager.yml"
+SECRET_FROM_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
+"""A value, or part of one, that `publish alertmanager` fills from this environment variable (docs/alerting.md)."""
+
+
+def secret_from_env(name: str) -> str:
+    """The placeholder for a secret taken from the environment variable `name` at publish time."""
+    if not LABEL_NAME.match(name):
+        raise ValueError(f"{name!r} is not an environment variable name: letters, digits and _, not first a digit")
+    return "${env:" + name + "}"
