@@ -27,6 +27,10 @@ TESTS_DIR = "tests"
 MANIFEST = "manifest.json"
 RULE_FILE_SUFFIX = ".rules.yaml"
 TEST_FILE_SUFFIX = "_test.yaml"
+ALERTMANAGER_DIR = "alertmanager"
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yml"
+ALERTMANAGER_TEMPLATES = "templates"
+"""Folder of the notification templates beside the config (the config names them relative to itself)."""
 
 UID_MAX = 40
 METRIC_NAME_PATTERN = "[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -107,6 +111,17 @@ LINT_CHECKS = {
 """Convention checks run by `mrm-observe lint` (the live- ones only with --prometheus-url); a rule waives one with
 `waive={check: reason}`."""
 
+ENV_PLACEHOLDER = re.compile(r"https://mrm-observe\.invalid/env/([A-Za-z_][A-Za-z0-9_]*)")
+"""How a secret filled from the environment at publish time appears in the build: a URL (so every field, URL or
+not, passes `amtool check-config`) on the reserved `.invalid` domain (so an unfilled one never reaches anybody)."""
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def env_placeholder(name: str) -> str:
+    """The placeholder for environment variable `name` in a built Alertmanager config."""
+    return f"https://mrm-observe.invalid/env/{name}"
+
+
 # --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---
 SLO_ID_LABEL = "sloth_id"
 SLO_SERVICE_LABEL = "sloth_service"
@@ -165,16 +180,3 @@ def slo_test_file_name(sid: str) -> str:
 def slo_dashboard_title(service: str) -> str:
     """Title of the generated SLO dashboard of a service."""
     return f"SLOs / {service}"
-
-ALERTMANAGER_DIR = "alertmanager"
-"""Build folder of the Alertmanager config (`OUT/alertmanager/alertmanager.yml` and its templates)."""
-ALERTMANAGER_CONFIG = "alertmanager.yml"
-SECRET_FROM_ENV = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
-"""A value, or part of one, that `publish alertmanager` fills from this environment variable (docs/alerting.md)."""
-
-
-def secret_from_env(name: str) -> str:
-    """The placeholder for a secret taken from the environment variable `name` at publish time."""
-    if not LABEL_NAME.match(name):
-        raise ValueError(f"{name!r} is not an environment variable name: letters, digits and _, not first a digit")
-    return "${env:" + name + "}"

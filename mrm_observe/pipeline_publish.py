@@ -1,31 +1,38 @@
-"""Pipeline steps that leave the build folder: publish to Grafana, install rules for Prometheus, export manifests.
+"""Pipeline steps that leave the build folder: publish to Grafana, install rules for Prometheus and the config for
+Alertmanager, export manifests.
 
 Each step builds first (so definitions are validated and the build folder is current), then works from the
-build's artifacts. Settings (URL, credentials, TLS, retries) come from the CLI; nothing here reads the environment.
+build's artifacts. Settings (URL, credentials, TLS, retries) and the environment Alertmanager secrets are filled
+from come from the CLI; nothing here reads the environment.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .alertmanager_api import AlertmanagerClient
+from .alertmanager_install import AlertmanagerReport, Built
+from .alertmanager_install import install as install_alertmanager
 from .compile.k8s import (dashboard_configmap, folder_path, kustomization, oversized, prometheus_rule,
                           provisioning_provider)
-from .conventions import generated_header
+from .conventions import ALERTMANAGER_CONFIG, generated_header
 from .errors import DefinitionError, Problem
 from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .http_client import server_settings
 from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of, write_files
 from .prometheus_api import PrometheusClient
-from .promtool import Promtool
+from .promtool import Promtool, Tool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
 from .rules_install import InstallReport, install
 
 __all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
-           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules",
+           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_alertmanager", "publish_grafana",
+           "publish_rules",
            "public_url", "server_settings", "targets_of"]
 
 K8S_DIR = "k8s"
@@ -69,6 +76,21 @@ def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus:
     client = PrometheusClient(prometheus) if prometheus else None
     try:
         return install(tool, files, rules_dir, client, project.owner, confirm_timeout)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def publish_alertmanager(project: Project, tool: Tool, config_path: Path, alertmanager: ServerSettings | None,
+                         env: Mapping[str, str], confirm_timeout: float = 10.0,
+                         locate: Locator | None = None) -> AlertmanagerReport:
+    """Build, then check, fill the secrets from `env`, install, reload (when given a server) and confirm the
+    Alertmanager config."""
+    build(project, locate)
+    client = AlertmanagerClient(alertmanager) if alertmanager else None
+    try:
+        return install_alertmanager(tool, Built((project.out / ALERTMANAGER_CONFIG).parent), config_path, client, env,
+                                    project.owner, confirm_timeout)
     finally:
         if client is not None:
             client.close()

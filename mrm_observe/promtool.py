@@ -1,4 +1,5 @@
-"""Find promtool ($PROMTOOL, PATH, Docker) and run `check rules` / `test rules`, parsing the results."""
+"""Find promtool ($PROMTOOL, PATH, Docker) and run `check rules` / `test rules`, parsing the results; `find_tool`
+finds the other Prometheus tools (amtool) the same way."""
 from __future__ import annotations
 
 import re
@@ -20,32 +21,44 @@ _UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
 
 
 @dataclass(frozen=True)
-class Promtool:
-    """How to invoke promtool: the command prefix (the binary, or `docker run ...` with the mount)."""
+class Tool:
+    """How to invoke a command-line tool (promtool, amtool): the command prefix (the binary, or `docker run ...`
+    with the mount)."""
 
     command: tuple[str, ...]
 
-    def run(self, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-        """Run promtool with args in cwd and capture its output."""
-        return subprocess.run([*self.command, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    def run(self, args: Sequence[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the tool with args in cwd (and `stdin` as its input) and capture its output."""
+        return subprocess.run([*self.command, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                              check=False)
+
+
+Promtool = Tool
+"""promtool is the tool most callers run."""
 
 
 def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
     """$PROMTOOL, then promtool on PATH, then Docker's prom/prometheus image; raise ToolMissingError."""
-    explicit = env.get("PROMTOOL")
+    return find_tool("promtool", DOCKER_IMAGE, INSTALL_HINT, env, mount)
+
+
+def find_tool(name: str, image: str, hint: str, env: Mapping[str, str], mount: Path) -> Tool:
+    """$<NAME>, then `name` on PATH, then Docker's `image` with `name` as its entrypoint (the current folder
+    `mount` mounted at the same path); raise ToolMissingError with `hint`."""
+    variable = name.upper()
+    explicit = env.get(variable)
     if explicit:
         if shutil.which(explicit) is None:
-            raise ToolMissingError(f"$PROMTOOL is {explicit!r}, which is not an executable. {INSTALL_HINT}")
-        return Promtool((explicit,))
-    on_path = shutil.which("promtool", path=env.get("PATH"))
+            raise ToolMissingError(f"${variable} is {explicit!r}, which is not an executable. {hint}")
+        return Tool((explicit,))
+    on_path = shutil.which(name, path=env.get("PATH"))
     if on_path:
-        return Promtool((on_path,))
+        return Tool((on_path,))
     docker = shutil.which("docker", path=env.get("PATH"))
     if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
         where = str(mount.resolve())
-        return Promtool((docker, "run", "--rm", "-v", f"{where}:{where}", "-w", where,
-                         "--entrypoint", "promtool", DOCKER_IMAGE))
-    raise ToolMissingError(INSTALL_HINT)
+        return Tool((docker, "run", "--rm", "-i", "-v", f"{where}:{where}", "-w", where, "--entrypoint", name, image))
+    raise ToolMissingError(hint)
 
 
 @dataclass(frozen=True)

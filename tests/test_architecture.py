@@ -11,7 +11,8 @@ LAYERS = {
     "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1,
     "slo_math": 2, "slo_specs": 2, "query_batch": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
-    "promtool": 2, "grafana_api": 2, "prometheus_api": 2,
+    "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "amtool": 2, "alertmanager_api": 2,
+    "alertmanager_config": 2,
     "discover": 3, "validate": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5,
@@ -21,7 +22,8 @@ SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "mo
                  ("pipeline_publish", "pipeline"),
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
-                 ("pipeline_lint", "pipeline"), ("lint_live", "lint")}
+                 ("pipeline_lint", "pipeline"), ("lint_live", "lint"),
+                 ("rules_install", "install"), ("alertmanager_install", "install"), ("amtool", "promtool")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and

@@ -61,11 +61,11 @@ def test_a_change_stopped_half_way_is_undone_at_once(folder, monkeypatch, error)
     before = state(folder)
     calls = []
 
-    def flaky(path, content):
+    def flaky(path, content, **options):
         calls.append(path.name)
         if len(calls) == 3 and path.name != JOURNAL:
             raise error
-        return real(path, content)
+        return real(path, content, **options)
 
     real = render.replace_file
     monkeypatch.setattr(transaction, "replace_file", flaky)
@@ -91,8 +91,8 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from mrm_observe import transaction
     real = transaction.replace_file
-    def slow(path, content):
-        done = real(path, content)
+    def slow(path, content, **options):
+        done = real(path, content, **options)
         if path.name == "a.yaml" and not Path(sys.argv[2]).exists():
             Path(sys.argv[2]).write_text("half")
             time.sleep(30)
@@ -139,8 +139,8 @@ def test_sigkill_half_way_leaves_a_journal_and_the_next_run_converges(folder, tm
 
 
 def test_a_removed_file_comes_back_with_its_mode_when_undone(folder, monkeypatch):
-    monkeypatch.setattr(transaction, "replace_file", lambda path, content: (_ for _ in ()).throw(OSError(28, "full"))
-                        if path.name == "new.yaml" else render.replace_file(path, content))
+    monkeypatch.setattr(transaction, "replace_file", lambda path, content, **options: (_ for _ in ()).throw(OSError(28, "full"))
+                        if path.name == "new.yaml" else render.replace_file(path, content, **options))
     tx = FileTransaction(folder)
     tx.remove(Path("b.yaml"))
     tx.write(Path("new.yaml"), b"x")

@@ -86,6 +86,13 @@ def promtool() -> Promtool:
     return find_promtool(os.environ, Path.cwd())
 
 
+def amtool() -> Promtool:
+    """amtool, or ToolMissingError saying how to install it."""
+    from ..amtool import find_amtool
+
+    return find_amtool(os.environ, Path.cwd())
+
+
 def locator() -> projects.Locator | None:
     """promtool's pointer to where a bad expression breaks, when promtool can be found."""
     try:

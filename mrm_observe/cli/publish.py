@@ -1,7 +1,9 @@
-"""`mrm-observe publish grafana|rules`: dashboards to Grafana, rule files to Prometheus."""
+"""`mrm-observe publish grafana|rules|alertmanager`: dashboards to Grafana, rule files to Prometheus, the routing
+config to Alertmanager."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
-from .common import handle_errors, locator, make_project, progress_bar, project_options, promtool
+from .common import amtool, handle_errors, locator, make_project, progress_bar, project_options, promtool
 from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
@@ -18,7 +20,8 @@ DIFF_ACTIONS = ("drift", "would-update")
 
 @click.group()
 def publish() -> None:
-    """Publish: dashboards to Grafana's HTTP API, rule files to a Prometheus rules folder."""
+    """Publish: dashboards to Grafana's HTTP API, rule files to a Prometheus rules folder, the routing config to
+    Alertmanager."""
 
 
 @publish.command("grafana")
@@ -107,6 +110,35 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
                f"{len(report.groups)} group(s) loaded and healthy")
     if report.not_evaluated:
         click.echo(f"not evaluated yet: {', '.join(report.not_evaluated)}")
+
+
+@publish.command("alertmanager")
+@project_options
+@click.option("--config-path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The config file Alertmanager reads (its --config.file).")
+@server_options("alertmanager")
+@click.option("--confirm-timeout", type=click.FloatRange(0), default=10.0, show_default=True,
+              help="Seconds to wait for Alertmanager to run the new config.")
+@handle_errors
+def alertmanager(sources: tuple[Path, ...], out: Path | None, tests: Path | None, config_path: Path | None,
+                 alertmanager: ServerOptions, confirm_timeout: float) -> None:
+    """amtool-check the built Alertmanager config, fill its secrets from the environment, install it atomically
+    (keeping a backup), reload Alertmanager and confirm it runs the new config."""
+    if config_path is None:
+        raise click.UsageError("pass --config-path (the file Alertmanager reads)")
+    settings = alertmanager.settings() if alertmanager.url else None
+    report = pp.publish_alertmanager(make_project(sources, out, tests), amtool(), config_path, settings, os.environ,
+                                     confirm_timeout, locator())
+    filled = f"; secrets filled from {', '.join('$' + n for n in report.secrets)}" if report.secrets else ""
+    changed = "installed" if report.written else "unchanged"
+    click.echo(f"Alertmanager config {changed}: {config_path}" + (f" (backup: {report.backup})" if report.backup
+                                                                  else "") + filled)
+    if settings is None:
+        click.echo("no --alertmanager-url: Alertmanager was not reloaded")
+        return
+    url = pp.public_url(settings.url)
+    click.echo(f"{'reloaded' if report.reloaded else 'nothing changed, no reload of'} {url}; "
+               "it runs the new config")
 
 
 COMMANDS = (publish,)
