@@ -86,9 +86,7 @@ def difference(running: Any, expected: Any, path: str = "") -> str | None:
                     continue  # Go leaves zero values out when it marshals
                 return where
             if key in MATCHER_KEYS:
-                same = isinstance(there, list) and isinstance(value, list) and \
-                    _matchers(there) == _matchers(value)
-                found = None if same else where
+                found = None if _same_matchers(there, value) else where
             elif key == "templates" and not path:
                 found = _template_difference(there, value)
             elif key in CASELESS_KEYS and isinstance(there, list) and isinstance(value, list):
@@ -111,6 +109,14 @@ def difference(running: Any, expected: Any, path: str = "") -> str | None:
     return None if running == expected else path
 
 
+def _same_matchers(running: Any, expected: Any) -> bool:
+    try:
+        return isinstance(running, list) and isinstance(expected, list) and \
+            parse_matchers(running) == parse_matchers(expected)
+    except ValueError:
+        return False
+
+
 def _empty(value: Any) -> bool:
     return value is None or value is False or value == 0 or value in ("", [], {})
 
@@ -130,22 +136,20 @@ def _same_text(running: Any, expected: str) -> bool:
         return False
 
 
-def _matchers(items: list[Any]) -> list[tuple[str, ...]]:
+def parse_matchers(items: list[Any]) -> list[tuple[str, ...]]:
     """Every matcher of a matchers list as (name, operator, value); a string may hold several (`{a="b", c=~"d"}`)."""
     found: list[tuple[str, ...]] = []
     for item in items:
         text = str(item).strip()
         if text.startswith("{") and text.endswith("}"):
             text = text[1:-1]
-        position, parsed = 0, []
+        position = 0
         while text[position:].strip():
             match = _MATCHER.match(text, position)
             if match is None:
-                parsed = [("unparsed", str(item))]
-                break
-            parsed.append((match[1], match[2], _unquote(match[3])))
+                raise ValueError(f"matcher {item!r} is not `name op value`, comma-separated")
+            found.append((match[1], match[2], _unquote(match[3])))
             position = match.end()
-        found.extend(parsed)
     return found
 
 

@@ -17,6 +17,9 @@ import yaml
 from .alertmanager_api import AlertmanagerClient
 from .alertmanager_install import AlertmanagerReport, Built
 from .alertmanager_install import install as install_alertmanager
+from .compile.alertmanager_k8s import CONFIG_KEY as SECRET_CONFIG_KEY
+from .compile.alertmanager_k8s import (CONFIG_NAME, SECRET_NAME, DoesNotFit, alertmanager_config_resource,
+                                       alertmanager_config_spec, alertmanager_secret, operator_config)
 from .compile.k8s import (dashboard_configmap, folder_path, kustomization, oversized, prometheus_rule,
                           provisioning_provider)
 from .conventions import ALERTMANAGER_CONFIG, generated_header
@@ -102,10 +105,13 @@ class ExportReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     files: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What was left out, and why (e.g. an AlertmanagerConfig the config does not fit)."""
 
 
 def export_k8s(project: Project, namespace: str, locate: Locator | None = None) -> ExportReport:
-    """PrometheusRule per rule file and a sidecar ConfigMap per dashboard under <out>/k8s, plus a kustomization."""
+    """PrometheusRule per rule file, a sidecar ConfigMap per dashboard, the Alertmanager config as a Secret (and an
+    AlertmanagerConfig where it fits) under <out>/k8s, plus a kustomization."""
     report = build(project, locate)
     files: dict[str, bytes] = {}
     problems = []
@@ -121,11 +127,44 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
         elif isinstance(meta, RulesMeta):
             manifest = prometheus_rule(Path(rel).name, yaml.safe_load(artifact.content), namespace, meta.source)
             files[f"prometheusrule-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
+    notes: list[str] = []
+    if (project.out / ALERTMANAGER_CONFIG).is_file():
+        files.update(_alertmanager_manifests(Built((project.out / ALERTMANAGER_CONFIG).parent), namespace,
+                                             project.owner, problems, notes))
     if problems:
         raise DefinitionError(problems)
     files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace),
                                           generated_header("the build", project.owner))
-    return _write_export(project.out / K8S_DIR, files)
+    report = _write_export(project.out / K8S_DIR, files)
+    report.notes = notes
+    return report
+
+
+def _alertmanager_manifests(built: Built, namespace: str, owner: str, problems: list[Problem],
+                            notes: list[str]) -> dict[str, bytes]:
+    """The Alertmanager config as the operator's Secret and, where it fits, as an AlertmanagerConfig."""
+    source = ALERTMANAGER_CONFIG.split("/")[0] + "/"
+    header = generated_header(source, owner)
+    config = built.data()
+    operator, partial = operator_config(config)
+    problems += [Problem(source, "Alertmanager config", where, message) for where, message in partial]
+    templates: dict[str, str] = {}
+    for rel, content in built.others().items():
+        name = Path(rel).name
+        if name in templates or name == SECRET_CONFIG_KEY:
+            problems.append(Problem(source, "Alertmanager templates", rel, f"a second file named {name}: the "
+                                    "Secret holds templates by file name, so they must differ"))
+        templates[name] = content.decode()
+    files = {f"secret-{SECRET_NAME}.yaml": to_yaml(
+        alertmanager_secret(to_yaml(operator, header).decode(), templates, namespace, source), header)}
+    try:
+        spec = alertmanager_config_spec(config)
+    except DoesNotFit as err:
+        notes.append(f"no AlertmanagerConfig: {err}")
+    else:
+        files[f"alertmanagerconfig-{CONFIG_NAME}.yaml"] = to_yaml(
+            alertmanager_config_resource(spec, namespace, source), header)
+    return files
 
 
 def export_provisioning(project: Project, dashboards_path: str, org_id: int = 1,

@@ -23,7 +23,8 @@ SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "mo
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
                  ("pipeline_lint", "pipeline"), ("lint_live", "lint"),
-                 ("rules_install", "install"), ("alertmanager_install", "install"), ("amtool", "promtool")}
+                 ("rules_install", "install"), ("alertmanager_install", "install"), ("amtool", "promtool"),
+                 ("compile", "alertmanager_config")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from alertmanager_server import AlertmanagerServer, WebhookReceiver
 from click.testing import CliRunner, Result
-from conftest import write_tree
+from conftest import built_alertmanager, write_tree
 
 from mrm_observe.cli import main
 from mrm_observe.conventions import ALERTMANAGER_CONFIG, env_placeholder, generated_header
@@ -45,12 +45,8 @@ def config(hook: WebhookReceiver, tickets_url: str | None = None, wait: str = "1
     }
 
 
-def built(project: Path, data: dict, owner: str = "project") -> Path:
-    """Stand in for the compile step: the build's Alertmanager folder as `build` writes it."""
-    path = project / "build" / ALERTMANAGER_CONFIG
-    write_tree(path.parent, {"templates/mrm.tmpl": TEMPLATE})
-    path.write_text(generated_header("alertmanager/", owner) + yaml.safe_dump(data, sort_keys=False))
-    return path
+def built(project: Path, data: dict) -> Path:
+    return built_alertmanager(project, data, {"mrm.tmpl": TEMPLATE})
 
 
 @pytest.fixture
