@@ -24,8 +24,10 @@ import yaml
 
 from . import amtool
 from .alertmanager_api import AlertmanagerClient
+from . import kubectl as kubectl_mod
 from .alertmanager_config import difference, env_secrets, fill_secrets
-from .conventions import ALERTMANAGER_CONFIG
+from .compile.alertmanager_k8s import alertmanager_secret, operator_templates
+from .conventions import ALERTMANAGER_CONFIG, ALERTMANAGER_DIR
 from .errors import CheckFailed, ObserveError
 from .http_client import redact, secret_forms
 from .install import InstallFailed, apply_and_confirm, refuse_clashes
@@ -35,13 +37,16 @@ from .transaction import FileTransaction, recover
 
 POLL_SECONDS = 0.2
 BACKUP_SUFFIX = ".bak"
+SOURCE = f"{ALERTMANAGER_DIR}/"
+"""What the Alertmanager config is generated from, as manifests name it."""
 
 
 @dataclass
 class AlertmanagerReport:
     """What changed where, which secrets were filled (names only) and what Alertmanager confirmed."""
 
-    config: Path
+    target: str
+    """The config file, or `secret NAMESPACE/NAME`."""
     written: list[str] = field(default_factory=list)
     backup: Path | None = None
     secrets: list[str] = field(default_factory=list)
@@ -74,7 +79,7 @@ def install(tool: Tool, built: Built, config_path: Path, alertmanager: Alertmana
             ) -> AlertmanagerReport:
     """Check, fill, install, reload and confirm as one change (see the module's description)."""
     expected, content, secrets = checked_config(tool, built, env)
-    report = AlertmanagerReport(config_path, secrets=env_secrets(expected))
+    report = AlertmanagerReport(str(config_path), secrets=env_secrets(expected))
     with redacted(secrets):
         folder = config_path.parent
         recover(folder)  # a killed earlier install is undone first
@@ -99,22 +104,70 @@ def install(tool: Tool, built: Built, config_path: Path, alertmanager: Alertmana
     return report
 
 
-def checked_config(tool: Tool, built: Built, env: Mapping[str, str]) -> tuple[dict[str, Any], bytes, tuple[str, ...]]:
-    """(the built config as data, the bytes to install, the secret values filled in): `amtool check-config`
-    on the built config, then on the filled one when secrets were filled; CheckFailed (nothing touched) if not."""
+def checked_config(tool: Tool, built: Built, env: Mapping[str, str], operator: bool = False
+                   ) -> tuple[dict[str, Any], bytes, tuple[str, ...]]:
+    """(the config to expect running, with its placeholders; the bytes to install; the secret values filled in):
+    `amtool check-config` on the built config, then on the filled one when secrets were filled; CheckFailed
+    (nothing touched) if not. `operator`: the template globs point where prometheus-operator mounts them."""
     if not built.config.is_file():
         raise CheckFailed(f"no Alertmanager config in {built.folder}: the definitions make none "
                           "(add an alertmanager/ folder of definitions)")
     _check(amtool.check_config(tool, built.config), ())
-    expected = built.data()
+    expected = operator_templates(built.data()) if operator else built.data()
     filled, secrets = fill_secrets(expected, env)
-    if not secrets:
+    if not secrets and not operator:
         return expected, built.config.read_bytes(), ()
     text = built.config.read_text()
     header = "".join(line for line in text.splitlines(keepends=True)[:1] if line.startswith("#"))
     content = to_yaml(filled, header)
-    _check(amtool.check_config_text(tool, content.decode(), built.folder), secrets)
+    if secrets:
+        _check(amtool.check_config_text(tool, content.decode(), built.folder), secrets)
     return expected, content, secrets
+
+
+def install_secret(tool: Tool, kubectl: Tool, built: Built, namespace: str, name: str,
+                   alertmanager: AlertmanagerClient | None, env: Mapping[str, str], confirm_timeout: float = 180.0,
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+                   ) -> AlertmanagerReport:
+    """The config (secrets filled) and its templates into the Secret prometheus-operator builds Alertmanager's
+    config from, by a server-side apply; then wait for Alertmanager to run it (the operator's config reloader
+    reloads it once the kubelet has updated the mounted Secret). On failure the previous Secret is applied
+    again (or the new one deleted); the previous one is held in memory only."""
+    expected, content, secrets = checked_config(tool, built, env, operator=True)
+    report = AlertmanagerReport(f"secret {namespace}/{name}", secrets=env_secrets(expected))
+    with redacted(secrets):
+        if alertmanager is not None:
+            alertmanager.ready()
+        previous = kubectl_mod.get_secret(kubectl, namespace, name)
+        templates = {Path(rel).name: data.decode() for rel, data in built.others().items()}
+        secret = alertmanager_secret(content.decode(), templates, namespace, SOURCE, name, encoded=True)
+        if previous is None or previous.get("data") != secret["data"]:
+            kubectl_mod.apply(kubectl, secret)
+            report.written = sorted(secret["data"])
+        try:
+            if alertmanager is not None:
+                confirm(alertmanager, expected, confirm_timeout, clock, sleep)
+                report.confirmed = True
+        except BaseException as err:
+            if report.written:
+                _restore_secret(kubectl, previous, namespace, name)
+            if isinstance(err, ObserveError):
+                raise InstallFailed(f"{err}\nthe previous Secret {namespace}/{name} was "
+                                    f"{'restored' if previous else 'deleted'}") from None
+            raise
+    return report
+
+
+def _restore_secret(kubectl: Tool, previous: dict[str, Any] | None, namespace: str, name: str) -> None:
+    if previous is None:
+        kubectl_mod.delete_secret(kubectl, namespace, name)
+        return
+    meta = previous.get("metadata", {})
+    kubectl_mod.apply(kubectl, {"apiVersion": "v1", "kind": "Secret", "type": previous.get("type", "Opaque"),
+                                "metadata": {"name": name, "namespace": namespace,
+                                             **{k: meta[k] for k in ("labels", "annotations") if k in meta}},
+                                "data": previous.get("data") or {}})
+
 
 
 def _check(result: FileResult, secrets: tuple[str, ...]) -> None:

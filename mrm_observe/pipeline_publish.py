@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from .alertmanager_api import AlertmanagerClient
-from .alertmanager_install import AlertmanagerReport, Built
+from .alertmanager_install import SOURCE as ALERTMANAGER_SOURCE
+from .alertmanager_install import AlertmanagerReport, Built, install_secret
 from .alertmanager_install import install as install_alertmanager
 from .compile.alertmanager_k8s import CONFIG_KEY as SECRET_CONFIG_KEY
 from .compile.alertmanager_k8s import (CONFIG_NAME, SECRET_NAME, DoesNotFit, alertmanager_config_resource,
@@ -33,7 +34,7 @@ from .publish import Options, Outcome, Progress, Publisher, PublishResult, Targe
 from .render import to_json, to_yaml, write_atomic
 from .rules_install import InstallReport, install
 
-__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
+__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "K8sSecret", "Options", "Outcome", "Progress", "PublishResult",
            "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_alertmanager", "publish_grafana",
            "publish_rules",
            "public_url", "server_settings", "targets_of"]
@@ -84,16 +85,28 @@ def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus:
             client.close()
 
 
-def publish_alertmanager(project: Project, tool: Tool, config_path: Path, alertmanager: ServerSettings | None,
-                         env: Mapping[str, str], confirm_timeout: float = 10.0,
+@dataclass(frozen=True)
+class K8sSecret:
+    """Where `publish alertmanager --k8s-secret` puts the config: a Secret, through kubectl."""
+
+    kubectl: Tool
+    namespace: str
+    name: str
+
+
+def publish_alertmanager(project: Project, tool: Tool, target: Path | K8sSecret,
+                         alertmanager: ServerSettings | None, env: Mapping[str, str], confirm_timeout: float,
                          locate: Locator | None = None) -> AlertmanagerReport:
-    """Build, then check, fill the secrets from `env`, install, reload (when given a server) and confirm the
-    Alertmanager config."""
+    """Build, then check, fill the secrets from `env`, install (a file, reloading Alertmanager when given one, or
+    a Kubernetes Secret) and confirm Alertmanager runs the config."""
     build(project, locate)
+    built = Built((project.out / ALERTMANAGER_CONFIG).parent)
     client = AlertmanagerClient(alertmanager) if alertmanager else None
     try:
-        return install_alertmanager(tool, Built((project.out / ALERTMANAGER_CONFIG).parent), config_path, client, env,
-                                    project.owner, confirm_timeout)
+        if isinstance(target, K8sSecret):
+            return install_secret(tool, target.kubectl, built, target.namespace, target.name, client, env,
+                                  confirm_timeout)
+        return install_alertmanager(tool, built, target, client, env, project.owner, confirm_timeout)
     finally:
         if client is not None:
             client.close()
@@ -135,15 +148,15 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
         raise DefinitionError(problems)
     files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace),
                                           generated_header("the build", project.owner))
-    report = _write_export(project.out / K8S_DIR, files)
-    report.notes = notes
-    return report
+    exported = _write_export(project.out / K8S_DIR, files)
+    exported.notes = notes
+    return exported
 
 
 def _alertmanager_manifests(built: Built, namespace: str, owner: str, problems: list[Problem],
                             notes: list[str]) -> dict[str, bytes]:
     """The Alertmanager config as the operator's Secret and, where it fits, as an AlertmanagerConfig."""
-    source = ALERTMANAGER_CONFIG.split("/")[0] + "/"
+    source = ALERTMANAGER_SOURCE
     header = generated_header(source, owner)
     config = built.data()
     operator, partial = operator_config(config)

@@ -42,9 +42,9 @@ def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
     return find_tool("promtool", DOCKER_IMAGE, INSTALL_HINT, env, mount)
 
 
-def find_tool(name: str, image: str, hint: str, env: Mapping[str, str], mount: Path) -> Tool:
-    """$<NAME>, then `name` on PATH, then Docker's `image` with `name` as its entrypoint (the current folder
-    `mount` mounted at the same path); raise ToolMissingError with `hint`."""
+def find_tool(name: str, image: str | None, hint: str, env: Mapping[str, str], mount: Path) -> Tool:
+    """$<NAME>, then `name` on PATH, then (given an image) Docker's `image` with `name` as its entrypoint (the
+    current folder `mount` mounted at the same path); raise ToolMissingError with `hint`."""
     variable = name.upper()
     explicit = env.get(variable)
     if explicit:
@@ -55,7 +55,7 @@ def find_tool(name: str, image: str, hint: str, env: Mapping[str, str], mount: P
     if on_path:
         return Tool((on_path,))
     docker = shutil.which("docker", path=env.get("PATH"))
-    if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
+    if image and docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
         where = str(mount.resolve())
         return Tool((docker, "run", "--rm", "-i", "-v", f"{where}:{where}", "-w", where, "--entrypoint", name, image))
     raise ToolMissingError(hint)

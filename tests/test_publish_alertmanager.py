@@ -225,7 +225,7 @@ def test_without_a_url_the_config_is_installed_and_not_reloaded(project, hook, t
 def test_the_config_path_is_required(project, hook):
     built(project, config(hook))
     result = publish()
-    assert result.exit_code == 2 and "pass --config-path" in result.stderr
+    assert result.exit_code == 2 and "pass either --config-path (the file Alertmanager reads) or --k8s-secret" in result.stderr
 
 
 def test_alertmanager_credentials_are_sent_and_never_shown(project, hook, alertmanager, tmp_path):
@@ -238,3 +238,85 @@ def test_alertmanager_credentials_are_sent_and_never_shown(project, hook, alertm
     assert result.exit_code == 0, result.stderr
     assert SECRET not in result.output + result.stderr
     assert httpx.get(f"{alertmanager.url}/-/ready").status_code == 200
+
+
+FAKE_KUBECTL = """
+import base64, json, os, sys, urllib.request
+# Stands in for kubectl and the cluster: Secrets in a JSON file; an apply also plays prometheus-operator's part
+# (the config written where Alertmanager reads it, then a reload) when FAKE_OPERATOR_CONFIG is set.
+db_path, args = os.environ["FAKE_KUBE_DB"], sys.argv[1:]
+db = json.load(open(db_path)) if os.path.exists(db_path) else {}
+with open(db_path + ".calls", "a") as calls:
+    calls.write(" ".join(args) + "\\n")
+key = lambda name: args[args.index("--namespace") + 1] + "/" + name
+if args[:2] == ["get", "secret"]:
+    if key(args[2]) in db:
+        print(json.dumps(db[key(args[2])]))
+elif args[0] == "apply":
+    secret = json.load(sys.stdin)
+    db[secret["metadata"]["namespace"] + "/" + secret["metadata"]["name"]] = secret
+    if os.environ.get("FAKE_OPERATOR_CONFIG"):
+        with open(os.environ["FAKE_OPERATOR_CONFIG"], "wb") as config:
+            config.write(base64.b64decode(secret["data"]["alertmanager.yaml"]))
+        urllib.request.urlopen(urllib.request.Request(os.environ["FAKE_AM_URL"] + "/-/reload", method="POST"))
+elif args[:2] == ["delete", "secret"]:
+    db.pop(key(args[2]), None)
+json.dump(db, open(db_path, "w"))
+"""
+
+
+@pytest.fixture
+def cluster(tmp_path, alertmanager) -> dict[str, str]:
+    """The environment of a fake kubectl whose cluster feeds the running Alertmanager."""
+    import sys
+    bin_dir = tmp_path / "bin"
+    write_tree(bin_dir, {"kubectl": f"#!{sys.executable}\n{FAKE_KUBECTL}"})
+    (bin_dir / "kubectl").chmod(0o755)
+    return {"KUBECTL": str(bin_dir / "kubectl"), "FAKE_KUBE_DB": str(tmp_path / "cluster.json"),
+            "FAKE_OPERATOR_CONFIG": str(alertmanager.config), "FAKE_AM_URL": alertmanager.url}
+
+
+def secrets_in(cluster: dict[str, str]) -> dict[str, dict[str, str]]:
+    """{namespace/name: {key: decoded value}} of the fake cluster's Secrets."""
+    import base64
+    import json
+    db = json.loads(Path(cluster["FAKE_KUBE_DB"]).read_text())
+    return {name: {k: base64.b64decode(v).decode() for k, v in secret["data"].items()} for name, secret in db.items()}
+
+
+def test_k8s_secret_applies_the_filled_config_and_confirms_alertmanager_runs_it(project, hook, alertmanager,
+                                                                                  cluster):
+    built(project, config(hook, tickets_url=env_placeholder("TICKETS_URL")))
+    result = publish("--k8s-secret", "--alertmanager-url", alertmanager.url,
+                     env={**cluster, "TICKETS_URL": hook.url(SECRET)})
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Alertmanager config installed: secret monitoring/alertmanager-main; secrets filled from $TICKETS_URL" \
+        in result.output
+    assert f"confirmed with {alertmanager.url}; it runs the new config" in result.output
+    assert SECRET not in result.output + result.stderr
+    (secret,) = secrets_in(cluster).values()
+    assert secret["mrm.tmpl"] == TEMPLATE
+    applied = yaml.safe_load(secret["alertmanager.yaml"])
+    assert applied["templates"] == ["/etc/alertmanager/config/*.tmpl"]
+    assert applied["receivers"][2]["webhook_configs"][0]["url"] == hook.url(SECRET)
+    assert running_receivers(alertmanager) == ["page", "chat", "tickets"]
+    calls = Path(cluster["FAKE_KUBE_DB"] + ".calls").read_text()
+    assert "apply --server-side --force-conflicts --field-manager=mrm-observe --filename -" in calls
+    assert SECRET not in calls, "the filled Secret goes to kubectl on standard input only"
+
+
+def test_k8s_secret_that_alertmanager_never_runs_is_rolled_back(project, hook, alertmanager, cluster):
+    built(project, config(hook))
+    previous = {"route": {"receiver": "default"}, "receivers": [{"name": "default"}]}
+    first = publish("--k8s-secret", env={**cluster, "FAKE_OPERATOR_CONFIG": ""})
+    assert first.exit_code == 0, first.stderr
+    assert "no --alertmanager-url: not confirmed that Alertmanager runs it" in first.output
+    applied = secrets_in(cluster)
+    built(project, {**config(hook), "inhibit_rules": []})
+    result = publish("--k8s-secret", "--alertmanager-url", alertmanager.url, "--confirm-timeout", "0.3",
+                     env={**cluster, "FAKE_OPERATOR_CONFIG": ""})
+    assert result.exit_code == 4
+    assert f"{alertmanager.url} does not run the new config" in result.stderr
+    assert "the previous Secret monitoring/alertmanager-main was restored" in result.stderr
+    assert secrets_in(cluster) == applied
+    assert yaml.safe_load(alertmanager.config.read_text()) == previous

@@ -93,6 +93,13 @@ def amtool() -> Promtool:
     return find_amtool(os.environ, Path.cwd())
 
 
+def kubectl() -> Promtool:
+    """kubectl, or ToolMissingError saying how to get it."""
+    from ..kubectl import find_kubectl
+
+    return find_kubectl(os.environ)
+
+
 def locator() -> projects.Locator | None:
     """promtool's pointer to where a bad expression breaks, when promtool can be found."""
     try:

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from collections.abc import Callable
@@ -41,19 +42,30 @@ _DAYS = re.compile(r"(-?\d+)(?::(-?\d+))?")
 def operator_config(config: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """(the config as the operator's Secret holds it, [(where, why)] for values from the environment it cannot
     turn into a file)."""
-    out = copy.deepcopy(config)
-    if out.get("templates"):
-        out["templates"] = [f"{CONFIG_DIR}/{PurePosixPath(glob).name}" if not str(glob).startswith("/") else glob
-                            for glob in out["templates"]]
+    out = operator_templates(config)
     problems: list[tuple[str, str]] = []
     _env_to_files(out, "", problems)
     return out, problems
 
 
-def alertmanager_secret(config_yaml: str, templates: dict[str, str], namespace: str, source: str) -> dict[str, Any]:
-    """The kube-prometheus Secret: the config (from `operator_config`) and the templates, as text."""
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata(SECRET_NAME, namespace, source),
-            "type": "Opaque", "stringData": {CONFIG_KEY: config_yaml, **templates}}
+def operator_templates(config: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the config whose relative template globs point where the operator mounts the Secret's keys."""
+    out = copy.deepcopy(config)
+    if out.get("templates"):
+        out["templates"] = [f"{CONFIG_DIR}/{PurePosixPath(glob).name}" if not str(glob).startswith("/") else glob
+                            for glob in out["templates"]]
+    return out
+
+
+def alertmanager_secret(config_yaml: str, templates: dict[str, str], namespace: str, source: str,
+                        name: str = SECRET_NAME, encoded: bool = False) -> dict[str, Any]:
+    """The kube-prometheus Secret: the config (from `operator_config`) and the templates, as text (`stringData`,
+    readable in a repository) or `encoded` (`data`, base64: what a server-side apply should send)."""
+    values = {CONFIG_KEY: config_yaml, **templates}
+    body = ({"data": {k: base64.b64encode(v.encode()).decode() for k, v in values.items()}} if encoded
+            else {"stringData": values})
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata(name, namespace, source), "type": "Opaque",
+            **body}
 
 
 def alertmanager_config_resource(spec: dict[str, Any], namespace: str, source: str) -> dict[str, Any]:
