@@ -10,12 +10,13 @@ or in what it reports (a path such as `route.routes[1].group_wait`, never a valu
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from . import matchers
 from .conventions import ENV_PLACEHOLDER
+from .matchers import Matcher
 from .durations import parse_duration
 from .errors import ExitCode, ObserveError
 
@@ -24,7 +25,6 @@ MASKED = "<secret>"
 MATCHER_KEYS = frozenset({"matchers", "source_matchers", "target_matchers"})
 CASELESS_KEYS = frozenset({"weekdays", "months"})
 """Time-interval fields Alertmanager reads in any case and shows in lower case."""
-_MATCHER = re.compile(r'\s*([^\s{}!=~,"]+)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[^,]*?)\s*(?:,|$)')
 
 
 class SecretMissing(ObserveError):
@@ -112,9 +112,14 @@ def difference(running: Any, expected: Any, path: str = "") -> str | None:
 def _same_matchers(running: Any, expected: Any) -> bool:
     try:
         return isinstance(running, list) and isinstance(expected, list) and \
-            parse_matchers(running) == parse_matchers(expected)
+            _parsed(running) == _parsed(expected)
     except ValueError:
         return False
+
+
+def _parsed(items: list[Any]) -> list[Matcher]:
+    """Every matcher of a matchers list (a string may hold several: `{a="b", c=~"d"}`); ValueError if one is bad."""
+    return [matcher for item in items for matcher in matchers.parse(str(item))]
 
 
 def _empty(value: Any) -> bool:
@@ -134,32 +139,6 @@ def _same_text(running: Any, expected: str) -> bool:
         return parse_duration(running) == parse_duration(expected)
     except ValueError:
         return False
-
-
-def parse_matchers(items: list[Any]) -> list[tuple[str, ...]]:
-    """Every matcher of a matchers list as (name, operator, value); a string may hold several (`{a="b", c=~"d"}`)."""
-    found: list[tuple[str, ...]] = []
-    for item in items:
-        text = str(item).strip()
-        if text.startswith("{") and text.endswith("}"):
-            text = text[1:-1]
-        position = 0
-        while text[position:].strip():
-            match = _MATCHER.match(text, position)
-            if match is None:
-                raise ValueError(f"matcher {item!r} is not `name op value`, comma-separated")
-            found.append((match[1], match[2], _unquote(match[3])))
-            position = match.end()
-    return found
-
-
-def _unquote(value: str) -> str:
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        try:
-            return str(json.loads(value))
-        except ValueError:
-            return value[1:-1]
-    return value
 
 
 def _template_difference(running: Any, expected: Any) -> str | None:

@@ -31,7 +31,7 @@ from .conventions import ALERTMANAGER_CONFIG, ALERTMANAGER_DIR
 from .errors import CheckFailed, ObserveError
 from .http_client import redact, secret_forms
 from .install import InstallFailed, apply_and_confirm, refuse_clashes
-from .promtool import FileResult, Tool
+from .external_tool import FileResult, Tool
 from .render import to_yaml
 from .transaction import FileTransaction, recover
 
@@ -112,7 +112,7 @@ def checked_config(tool: Tool, built: Built, env: Mapping[str, str], operator: b
     if not built.config.is_file():
         raise CheckFailed(f"no Alertmanager config in {built.folder}: the definitions make none "
                           "(add an alertmanager/ folder of definitions)")
-    _check(amtool.check_config(tool, built.config), ())
+    _check(amtool.check_config(tool, built.config, built.folder), ())
     expected = operator_templates(built.data()) if operator else built.data()
     filled, secrets = fill_secrets(expected, env)
     if not secrets and not operator:

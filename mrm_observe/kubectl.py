@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ExitCode, ObserveError
-from .promtool import Tool, find_tool
+from .external_tool import Tool, ToolSpec, find_tool
 
-INSTALL_HINT = ("kubectl not found: install it, or point $KUBECTL at the binary (it uses the current kubeconfig "
-                "context)")
+KUBECTL = ToolSpec("kubectl", "KUBECTL", "kubectl")
+"""Run as found, with the current kubeconfig context."""
 FIELD_MANAGER = "mrm-observe"
 
 
@@ -28,7 +28,7 @@ class ClusterUnavailable(KubectlFailed):
 
 
 def find_kubectl(env: Mapping[str, str]) -> Tool:
-    return find_tool("kubectl", None, INSTALL_HINT, env, Path.cwd())
+    return find_tool(KUBECTL, env, Path.cwd())
 
 
 def get_secret(tool: Tool, namespace: str, name: str) -> dict[str, Any] | None:

@@ -1,73 +1,21 @@
-"""Find promtool ($PROMTOOL, PATH, Docker) and run `check rules` / `test rules`, parsing the results; `find_tool`
-finds the other Prometheus tools (amtool) the same way."""
+"""Find promtool ($PROMTOOL, PATH, Docker) and run `check rules` / `test rules`, parsing the results."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ToolMissingError
+from .external_tool import FileResult, Tool, ToolSpec, find_tool
 
-DOCKER_IMAGE = "prom/prometheus"
-INSTALL_HINT = (
-    "promtool not found: install it (Debian/Ubuntu: `apt-get install -y prometheus`), "
-    "point $PROMTOOL at the binary, or install Docker to run it from the prom/prometheus image"
-)
-_UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
-
-
-@dataclass(frozen=True)
-class Tool:
-    """How to invoke a command-line tool (promtool, amtool): the command prefix (the binary, or `docker run ...`
-    with the mount)."""
-
-    command: tuple[str, ...]
-
-    def run(self, args: Sequence[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run the tool with args in cwd (and `stdin` as its input) and capture its output."""
-        return subprocess.run([*self.command, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                              check=False)
-
-
+PROMTOOL = ToolSpec("promtool", "PROMTOOL", "prometheus", "prom/prometheus")
 Promtool = Tool
-"""promtool is the tool most callers run."""
+_UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
 
 
 def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
     """$PROMTOOL, then promtool on PATH, then Docker's prom/prometheus image; raise ToolMissingError."""
-    return find_tool("promtool", DOCKER_IMAGE, INSTALL_HINT, env, mount)
-
-
-def find_tool(name: str, image: str | None, hint: str, env: Mapping[str, str], mount: Path) -> Tool:
-    """$<NAME>, then `name` on PATH, then (given an image) Docker's `image` with `name` as its entrypoint (the
-    current folder `mount` mounted at the same path); raise ToolMissingError with `hint`."""
-    variable = name.upper()
-    explicit = env.get(variable)
-    if explicit:
-        if shutil.which(explicit) is None:
-            raise ToolMissingError(f"${variable} is {explicit!r}, which is not an executable. {hint}")
-        return Tool((explicit,))
-    on_path = shutil.which(name, path=env.get("PATH"))
-    if on_path:
-        return Tool((on_path,))
-    docker = shutil.which("docker", path=env.get("PATH"))
-    if image and docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
-        where = str(mount.resolve())
-        return Tool((docker, "run", "--rm", "-i", "-v", f"{where}:{where}", "-w", where, "--entrypoint", name, image))
-    raise ToolMissingError(hint)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """Outcome of one file under `promtool check rules` or `test rules`."""
-
-    file: str
-    ok: bool
-    output: str
+    return find_tool(PROMTOOL, env, mount)
 
 
 def check_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:

@@ -2,6 +2,7 @@
 secrets, install with a backup, reload, confirm through /api/v2/status, roll back on failure."""
 from __future__ import annotations
 
+import shutil
 import stat
 from pathlib import Path
 
@@ -320,3 +321,17 @@ def test_k8s_secret_that_alertmanager_never_runs_is_rolled_back(project, hook, a
     assert "the previous Secret monitoring/alertmanager-main was restored" in result.stderr
     assert secrets_in(cluster) == applied
     assert yaml.safe_load(alertmanager.config.read_text()) == previous
+
+
+def test_the_platforms_compiled_config_is_published_and_confirmed(tmp_path, monkeypatch, alertmanager):
+    """The repository's own routing, built by the compile step: what Alertmanager reports running (defaults
+    added, durations and matchers rewritten, secrets masked) is recognised as the new config."""
+    root = tmp_path / "platform"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "alertmanager", root / "alertmanager")
+    monkeypatch.chdir(root)
+    result = publish("--config-path", str(alertmanager.config), "--alertmanager-url", alertmanager.url,
+                     env={"MRM_TICKET_WEBHOOK_URL": f"https://tickets.example.org/{SECRET}"})
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "secrets filled from $MRM_TICKET_WEBHOOK_URL" in result.output
+    assert SECRET not in result.output + result.stderr
+    assert running_receivers(alertmanager) == ["default", "page", "slack", "ticket"]

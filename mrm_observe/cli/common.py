@@ -22,7 +22,9 @@ from .. import durations
 from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
+from ..external_tool import Tool
 from ..progress import Progress
+from ..amtool import Amtool, find_amtool
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
@@ -87,15 +89,13 @@ def promtool() -> Promtool:
     return find_promtool(os.environ, Path.cwd())
 
 
-def amtool() -> Promtool:
-    """amtool, or ToolMissingError saying how to install it."""
-    from ..amtool import find_amtool
-
+def amtool() -> Amtool:
+    """amtool, or ToolMissingError saying how to install it (asked only when there is Alertmanager config to check)."""
     return find_amtool(os.environ, Path.cwd())
 
 
-def kubectl() -> Promtool:
-    """kubectl, or ToolMissingError saying how to get it."""
+def kubectl() -> Tool:
+    """kubectl, or ToolMissingError saying how to install it (asked only by `publish alertmanager --k8s-secret`)."""
     from ..kubectl import find_kubectl
 
     return find_kubectl(os.environ)

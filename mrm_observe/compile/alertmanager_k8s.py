@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..alertmanager_config import parse_matchers
+from .. import matchers
 from ..conventions import ENV_PLACEHOLDER
 from .k8s import metadata
 
@@ -219,7 +219,7 @@ def _secret_ref(value: str, is_file: bool, where: str) -> dict[str, str]:
 
 def _matchers(texts: list[str]) -> list[dict[str, str]]:
     try:
-        return [{"name": name, "value": value, "matchType": op} for name, op, value in parse_matchers(texts)]
+        return [{"name": m.name, "value": m.value, "matchType": m.op} for t in texts for m in matchers.parse(str(t))]
     except ValueError as err:
         raise DoesNotFit(str(err)) from None
 
