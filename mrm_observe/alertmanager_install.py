@@ -27,7 +27,7 @@ from .alertmanager_api import AlertmanagerClient
 from . import kubectl as kubectl_mod
 from .alertmanager_config import difference, env_secrets, fill_secrets
 from .compile.alertmanager_k8s import alertmanager_secret, operator_templates
-from .conventions import ALERTMANAGER_CONFIG, ALERTMANAGER_DIR
+from .conventions import ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES
 from .errors import CheckFailed, ObserveError
 from .http_client import redact, secret_forms
 from .install import InstallFailed, apply_and_confirm, refuse_clashes
@@ -56,7 +56,7 @@ class AlertmanagerReport:
 
 @dataclass(frozen=True)
 class Built:
-    """The build's Alertmanager folder: the config (as built, placeholders and all) and its other files."""
+    """The build's Alertmanager folder: the config (as built, placeholders and all) and its templates."""
 
     folder: Path
 
@@ -67,10 +67,11 @@ class Built:
     def data(self) -> dict[str, Any]:
         return yaml.safe_load(self.config.read_text()) or {}
 
-    def others(self) -> dict[str, bytes]:
-        """{relative path: bytes} of the templates and any other file beside the config."""
-        return {p.relative_to(self.folder).as_posix(): p.read_bytes() for p in sorted(self.folder.rglob("*"))
-                if p.is_file() and p != self.config and not p.name.startswith(".")}
+    def templates(self) -> dict[str, bytes]:
+        """{path relative to the folder: bytes} of the notification templates (not the build's routes table)."""
+        folder = self.folder / ALERTMANAGER_TEMPLATES
+        return {p.relative_to(self.folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+                if p.is_file() and not p.name.startswith(".")}
 
 
 def install(tool: Tool, built: Built, config_path: Path, alertmanager: AlertmanagerClient | None,
@@ -83,13 +84,13 @@ def install(tool: Tool, built: Built, config_path: Path, alertmanager: Alertmana
     with redacted(secrets):
         folder = config_path.parent
         recover(folder)  # a killed earlier install is undone first
-        others = {Path(rel): data for rel, data in built.others().items()}
-        refuse_clashes([config_path, *(folder / rel for rel in others)], owner, take_foreign=True)
+        templates = {Path(rel): data for rel, data in built.templates().items()}
+        refuse_clashes([config_path, *(folder / rel for rel in templates)], owner, take_foreign=True)
         if alertmanager is not None:
             alertmanager.ready()
         change = FileTransaction(folder)
         change.write(Path(config_path.name), content, private=bool(secrets))
-        for rel, data in others.items():
+        for rel, data in templates.items():
             change.write(rel, data)
         if config_path.is_file() and config_path.read_bytes() != content:
             report.backup = backup(config_path)
@@ -139,7 +140,7 @@ def install_secret(tool: Tool, kubectl: Tool, built: Built, namespace: str, name
         if alertmanager is not None:
             alertmanager.ready()
         previous = kubectl_mod.get_secret(kubectl, namespace, name)
-        templates = {Path(rel).name: data.decode() for rel, data in built.others().items()}
+        templates = {Path(rel).name: data.decode() for rel, data in built.templates().items()}
         secret = alertmanager_secret(content.decode(), templates, namespace, SOURCE, name, encoded=True)
         if previous is None or previous.get("data") != secret["data"]:
             kubectl_mod.apply(kubectl, secret)

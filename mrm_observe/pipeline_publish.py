@@ -162,7 +162,7 @@ def _alertmanager_manifests(built: Built, namespace: str, owner: str, problems: 
     operator, partial = operator_config(config)
     problems += [Problem(source, "Alertmanager config", where, message) for where, message in partial]
     templates: dict[str, str] = {}
-    for rel, content in built.others().items():
+    for rel, content in built.templates().items():
         name = Path(rel).name
         if name in templates or name == SECRET_CONFIG_KEY:
             problems.append(Problem(source, "Alertmanager templates", rel, f"a second file named {name}: the "

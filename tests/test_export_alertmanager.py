@@ -3,6 +3,7 @@ AlertmanagerConfig: no secret value in either, only Secret keys and files."""
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,18 @@ def test_a_value_only_partly_from_the_environment_cannot_be_exported(project):
     assert ("error: alertmanager/: Alertmanager config: receivers[1].slack_configs[0].title: a value taken from the "
             "environment can only be exported as a whole secret field") in result.stderr
     assert not (project / "build" / "k8s").exists()
+
+
+def test_the_platforms_routing_exports_as_a_secret_without_secret_values(tmp_path, monkeypatch):
+    root = tmp_path / "platform"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "alertmanager", root / "alertmanager")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["export", "k8s"])
+    assert result.exit_code == 0, result.stderr
+    secret = manifest(root, "secret-alertmanager-main.yaml")
+    assert set(secret["stringData"]) == {"alertmanager.yaml", "mrm-observe.tmpl"}, "templates only, no routes table"
+    config = yaml.safe_load(secret["stringData"]["alertmanager.yaml"])
+    ticket = next(r for r in config["receivers"] if r["name"] == "ticket")
+    assert ticket["webhook_configs"][0] == {
+        "url_file": f"/etc/alertmanager/secrets/{ENV_SECRET}/MRM_TICKET_WEBHOOK_URL"}
+    assert "note: no AlertmanagerConfig: receivers[0].slack_configs[0].api_url_file" in result.output

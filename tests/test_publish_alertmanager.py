@@ -335,3 +335,6 @@ def test_the_platforms_compiled_config_is_published_and_confirmed(tmp_path, monk
     assert "secrets filled from $MRM_TICKET_WEBHOOK_URL" in result.output
     assert SECRET not in result.output + result.stderr
     assert running_receivers(alertmanager) == ["default", "page", "slack", "ticket"]
+    assert sorted(p.name for p in alertmanager.workdir.iterdir()) == [
+        "alertmanager.log", "alertmanager.yml", "alertmanager.yml.bak", "data", "templates"], "not the routes table"
+    assert [p.name for p in (alertmanager.workdir / "templates").iterdir()] == ["mrm-observe.tmpl"]
