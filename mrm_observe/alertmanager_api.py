@@ -49,7 +49,8 @@ class AlertmanagerClient:
         import yaml
 
         body = self._http.json("GET", "/api/v2/status")
-        original = body.get("config", {}).get("original") if isinstance(body, dict) else None
+        config = body.get("config") if isinstance(body, dict) else None
+        original = config.get("original") if isinstance(config, dict) else None
         if not isinstance(original, str):
             raise MalformedAnswer(f"GET /api/v2/status at {self.url}: no config.original in the answer")
         try:

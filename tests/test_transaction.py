@@ -166,3 +166,23 @@ def test_leaving_without_commit_undoes_an_applied_change(folder):
             assert (folder / "a.yaml").read_bytes() == b"new a\n" and (folder / JOURNAL).exists()
             raise RuntimeError("reload refused")
     assert state(folder) == before
+
+
+def test_the_journal_is_private_and_an_undone_change_leaves_no_new_folder(tmp_path):
+    """The journal holds the previous bytes (a config's secrets, say): readable by its owner only. Folders the
+    change made are removed when it is undone."""
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "config.yml").write_text("old")
+    seen = []
+    with pytest.raises(RuntimeError):
+        with FileTransaction(folder) as tx:
+            tx.write(Path("config.yml"), b"new")
+            tx.write(Path("templates/deep/x.tmpl"), b"t", private=True)
+            tx.apply()
+            seen.append(stat.S_IMODE((folder / JOURNAL).stat().st_mode))
+            seen.append(stat.S_IMODE((folder / "templates" / "deep" / "x.tmpl").stat().st_mode))
+            raise RuntimeError("reload refused")
+    assert seen == [0o600, 0o600]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.yml"]
+    assert (folder / "config.yml").read_text() == "old"
