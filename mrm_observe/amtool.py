@@ -18,9 +18,9 @@ def find_amtool(env: Mapping[str, str], mount: Path) -> Amtool:
     return find_tool(AMTOOL, env, mount)
 
 
-def check_config(tool: Amtool, config: Path, cwd: Path) -> FileResult:
-    """`amtool check-config` on one Alertmanager config (its templates are loaded too)."""
-    done = tool.run(["check-config", str(config)], cwd)
+def check_config(tool: Amtool, config: Path) -> FileResult:
+    """`amtool check-config` on one Alertmanager config (its templates, found relative to it, are loaded too)."""
+    done = tool.run(["check-config", str(config)], config.parent)
     return FileResult(str(config), done.returncode == 0, (done.stdout + done.stderr).strip())
 
 

@@ -398,8 +398,7 @@ def check(project: Project, tool: Promtool, scrape_interval: float, locate: Loca
     """Build, `promtool check rules` every rule file, `amtool check-config` the Alertmanager config, and lint."""
     report = build(project, locate)
     results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
-    configs = [amtool_mod.check_config(amtool(), path, project.out)
-               for path in files_of(report, project.out, "alertmanager")]
+    configs = [amtool_mod.check_config(amtool(), path) for path in files_of(report, project.out, "alertmanager")]
     return CheckReport(report, results, lint(project, report, scrape_interval), configs)
 
 

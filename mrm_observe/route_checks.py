@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .compile.slo import compile_slo, series_labels
-from .conventions import PAGING_LABELS
+from .compile.slo import alert_rules, series_labels
+from .conventions import PAGING_LABELS, slo_groups
 from .definitions import Definitions
 from .errors import Problem
 from .lint import Finding, rule_object
@@ -48,11 +48,9 @@ def alert_labels(defs: Definitions) -> Iterator[tuple[str, str, AlertRule, dict[
             if isinstance(rule, AlertRule):
                 yield item.source, item.obj.name, rule, {**rule.all_labels(), "alertname": rule.alert}
     for item in defs.slos:
-        for group in compile_slo(item.obj):
-            for rule in group.rules:
-                if isinstance(rule, AlertRule):
-                    yield item.source, group.name, rule, {**series_labels(item.obj), **rule.labels,
-                                                          "alertname": rule.alert}
+        group = slo_groups(item.obj.id)[2]
+        for rule in alert_rules(item.obj):
+            yield item.source, group, rule, {**series_labels(item.obj), **rule.labels, "alertname": rule.alert}
 
 
 def alert_routes(defs: Definitions) -> list[AlertRoute]:

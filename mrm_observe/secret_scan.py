@@ -15,7 +15,7 @@ SHAPES = (
      re.compile(r"\.(?:webhook\.office\.com|logic\.azure\.com)/\S")),
     ("a URL with a password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@{}]+:[^/\s@{}]+@", re.I)),
     ("a URL with a credential in its query",
-     re.compile(r"[?&](?:token|access_token|api[_-]?key|apikey|key|secret|password|sig|signature|code)=[^&\s{]",
+     re.compile(r"[?&](?:token|access_token|api[_-]?key|apikey|key|secret|password|sig|signature)=[^&\s{]",
                 re.I)),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
     ("a bearer token", re.compile(r"\bBearer\s+[A-Za-z0-9._~+/-]{16,}")),

@@ -154,6 +154,12 @@ SECRETS = [
     pytest.param(f'Receiver(name="s", slack_configs=(SlackConfig(channel="#a", api_url=["{SLACK_HOOK}"]),))',
                  "SlackConfig: api_url.str: Input should be a valid string (got '<secret>')",
                  id="a secret of the wrong type"),
+    pytest.param(f'Receiver(name="s", slack_configs=[{{"api_url": "{SLACK_HOOK}"}}])',
+                 "Receiver: slack_configs.0.channel: Field required (got {'api_url': '<secret>'})",
+                 id="a field missing beside a secret"),
+    pytest.param(f'Receiver(name="s", webhook_configs=(SlackConfig(channel="#a", api_url="{SLACK_HOOK}"),))',
+                 "Receiver: webhook_configs.0: Input should be a valid dictionary or instance of WebhookConfig "
+                 "(got '<SlackConfig>')", id="a config of the wrong kind holding a secret"),
 ]
 
 

@@ -54,7 +54,8 @@ def project_options(func: Command) -> Command:
     func = click.option("--out", type=click.Path(path_type=Path), default=None,
                         help="Build folder [default: build].")(func)
     func = click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
-                        help="Definition folder or file; repeatable [default: dashboards/, alerts/, slo/].")(func)
+                        help="Definition folder or file; repeatable "
+                             "[default: dashboards/, alerts/, slo/, alertmanager/].")(func)
     return func
 
 
