@@ -113,7 +113,7 @@ def checked_config(tool: Tool, built: Built, env: Mapping[str, str], operator: b
     if not built.config.is_file():
         raise CheckFailed(f"no Alertmanager config in {built.folder}: the definitions make none "
                           "(add an alertmanager/ folder of definitions)")
-    _check(amtool.check_config(tool, built.config, built.folder), ())
+    _check(amtool.check_config(tool, built.config), ())
     expected = operator_templates(built.data()) if operator else built.data()
     filled, secrets = fill_secrets(expected, env)
     if not secrets and not operator:

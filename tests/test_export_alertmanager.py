@@ -84,7 +84,7 @@ def test_the_config_becomes_kube_prometheus_secret(project, tmp_path):
     check = tmp_path / "check" / "alertmanager.yaml"
     write_tree(check.parent, {"alertmanager.yaml": secret["stringData"]["alertmanager.yaml"]})
     tool = amtool.find_amtool({"PATH": "/usr/bin:/bin"}, tmp_path)
-    result = amtool.check_config(tool, check, check.parent)
+    result = amtool.check_config(tool, check)
     assert result.ok, result.output
 
 
