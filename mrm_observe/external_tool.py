@@ -34,9 +34,11 @@ class ToolSpec:
     """None: not run through Docker (kubectl needs the user's kubeconfig)."""
 
     def install_hint(self) -> str:
-        docker = f", or install Docker to run it from the {self.image} image" if self.image else ""
-        return (f"{self.name} not found: install it (Debian/Ubuntu: `apt-get install -y {self.package}`) or point "
-                f"${self.variable} at the binary{docker}")
+        install = f"{self.name} not found: install it (Debian/Ubuntu: `apt-get install -y {self.package}`)"
+        if self.image is None:
+            return f"{install} or point ${self.variable} at the binary"
+        return (f"{install}, point ${self.variable} at the binary, or install Docker to run it from the {self.image} "
+                "image")
 
 
 @dataclass(frozen=True)

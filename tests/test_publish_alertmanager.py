@@ -338,3 +338,11 @@ def test_the_platforms_compiled_config_is_published_and_confirmed(tmp_path, monk
     assert sorted(p.name for p in alertmanager.workdir.iterdir()) == [
         "alertmanager.log", "alertmanager.yml", "alertmanager.yml.bak", "data", "templates"], "not the routes table"
     assert [p.name for p in (alertmanager.workdir / "templates").iterdir()] == ["mrm-observe.tmpl"]
+
+
+def test_without_kubectl_k8s_secret_says_how_to_get_it(project, hook, tmp_path):
+    built(project, config(hook))
+    result = publish("--k8s-secret", env={"PATH": str(tmp_path / "empty"), "KUBECTL": None})
+    assert result.exit_code == 3
+    assert "kubectl not found: install it (Debian/Ubuntu: `apt-get install -y kubectl`) or point $KUBECTL at the " \
+           "binary" in result.stderr
