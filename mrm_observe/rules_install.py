@@ -20,26 +20,15 @@ from typing import Any
 import yaml
 
 from . import promtool as promtool_mod
-from .conventions import RULE_FILE_SUFFIX, owner_in
-from .errors import CheckFailed, ExitCode, ObserveError
+from .conventions import RULE_FILE_SUFFIX
+from .errors import CheckFailed
+from .install import InstallFailed, apply_and_confirm, owner_of, refuse_clashes
 from .prometheus_api import PrometheusClient
 from .promtool import Promtool
 from .transaction import FileTransaction, recover
 
 POLL_SECONDS = 0.2
 log = logging.getLogger(__name__)
-
-
-class NameClash(ObserveError):
-    """A rule file we would write exists and belongs to someone else; nothing was installed."""
-
-    exit_code = ExitCode.PUBLISH_FAILED
-
-
-class InstallFailed(ObserveError):
-    """Reload or confirmation failed; the previous rule files were restored."""
-
-    exit_code = ExitCode.PUBLISH_FAILED
 
 
 @dataclass
@@ -75,38 +64,29 @@ def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: 
         raise CheckFailed("promtool check rules refused; nothing was installed:\n"
                           + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     recover(rules_dir)  # a killed earlier install is undone first
-    refuse_clashes([p.name for p in files], rules_dir, owner)
+    refuse_clashes([rules_dir / path.name for path in files], owner)
     if prometheus is not None:
         prometheus.ready()
         prometheus.rule_groups()  # the credentials work (vmalert leaves /-/ready open) before anything is written
     names = {p.name for p in files}
     report = InstallReport()
-    try:
-        with FileTransaction(rules_dir) as change:
-            for path in files:
-                change.write(Path(path.name), path.read_bytes())
-            for name in stale_files(rules_dir, names, owner):
-                change.remove(Path(name))
-            change.apply()
-            report.written = [p.name for p in change.written]
-            report.unchanged = sorted(names - set(report.written))
-            report.removed = [p.name for p in change.removed]
-            log.info("in %s: installed %s; removed %s; %d unchanged", rules_dir, ", ".join(report.written) or "none",
-                     ", ".join(report.removed) or "none", len(report.unchanged))
-            if prometheus is not None:
-                if report.written or report.removed:
-                    prometheus.reload()
-                    report.reloaded = True
-                    log.info("asked Prometheus to reload its rules")
-                report.groups, report.not_evaluated = confirm(prometheus, expected_groups(files), confirm_timeout,
-                                                              clock, sleep)
-            change.commit()
-    except BaseException as err:  # the change is undone by now; Prometheus must forget the new files too
-        if report.reloaded and prometheus is not None:
-            _reload_quietly(prometheus)
-        if isinstance(err, (ObserveError, OSError)):
-            raise InstallFailed(f"{err}\nthe previous rule files in {rules_dir} were restored") from None
-        raise
+    change = FileTransaction(rules_dir)
+    for path in files:
+        change.write(Path(path.name), path.read_bytes())
+    for name in stale_files(rules_dir, names, owner):
+        change.remove(Path(name))
+
+    def confirmed(client: PrometheusClient) -> None:
+        report.groups, report.not_evaluated = confirm(client, expected_groups(files), confirm_timeout, clock, sleep)
+
+    report.reloaded = apply_and_confirm(change, prometheus, confirmed,
+                                        f"the previous rule files in {rules_dir} were restored")
+    report.written = [p.name for p in change.written]
+    report.unchanged = sorted(names - set(report.written))
+    report.removed = [p.name for p in change.removed]
+    log.info("in %s: installed %s; removed %s; %d unchanged%s", rules_dir, ", ".join(report.written) or "none",
+             ", ".join(report.removed) or "none", len(report.unchanged),
+             "; Prometheus reloaded and confirmed" if report.reloaded else "")
     return report
 
 
@@ -130,7 +110,7 @@ class RulesPlan:
 def plan(files: dict[str, bytes], rules_dir: Path, owner: str) -> RulesPlan:
     """Compare the rule files to install (name -> bytes) with rules_dir the way `install` would change it; a file
     that belongs to someone else raises NameClash, as install would."""
-    refuse_clashes(list(files), rules_dir, owner)
+    refuse_clashes([rules_dir / name for name in files], owner)
     result = RulesPlan(removed=stale_files(rules_dir, set(files), owner))
     for name, content in sorted(files.items()):
         target = rules_dir / name
@@ -143,22 +123,6 @@ def plan(files: dict[str, bytes], rules_dir: Path, owner: str) -> RulesPlan:
                 target.read_text(errors="replace").splitlines(), content.decode(errors="replace").splitlines(),
                 str(target), f"build/{name}", lineterm=""))
     return result
-
-
-def refuse_clashes(names: Sequence[str], rules_dir: Path, owner: str) -> None:
-    """A file we would replace must be ours (or written by mrm-observe before owners were recorded)."""
-    foreign = []
-    for name in names:
-        target = rules_dir / name
-        if target.exists():
-            found = owner_of(target) if target.is_file() else None
-            if found not in (owner, ""):
-                why = ("a folder" if target.is_dir() else "not generated by mrm-observe" if found is None
-                       else f"generated for {found}")
-                foreign.append(f"{target} ({why})")
-    if foreign:
-        raise NameClash(f"these files in {rules_dir} are not {owner}'s, so nothing was installed: "
-                        + "; ".join(foreign) + ". Rename or move them, or build from the project that owns them")
 
 
 def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], timeout: float,
@@ -191,20 +155,3 @@ def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], 
 def _not_evaluated(rule: dict[str, Any]) -> bool:
     """Prometheus says health "unknown"; vmalert says "ok" with a zero lastEvaluation (year 1)."""
     return rule.get("health") == "unknown" or str(rule.get("lastEvaluation", "")).startswith("0001-")
-
-
-def owner_of(path: Path) -> str | None:
-    """The owner a rule file's generated header names ("" before owners were recorded; None if not ours at all)."""
-    try:
-        with path.open("rb") as handle:
-            return owner_in(handle.readline().decode("utf-8", "replace"))
-    except OSError:
-        return None
-
-
-def _reload_quietly(prometheus: PrometheusClient) -> None:
-    """Reload after the previous files came back (best effort: Prometheus keeps its last good config anyway)."""
-    try:
-        prometheus.reload()
-    except ObserveError:
-        pass
