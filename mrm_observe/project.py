@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from . import promtool as promtool_mod
 from .conventions import DEFINITION_DIRS, owner_id
 from .definitions import Definitions
 from .discover import discover
-from .errors import DefinitionError
+from .errors import DefinitionError, Problem
 from .promtool import Promtool
 from .validate import Locator, validate
 
@@ -30,33 +31,53 @@ class Project:
     """Sources were chosen by hand: promtool tests of rule files outside them are skipped, not errors."""
     owner: str = "project"
     """The project's id in generated headers: installs replace and remove only files of the same owner."""
+    runbook_base_url: Any = None
+    """`[tool.mrm-observe] runbook_base_url`: SLO alerts without a runbook_url link to `<base>#<alert name>`."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root."""
+        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root;
+        settings from root/pyproject.toml."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
+        config = pyproject(root)
+        settings = config.get("tool", {}).get("mrm-observe", {})
+        name = settings.get("owner") or config.get("project", {}).get("name")
         return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
-                   owner=project_owner(root))
+                   owner=owner_id(str(name) if name else root.resolve().name),
+                   runbook_base_url=settings.get("runbook_base_url"))
 
 
-def project_owner(root: Path) -> str:
-    """The owner id: `[tool.mrm-observe] owner`, else `[project] name` in root/pyproject.toml, else the folder's name."""
+def pyproject(root: Path) -> dict[str, Any]:
+    """root/pyproject.toml as a dict (empty when missing or unreadable): the one place project settings are read.
+
+    `[tool.mrm-observe] owner`, else `[project] name`, else the folder's name is the owner id."""
     try:
-        config = tomllib.loads((root / "pyproject.toml").read_text())
+        return tomllib.loads((root / "pyproject.toml").read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        config = {}
-    name = config.get("tool", {}).get("mrm-observe", {}).get("owner") or config.get("project", {}).get("name")
-    return owner_id(str(name) if name else root.resolve().name)
+        return {}
 
 
 def load(project: Project, locate: Locator | None = None) -> Definitions:
-    """Discover and validate every definition; raise DefinitionError with all problems."""
+    """Discover and validate every definition (SLO alerts given the project's default runbook); raise
+    DefinitionError with all problems."""
+    problems = _settings_problems(project)
     defs = discover(project.sources, project.root)
-    problems = validate(defs, locate)
+    if project.runbook_base_url and not problems:
+        defs.slos = [replace(item, obj=item.obj.with_default_runbook(project.runbook_base_url)) for item in defs.slos]
+    problems += validate(defs, locate)
     if problems:
         raise DefinitionError(problems)
     return defs
+
+
+def _settings_problems(project: Project) -> list[Problem]:
+    base = project.runbook_base_url
+    if base is None or (isinstance(base, str) and base.startswith(("https://", "http://")) and "#" not in base):
+        return []
+    return [Problem("pyproject.toml", "[tool.mrm-observe]", "runbook_base_url",
+                    f"must be an http(s) URL without '#' (the alert's anchor is added), e.g. "
+                    f"\"https://github.com/org/repo/blob/main/docs/runbooks-slo.md\" (got {base!r})")]
 
 
 def promtool_locator(tool: Promtool) -> Locator:

@@ -355,10 +355,10 @@ def test_replication_lag_pages_before_the_fifteen_minute_rpo():
 
 
 def test_every_platform_slo_alert_links_to_its_runbook_section():
-    from mrm_observe.discover import discover
+    from mrm_observe.project import Project, load
     sections = {line[3:].strip() for line in (ROOT / "docs" / "runbooks-slo.md").read_text().splitlines()
                 if line.startswith("## ")}
-    slos = [item.obj for item in discover([ROOT / "slo"], ROOT).slos]
+    slos = [item.obj for item in load(Project.at(ROOT, (ROOT / "slo",))).slos]
     assert slos
     for slo in slos:
         name = slo.alerting.name

@@ -156,6 +156,14 @@ class SLO(_Frozen):
     def alert_name(self) -> str:
         return self.alerting.name or "".join(p.capitalize() for p in re.split(r"[^a-zA-Z0-9]+", self.id) if p) + "BurnRate"
 
+    def with_default_runbook(self, base_url: str) -> SLO:
+        """This SLO, its alerts linking to `<base_url>#<alert name, lower case>` (the anchor GitHub gives a
+        `## AlertName` heading) unless it names a runbook itself."""
+        if self.alerting.runbook_url or "runbook_url" in self.alerting.annotations:
+            return self
+        url = f"{base_url}#{self.alert_name.lower()}"
+        return self.model_copy(update={"alerting": self.alerting.model_copy(update={"runbook_url": url})})
+
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for everything wrong with this SLO."""
         found: list[tuple[str, str]] = []
