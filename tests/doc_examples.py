@@ -23,10 +23,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mrm_observe.conventions import DEFINITION_DIRS
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
-PROJECT = ("dashboards", "alerts", "slo", "tests/promtool", "docs", "pyproject.toml", "Makefile")
-"""What the scratch copy holds: the platform's definitions, their tests, the docs and the project settings."""
+PROJECT = (*DEFINITION_DIRS, "tests/promtool", "docs", "pyproject.toml", "Makefile")
+"""What the scratch copy holds: the platform's definitions, their hand-written tests, the docs and the settings."""
 
 BLOCK = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*example:\s*(?P<kind>output|file|same as|not run|run by)\b:?\s*(?P<arg>.*?)\s*-->\s*\Z", re.S)
@@ -97,6 +99,8 @@ class Session:
     def copy_of_project(cls, root: Path) -> Session:
         for name in PROJECT:
             source, dest = ROOT / name, root / name
+            if not source.exists():
+                continue
             if source.is_dir():
                 shutil.copytree(source, dest, ignore=shutil.ignore_patterns("__pycache__"))
             else:
