@@ -31,14 +31,16 @@ class Project:
     """Sources were chosen by hand: promtool tests of rule files outside them are skipped, not errors."""
     owner: str = "project"
     """The project's id in generated headers: installs replace and remove only files of the same owner."""
-    runbook_base_url: Any = None
-    """`[tool.mrm-observe] runbook_base_url`: SLO alerts without a runbook_url link to `<base>#<alert name>`."""
+    runbook_base_url: object = None
+    """`[tool.mrm-observe] runbook_base_url` as written (load checks it is a URL): SLO alerts without a runbook_url
+    link to `<base>#<alert name in lower case>`."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root;
-        settings from root/pyproject.toml."""
+        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under
+        root. Settings from root/pyproject.toml: the owner is `[tool.mrm-observe] owner`, else `[project] name`,
+        else the folder's name."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
         config = pyproject(root)
         settings = config.get("tool", {}).get("mrm-observe", {})
@@ -49,9 +51,7 @@ class Project:
 
 
 def pyproject(root: Path) -> dict[str, Any]:
-    """root/pyproject.toml as a dict (empty when missing or unreadable): the one place project settings are read.
-
-    `[tool.mrm-observe] owner`, else `[project] name`, else the folder's name is the owner id."""
+    """root/pyproject.toml as a dict (empty when missing or unreadable): the one place project settings are read."""
     try:
         return tomllib.loads((root / "pyproject.toml").read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -63,8 +63,9 @@ def load(project: Project, locate: Locator | None = None) -> Definitions:
     DefinitionError with all problems."""
     problems = _settings_problems(project)
     defs = discover(project.sources, project.root)
-    if project.runbook_base_url and not problems:
-        defs.slos = [replace(item, obj=item.obj.with_default_runbook(project.runbook_base_url)) for item in defs.slos]
+    if isinstance(project.runbook_base_url, str) and not problems:
+        base = project.runbook_base_url
+        defs.slos = [replace(item, obj=item.obj.with_default_runbook(base)) for item in defs.slos]
     problems += validate(defs, locate)
     if problems:
         raise DefinitionError(problems)
@@ -72,6 +73,7 @@ def load(project: Project, locate: Locator | None = None) -> Definitions:
 
 
 def _settings_problems(project: Project) -> list[Problem]:
+    """What is wrong with the project's settings (named by pyproject.toml and the setting)."""
     base = project.runbook_base_url
     if base is None or (isinstance(base, str) and base.startswith(("https://", "http://")) and "#" not in base):
         return []

@@ -31,7 +31,8 @@ PROJECT = (*DEFINITION_DIRS, "tests/promtool", "docs", "pyproject.toml", "Makefi
 """What the scratch copy holds: the platform's definitions, their hand-written tests, the docs and the settings."""
 
 BLOCK = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
-MARKER = re.compile(r"<!--\s*example:\s*(?P<kind>output|file|same as|not run|run by)\b:?\s*(?P<arg>.*?)\s*-->\s*\Z", re.S)
+MARKER = re.compile(r"<!--\s*example:\s*(?P<kind>output|file|same as|not run|run by)\b:?\s*(?P<arg>.*?)\s*-->\s*\Z",
+                    re.S)
 PATH_COMMENT = re.compile(r"(?:#|//) (?P<path>[\w.-]+/[\w./-]+|[\w-]+\.[a-z]+)")
 COMMAND_LANGS = ("bash", "sh", "shell")
 TIMEOUT_S = 300

@@ -36,7 +36,8 @@ def test_the_convention_classifies_each_block(text, kinds):
 
 
 @pytest.mark.parametrize("page, message", [
-    ("```bash\necho hello\n```\n<!-- example: output -->\n```text\nhello, world\n```\n", "the commands print otherwise"),
+    ("```bash\necho hello\n```\n<!-- example: output -->\n```text\nhello, world\n```\n",
+     "the commands print otherwise"),
     ("```bash\ncd tour\n```\n", "exit 1"),
     ("<!-- example: same as pyproject.toml -->\n```toml\n[project]\n```\n", "differs from pyproject.toml"),
 ], ids=["wrong output", "failing command", "stale copy"])
@@ -46,6 +47,7 @@ def test_an_example_that_does_not_hold_fails(tmp_path, page, message):
 
 
 def test_commands_carry_the_folder_and_exports_over_to_the_next_block(tmp_path):
-    page = "```bash\nmkdir sub && cd sub\nexport GREETING=hi\n```\n```bash\necho \"$GREETING from $(basename $PWD)\"\n```\n"
+    page = ("```bash\nmkdir sub && cd sub\nexport GREETING=hi\n```\n"
+            "```bash\necho \"$GREETING from $(basename $PWD)\"\n```\n")
     session = run_page("x.md", tmp_path / "project", examples("x.md", page))
     assert session.outputs == {"x.md:1": "", "x.md:5": "hi from sub\n"}

@@ -79,10 +79,10 @@ def test_lint_show_waived_lists_each_waived_finding_with_its_reason(tmp_path, mo
     assert result.exit_code == 1  # Loud has no summary: not waived
     assert "group 'g', alert 'Loud': summary:" in result.stderr and "(waived" not in result.stderr
     waived = [line for line in result.stdout.splitlines() if "(waived: " in line]
+    untested = "alert: no promtool test shows this alert firing: add a case under tests/promtool/ [untested]"
     assert waived == ([
-        "lint: alerts/a.py: group 'g', alert 'Quiet': runbook_url: add a runbook_url annotation [runbook] (waived: no runbook for info alerts)",
-        "lint: alerts/a.py: group 'g', alert 'Quiet': alert: no promtool test shows this alert firing: add a case under tests/promtool/ [untested] "
-        "(waived: covered end to end)",
-        "lint: alerts/a.py: group 'g', alert 'Loud': alert: no promtool test shows this alert firing: add a case under tests/promtool/ [untested] "
-        "(waived: covered end to end)"] if show else [])
+        "lint: alerts/a.py: group 'g', alert 'Quiet': runbook_url: add a runbook_url annotation [runbook] "
+        "(waived: no runbook for info alerts)",
+        f"lint: alerts/a.py: group 'g', alert 'Quiet': {untested} (waived: covered end to end)",
+        f"lint: alerts/a.py: group 'g', alert 'Loud': {untested} (waived: covered end to end)"] if show else [])
     assert result.stdout.splitlines()[-1] == "lint: 1 finding(s), 3 waived"

@@ -79,3 +79,10 @@ def test_a_bad_runbook_base_url_is_an_error_naming_the_setting(tmp_path, monkeyp
     assert result.exit_code == 1
     assert "pyproject.toml: [tool.mrm-observe]: runbook_base_url: must be an http(s) URL without '#'" in result.output
     assert not (tmp_path / "build").exists()
+
+
+def test_import_keeps_an_openslo_runbook(tmp_path, monkeypatch):
+    project(tmp_path, monkeypatch, "openslo", own=True, settings=None)
+    result = CliRunner().invoke(main, ["import", SOURCES["openslo"][0]])
+    assert result.exit_code == 0, result.output
+    assert "alerting=Alerting(\n            runbook_url='https://own.example/rb',\n        )," in result.stdout
