@@ -32,7 +32,7 @@ class Project:
     owner: str = "project"
     """The project's id in generated headers: installs replace and remove only files of the same owner."""
     runbook_base_url: object = None
-    """`[tool.mrm-observe] runbook_base_url` as written (load checks it is a URL): SLO alerts without a runbook_url
+    """`[tool.mrm-observe] runbook-base-url` as written (load checks it is a URL): SLO alerts without a runbook_url
     link to `<base>#<alert name in lower case>`."""
 
     @classmethod
@@ -47,7 +47,7 @@ class Project:
         name = settings.get("owner") or config.get("project", {}).get("name")
         return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
                    owner=owner_id(str(name) if name else root.resolve().name),
-                   runbook_base_url=settings.get("runbook_base_url"))
+                   runbook_base_url=settings.get("runbook-base-url"))
 
 
 def pyproject(root: Path) -> dict[str, Any]:
@@ -77,7 +77,7 @@ def _settings_problems(project: Project) -> list[Problem]:
     base = project.runbook_base_url
     if base is None or (isinstance(base, str) and base.startswith(("https://", "http://")) and "#" not in base):
         return []
-    return [Problem("pyproject.toml", "[tool.mrm-observe]", "runbook_base_url",
+    return [Problem("pyproject.toml", "[tool.mrm-observe]", "runbook-base-url",
                     f"must be an http(s) URL without '#' (the alert's anchor is added), e.g. "
                     f"\"https://github.com/org/repo/blob/main/docs/runbooks-slo.md\" (got {base!r})")]
 

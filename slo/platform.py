@@ -14,7 +14,7 @@ LABELS = {"team": "platform"}
 
 def alerting(name: str) -> Alerting:
     """Page and ticket alerts named `name`; they link to the `## name` section of docs/runbooks-slo.md through
-    `[tool.mrm-observe] runbook_base_url` in pyproject.toml."""
+    `[tool.mrm-observe] runbook-base-url` in pyproject.toml."""
     return Alerting(name=name)
 
 

@@ -1,5 +1,5 @@
 """Every SLO input format (Python, Sloth, OpenSLO) can name its alerts' runbook, and a project can set a default
-runbook base URL (`[tool.mrm-observe] runbook_base_url`) so SLO alerts get one without repeating it."""
+runbook base URL (`[tool.mrm-observe] runbook-base-url`) so SLO alerts get one without repeating it."""
 from __future__ import annotations
 
 import pytest
@@ -57,7 +57,7 @@ def test_without_a_runbook_lint_fails_on_every_slo_alert(tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("fmt", SOURCES)
 def test_the_project_default_runbook_links_each_slo_alert_to_its_anchor(tmp_path, monkeypatch, fmt):
-    project(tmp_path, monkeypatch, fmt, own=False, settings=f'runbook_base_url = "{BASE}"')
+    project(tmp_path, monkeypatch, fmt, own=False, settings=f'runbook-base-url = "{BASE}"')
     result = CliRunner().invoke(main, ["lint"])
     assert result.exit_code == 0, result.output
     assert alert_runbooks(tmp_path) == {f"{BASE}#{alert_name(tmp_path).lower()}"}
@@ -65,7 +65,7 @@ def test_the_project_default_runbook_links_each_slo_alert_to_its_anchor(tmp_path
 
 @pytest.mark.parametrize("fmt", SOURCES)
 def test_a_runbook_the_definition_names_wins_over_the_default(tmp_path, monkeypatch, fmt):
-    project(tmp_path, monkeypatch, fmt, own=True, settings=f'runbook_base_url = "{BASE}"')
+    project(tmp_path, monkeypatch, fmt, own=True, settings=f'runbook-base-url = "{BASE}"')
     result = CliRunner().invoke(main, ["test"])
     assert result.exit_code == 0, result.output
     assert alert_runbooks(tmp_path) == {"https://own.example/rb"}
@@ -74,10 +74,10 @@ def test_a_runbook_the_definition_names_wins_over_the_default(tmp_path, monkeypa
 
 @pytest.mark.parametrize("value", ['"runbooks.example.org/slo.md"', f'"{BASE}#top"', "42"])
 def test_a_bad_runbook_base_url_is_an_error_naming_the_setting(tmp_path, monkeypatch, value):
-    project(tmp_path, monkeypatch, "python", own=False, settings=f"runbook_base_url = {value}")
+    project(tmp_path, monkeypatch, "python", own=False, settings=f"runbook-base-url = {value}")
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 1
-    assert "pyproject.toml: [tool.mrm-observe]: runbook_base_url: must be an http(s) URL without '#'" in result.output
+    assert "pyproject.toml: [tool.mrm-observe]: runbook-base-url: must be an http(s) URL without '#'" in result.output
     assert not (tmp_path / "build").exists()
 
 
