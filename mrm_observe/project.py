@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import promtool as promtool_mod
-from .conventions import DEFINITION_DIRS, owner_id
+from .conventions import DEFINITION_DIRS, ROUTE_TESTS_DIR, owner_id
 from .definitions import Definitions
 from .discover import discover
 from .errors import DefinitionError, Problem
@@ -21,7 +21,7 @@ from .validate import Locator, validate
 
 @dataclass(frozen=True)
 class Project:
-    """Where definitions, hand-written promtool tests and build output live."""
+    """Where definitions, hand-written promtool and route tests, and build output live."""
 
     root: Path
     sources: tuple[Path, ...]
@@ -34,19 +34,21 @@ class Project:
     runbook_base_url: object = None
     """`[tool.mrm-observe] runbook-base-url` as written (load checks it is a URL): SLO alerts without a runbook_url
     link to `<base>#<alert name in lower case>`."""
+    route_tests: Path | None = None
+    """Folder of hand-written route tests (`*.yaml`), checked with amtool against the built Alertmanager config."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under
-        root. Settings from root/pyproject.toml: the owner is `[tool.mrm-observe] owner`, else `[project] name`,
-        else the folder's name."""
+        """Defaults: root/{dashboards,alerts,slo,alertmanager} that exist, root/build, root/tests/promtool and
+        root/tests/routes; relative paths are under root. Settings from root/pyproject.toml: the owner is
+        `[tool.mrm-observe] owner`, else `[project] name`, else the folder's name."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
         config = pyproject(root)
         settings = config.get("tool", {}).get("mrm-observe", {})
         name = settings.get("owner") or config.get("project", {}).get("name")
         return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
-                   owner=owner_id(str(name) if name else root.resolve().name),
+                   owner=owner_id(str(name) if name else root.resolve().name), route_tests=root / ROUTE_TESTS_DIR,
                    runbook_base_url=settings.get("runbook-base-url"))
 
 

@@ -56,7 +56,7 @@ def test_every_command_the_docs_name_exists(words):
 
 def test_the_docs_name_every_command():
     named = {tuple(w) for w in documented_commands()}
-    assert {("build",), ("check",), ("test",), ("lint",), ("slo", "windows"), ("import",)} <= named
+    assert {("build",), ("check",), ("test",), ("lint",), ("routes",), ("slo", "windows"), ("import",)} <= named
     assert {("publish", "grafana"), ("publish", "rules"), ("export", "k8s"), ("export", "provisioning")} <= named
 
 
@@ -72,11 +72,18 @@ def test_the_readme_tour_checks_and_passes_its_tests_verbatim(ran_page):
     tour = session.root / "tour"
     written = {p.relative_to(session.root).as_posix() for p in tour.rglob("*") if "build" not in p.parts}
     assert {"tour/dashboards/checkout.py", "tour/alerts/checkout.py", "tour/tests/promtool/checkout_test.yaml",
-            "tour/slo/checkout.py"} <= written
+            "tour/slo/checkout.py", "tour/alertmanager/routing.py", "tour/tests/routes/checkout.yaml"} <= written
     printed = "".join(session.outputs.values())
-    assert "promtool tests: 2 passed, 0 failed" in printed and "lint: 0 finding(s)" in printed
+    assert "lint: 0 finding(s)" in printed
+    assert "ok   amtool check-config build/alertmanager/alertmanager.yml" in printed
+    assert "promtool tests: 2 passed, 0 failed; route tests: 1 passed, 0 failed" in printed
     assert sorted(p.name for p in (tour / "build" / "prometheus").iterdir()) == [
         "alerts-checkout.rules.yaml", "slo-checkout-availability.rules.yaml"]
+    table = printed
+    assert re.search(r"CheckoutHighErrorRate\s+│ critical\s+│ page \(pages\)\s+│ \{severity=\"critical\"\}", table)
+    assert re.search(r"CheckoutAvailabilityBurnRate\s+│ critical/page\s+│ page \(pages\)", table)
+    assert re.search(r"CheckoutAvailabilityBurnRate\s+│ warning/ticket\s+│ slack\s", table)
+    assert "5 alert rule(s), 0 routing finding(s), 0 waived" in table  # the SLO makes one rule per window pair
 
 
 def test_the_slo_windows_example_prints_the_workbook_table():
