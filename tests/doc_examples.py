@@ -10,8 +10,9 @@ line before it, if any, says what it is:
 - `<!-- example: run by tests/test_x.py -->`: run by that test (with this module), e.g. against its own server.
 
 Unmarked blocks: `bash` blocks are commands, run in order as in one terminal (the working folder and exported
-variables carry over); a block whose first line is a comment naming a path (`# slo/checkout.py`) is that file;
-other `python` blocks are snippets run with the project's Python. Anything else must be marked.
+variables carry over); a block whose first line is a comment naming a path (`# slo/checkout.py`) is that file, and
+a command block must follow it (one that builds or tests it); other `python` blocks are snippets run with the
+project's Python. Anything else must be marked.
 """
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mrm_observe.conventions import DEFINITION_DIRS
+from mrm_observe.conventions import DEFINITION_DIRS, ROUTE_TESTS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
-PROJECT = (*DEFINITION_DIRS, "tests/promtool", "docs", "pyproject.toml", "Makefile")
+PROJECT = (*DEFINITION_DIRS, "tests/promtool", ROUTE_TESTS_DIR, "docs", "pyproject.toml", "Makefile")
 """What the scratch copy holds: the platform's definitions, their hand-written tests, the docs and the settings."""
 
 BLOCK = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
@@ -161,11 +162,13 @@ def run_page(page: str, root: Path, items: list[Example] | None = None) -> Sessi
     assert unmarked == [], f"examples that are neither commands, a file nor a Python snippet must be marked: {unmarked}"
     session = Session.copy_of_project(root)
     printed: str | None = None
+    unused: list[str] = []  # files no command has run on yet
     for example in items:
         if example.kind == "file":
             session.write(example)
+            unused.append(example.id)
         elif example.kind == "commands":
-            printed = session.commands(example)
+            printed, unused = session.commands(example), []
         elif example.kind == "python":
             session.python(example)
         elif example.kind == "same as":
@@ -175,4 +178,5 @@ def run_page(page: str, root: Path, items: list[Example] | None = None) -> Sessi
         elif example.kind == "output":
             assert printed is not None, f"{example.id}: an output example follows no command block"
             assert same_lines(printed) == same_lines(example.body), f"{example.id}: the commands print otherwise"
+    assert unused == [], f"files no command block after them uses (add the command that builds or tests them): {unused}"
     return session

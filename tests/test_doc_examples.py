@@ -40,7 +40,8 @@ def test_the_convention_classifies_each_block(text, kinds):
      "the commands print otherwise"),
     ("```bash\ncd tour\n```\n", "exit 1"),
     ("<!-- example: same as pyproject.toml -->\n```toml\n[project]\n```\n", "differs from pyproject.toml"),
-], ids=["wrong output", "failing command", "stale copy"])
+    ("```bash\nls\n```\n```python\n# slo/a.py\nslos = []\n```\n", "no command block after them uses"),
+], ids=["wrong output", "failing command", "stale copy", "a file nothing runs"])
 def test_an_example_that_does_not_hold_fails(tmp_path, page, message):
     with pytest.raises(AssertionError, match=message):
         run_page("x.md", tmp_path / "project", examples("x.md", page))
