@@ -3,7 +3,8 @@
 The convention (docs/design.md, "Examples in the docs"): an example is a fenced block, and the HTML comment on the
 line before it, if any, says what it is:
 
-- `<!-- example: output -->`: what the command block above it prints (stdout), compared line by line;
+- `<!-- example: output -->`: what the command block above it prints (as a terminal shows it), compared line by line,
+  `...` standing for any text;
 - `<!-- example: file PATH -->`: the content of PATH, written there before the commands after it run;
 - `<!-- example: same as PATH -->`: a file of the repository, shown as it is (a first line naming it aside);
 - `<!-- example: not run: REASON -->`: shown, never run, and the reason says why;
@@ -28,8 +29,10 @@ from mrm_observe.conventions import DEFINITION_DIRS, ROUTE_TESTS_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
-PROJECT = (*DEFINITION_DIRS, "tests/promtool", ROUTE_TESTS_DIR, "docs", "pyproject.toml", "Makefile")
-"""What the scratch copy holds: the platform's definitions, their hand-written tests, the docs and the settings."""
+PROJECT = (*DEFINITION_DIRS, "tests/promtool", ROUTE_TESTS_DIR, "tests/fixtures/ceph", "docs", "pyproject.toml",
+           "Makefile")
+"""What the scratch copy holds: the platform's definitions, their hand-written tests, the real-world input the docs
+import (Debian's Ceph dashboards and alerts), the docs and the settings."""
 
 BLOCK = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
 MARKER = re.compile(r"<!--\s*example:\s*(?P<kind>output|file|same as|not run|run by)\b:?\s*(?P<arg>.*?)\s*-->\s*\Z",
@@ -84,9 +87,16 @@ def examples(page: str, text: str | None = None) -> list[Example]:
     return found
 
 
-def same_lines(text: str) -> list[str]:
+def trimmed(text: str) -> str:
     """Text as compared with an output example: lines without trailing spaces, no blank lines at either end."""
-    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n").splitlines()
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n")
+
+
+def shows(example: str, printed: str) -> bool:
+    """Whether an output example shows what was printed: the same lines, where `...` stands for any text (as in
+    doctest's ELLIPSIS), e.g. lines that depend on what else the project defines."""
+    pattern = ".*?".join(re.escape(part) for part in trimmed(example).split("..."))
+    return re.fullmatch(pattern, trimmed(printed), re.S) is not None
 
 
 @dataclass
@@ -95,7 +105,7 @@ class Session:
 
     root: Path
     outputs: dict[str, str] = field(default_factory=dict)
-    """Example id -> what the commands printed (stdout)."""
+    """Example id -> what the commands printed (stdout and stderr)."""
 
     @classmethod
     def copy_of_project(cls, root: Path) -> Session:
@@ -128,14 +138,14 @@ class Session:
         path.write_text(example.body)
 
     def commands(self, example: Example) -> str:
-        """Run a command block with bash (stop at the first failure); its stdout."""
+        """Run a command block with bash (stop at the first failure); what it printed, stdout and stderr together
+        as a terminal shows them."""
         state = self._state
         script = (f"set -euo pipefail\ncd \"$(cat '{state}/cwd')\"\n. '{state}/env'\n{example.body}\n"
                   f"pwd > '{state}/cwd'\nexport -p > '{state}/env'\n")
-        done = subprocess.run(["bash", "-c", script], env=environment(), capture_output=True, text=True,
-                              timeout=TIMEOUT_S)
-        assert done.returncode == 0, (f"{example.id}: exit {done.returncode}\n{example.body}\n--- stdout\n"
-                                      f"{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}")
+        done = subprocess.run(["bash", "-c", script], env=environment(), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=TIMEOUT_S)
+        assert done.returncode == 0, f"{example.id}: exit {done.returncode}\n{example.body}\n---\n{done.stdout[-5000:]}"
         self.outputs[example.id] = done.stdout
         return done.stdout
 
@@ -177,6 +187,7 @@ def run_page(page: str, root: Path, items: list[Example] | None = None) -> Sessi
             assert body == (ROOT / example.arg).read_text(), f"{example.id}: differs from {example.arg}"
         elif example.kind == "output":
             assert printed is not None, f"{example.id}: an output example follows no command block"
-            assert same_lines(printed) == same_lines(example.body), f"{example.id}: the commands print otherwise"
+            assert shows(example.body, printed), \
+                f"{example.id}: the commands print otherwise:\n{printed}"
     assert unused == [], f"files no command block after them uses (add the command that builds or tests them): {unused}"
     return session

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import doc_examples
 from doc_examples import PAGES, ROOT, examples, run_page
 
 
@@ -45,6 +46,14 @@ def test_the_convention_classifies_each_block(text, kinds):
 def test_an_example_that_does_not_hold_fails(tmp_path, page, message):
     with pytest.raises(AssertionError, match=message):
         run_page("x.md", tmp_path / "project", examples("x.md", page))
+
+
+@pytest.mark.parametrize("shown, ok", [("a\nb", True), ("a\n...", True), ("...\nb", True), ("a\n...\nc", False),
+                                       ("a ... b", False), ("...", True), ("a\nb\nc", False)],
+                         ids=["same", "tail elided", "head elided", "wrong line after", "not within a line",
+                              "all elided", "a line too many"])
+def test_an_output_example_may_elide_text_with_three_dots(shown, ok):
+    assert doc_examples.shows(shown, "a  \nb\n\n") is ok
 
 
 def test_commands_carry_the_folder_and_exports_over_to_the_next_block(tmp_path):

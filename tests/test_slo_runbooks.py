@@ -51,7 +51,7 @@ def test_without_a_runbook_lint_fails_on_every_slo_alert(tmp_path, monkeypatch, 
     project(tmp_path, monkeypatch, fmt, own=False, settings=None)
     result = CliRunner().invoke(main, ["lint"])
     assert result.exit_code == 1
-    assert f"alert '{alert_name(tmp_path)}': runbook_url: add a runbook_url annotation [runbook]" in result.stderr
+    assert f"alert '{alert_name(tmp_path)}': runbook_url: add a runbook annotation" in result.stderr
     assert alert_runbooks(tmp_path) == {None}
 
 
@@ -85,4 +85,4 @@ def test_import_keeps_an_openslo_runbook(tmp_path, monkeypatch):
     project(tmp_path, monkeypatch, "openslo", own=True, settings=None)
     result = CliRunner().invoke(main, ["import", SOURCES["openslo"][0]])
     assert result.exit_code == 0, result.output
-    assert "alerting=Alerting(\n            runbook_url='https://own.example/rb',\n        )," in result.stdout
+    assert 'alerting=Alerting(\n            runbook_url="https://own.example/rb",\n        ),' in result.stdout
