@@ -86,3 +86,14 @@ def test_import_keeps_an_openslo_runbook(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["import", SOURCES["openslo"][0]])
     assert result.exit_code == 0, result.output
     assert 'alerting=Alerting(\n            runbook_url="https://own.example/rb",\n        ),' in result.stdout
+
+
+def test_the_default_runbook_goes_in_the_projects_runbook_annotation(tmp_path, monkeypatch):
+    settings = f'runbook-base-url = "{BASE}"\nrunbook-annotations = ["documentation"]'
+    project(tmp_path, monkeypatch, "python", own=False, settings=settings)
+    result = CliRunner().invoke(main, ["lint"])
+    assert result.exit_code == 0, result.output
+    rule_file = next((tmp_path / "build" / "prometheus").glob("slo-*.rules.yaml"))
+    alerts = [r for g in yaml.safe_load(rule_file.read_text())["groups"] for r in g["rules"] if "alert" in r]
+    assert {r["annotations"].get("documentation") for r in alerts} == {f"{BASE}#{alert_name(tmp_path).lower()}"}
+    assert not any("runbook_url" in r["annotations"] for r in alerts)
