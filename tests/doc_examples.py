@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +35,8 @@ PROJECT = (*DEFINITION_DIRS, "tests/promtool", ROUTE_TESTS_DIR, "tests/fixtures/
 """What the scratch copy holds: the platform's definitions, their hand-written tests, the real-world input the docs
 import (Debian's Ceph dashboards and alerts), the docs and the settings."""
 
-BLOCK = re.compile(r"^```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
+BLOCK = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.S | re.M)
+"""A fenced block, also indented (in a list item)."""
 MARKER = re.compile(r"<!--\s*example:\s*(?P<kind>output|file|same as|not run|run by)\b:?\s*(?P<arg>.*?)\s*-->\s*\Z",
                     re.S)
 PATH_COMMENT = re.compile(r"(?:#|//) (?P<path>[\w.-]+/[\w./-]+|[\w-]+\.[a-z]+)")
@@ -69,7 +71,7 @@ def examples(page: str, text: str | None = None) -> list[Example]:
     for block in BLOCK.finditer(text):
         before = text[:block.start()].rstrip()
         marker = MARKER.search(before[before.rfind("<!--"):]) if before.endswith("-->") else None
-        lang, body = block["lang"], block["body"]
+        lang, body = block["lang"], textwrap.dedent(block["body"])
         first = body.partition("\n")[0].strip()
         path = PATH_COMMENT.fullmatch(first)
         if marker:

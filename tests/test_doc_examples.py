@@ -31,7 +31,8 @@ def test_examples_not_run_say_why_and_those_run_elsewhere_name_a_test_that_runs_
     ("```bash\necho hi\n```\n\n<!-- example: output -->\n```text\nhi\n```\n", ["commands", "output"]),
     ("<!-- example: not run: needs a server -->\n```bash\nmrm-observe report\n```\n", ["not run"]),
     ("<!-- example: file a.csv -->\n```text\na,b\n```\n", ["file"]),
-], ids=["bash", "file", "snippet", "unmarked json", "output", "not run", "marked file"])
+    ("- a list item:\n\n  ```toml\n  [tool.x]\n  ```\n", ["unmarked"]),
+], ids=["bash", "file", "snippet", "unmarked json", "output", "not run", "marked file", "indented"])
 def test_the_convention_classifies_each_block(text, kinds):
     assert [e.kind for e in examples("x.md", text)] == kinds
 
