@@ -11,6 +11,7 @@ from .conventions import (LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NA
 from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
+from .hints import describe, exception_message
 from .model.rules import AlertRule, RecordingRule, RuleGroup
 from .slo_specs import slo_problems
 
@@ -80,26 +81,37 @@ def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> 
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for item in items:
-        dashboard: Dashboard = item.obj
-        title = (dashboard.title or "").strip()
-        obj = f"dashboard {dashboard.title!r}"
-        if len(dashboard.title or "") > TITLE_SHOWN:
-            obj = f"dashboard {dashboard.title[:TITLE_SHOWN]!r}... ({len(dashboard.title)} characters)"
-        if not title:
-            problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
-        if len(title.encode()) > TITLE_MAX_BYTES:
-            problems.append(Problem(item.source, obj, "title", f"is {len(title.encode())} bytes long: Grafana refuses "
-                                    f"titles over {TITLE_MAX_BYTES} bytes (UTF-8); shorten it"))
-        why = _refresh_problem(dashboard.refresh)
-        if why:
-            problems.append(Problem(item.source, obj, "refresh", why))
-        uid = uid_of(item)
-        if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
-            problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
-        if uid in seen:
-            problems.append(Problem(item.source, obj, "uid", f"{uid!r} is already used by a dashboard in {seen[uid]}"))
-        seen.setdefault(uid, item.source)
-        problems += _panel_problems(item.source, obj, dashboard, locate)
+        try:
+            problems += _dashboard_problems(item, seen, locate)
+        except Exception as err:  # a value of a type grafanalib never checked (e.g. a number as a panel's unit)
+            problems.append(Problem(item.source, f"dashboard {describe(item.obj.title)}", "",
+                                    f"cannot be checked: {exception_message(err, lambda name: None)}"))
+    return problems
+
+
+def _dashboard_problems(item: Sourced, seen: dict[str, str], locate: Locator | None) -> list[Problem]:
+    """One dashboard's problems; `seen` maps the uids of the dashboards before it to their files."""
+    problems: list[Problem] = []
+    dashboard: Dashboard = item.obj
+    title = (dashboard.title or "").strip()
+    obj = f"dashboard {dashboard.title!r}"
+    if len(dashboard.title or "") > TITLE_SHOWN:
+        obj = f"dashboard {dashboard.title[:TITLE_SHOWN]!r}... ({len(dashboard.title)} characters)"
+    if not title:
+        problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
+    if len(title.encode()) > TITLE_MAX_BYTES:
+        problems.append(Problem(item.source, obj, "title", f"is {len(title.encode())} bytes long: Grafana refuses "
+                                f"titles over {TITLE_MAX_BYTES} bytes (UTF-8); shorten it"))
+    why = _refresh_problem(dashboard.refresh)
+    if why:
+        problems.append(Problem(item.source, obj, "refresh", why))
+    uid = uid_of(item)
+    if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
+        problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
+    if uid in seen:
+        problems.append(Problem(item.source, obj, "uid", f"{uid!r} is already used by a dashboard in {seen[uid]}"))
+    seen.setdefault(uid, item.source)
+    problems += _panel_problems(item.source, obj, dashboard, locate)
     return problems
 
 
