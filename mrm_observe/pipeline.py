@@ -17,10 +17,11 @@ from .compile.rules import rule_file
 from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
-from .conventions import (GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
+from .conventions import (DEFINITION_DIRS, GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
                           SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
+from .discover import display_path
 from .errors import CheckFailed, DefinitionError, OutputError, Problem
 from .lint import Finding, lint_rules
 from .promtool import FileResult, Promtool
@@ -212,9 +213,12 @@ def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
             for case in test.get("alert_rule_test") or [] if case.get("alertname") and case.get("exp_alerts")}
 
 
-def build(project: Project, locate: Locator | None = None) -> BuildReport:
-    """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
+def build(project: Project, locate: Locator | None = None, require_definitions: bool = False) -> BuildReport:
+    """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error,
+    nor, with `require_definitions`, when no definition was found."""
     defs = load(project, locate)
+    if require_definitions and not (defs.dashboards or defs.groups or defs.slos):
+        raise DefinitionError([nothing_found(project)])
     artifacts = compile_all(project, defs)
     report = BuildReport(artifacts, definitions=defs)
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
@@ -223,6 +227,18 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
                                           lambda: sorted(set(_read_manifest(project.out)) - set(artifacts)))
     report.written = [rel for rel in written if rel != MANIFEST]
     return report
+
+
+def nothing_found(project: Project) -> Problem:
+    """Where a build looked and found no definition, and what to do about it."""
+    if project.sources:
+        where = ", ".join(display_path(s, project.root) + ("/" if s.is_dir() else "") for s in project.sources)
+        return Problem(where, "", "", "no definitions found: add a module that sets `dashboards`, `groups` or `slos`, "
+                                      "or pass --allow-empty to build nothing")
+    looked = ", ".join(f"{d}/" for d in DEFINITION_DIRS)
+    return Problem(project.root.as_posix(), "", "", f"no definitions found: none of {looked} exists here; run from "
+                                                    "the project's folder, pass --source, or pass --allow-empty to "
+                                                    "build nothing")
 
 
 def write_files(folder: Path, files: dict[str, bytes], stale: Callable[[], Iterable[str]]) -> tuple[list[str], list[str]]:
