@@ -195,6 +195,7 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
             continue
         if project.partial and not any(f"{PROMETHEUS_DIR}/{entry}" in built for entry in data["rule_files"]):
             continue  # it tests rules outside the chosen sources
+        problems += missing_intervals(source, data)
         staged = []
         for entry in data["rule_files"]:
             if f"{PROMETHEUS_DIR}/{entry}" not in built:
@@ -205,6 +206,16 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
         out[f"{TESTS_DIR}/{path.name}"] = Artifact(
             to_yaml(data, generated_header(source, project.owner)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
     return out
+
+
+def missing_intervals(source: str, test_file: dict[str, Any]) -> list[Problem]:
+    """A promtool test without `interval:` has no step between its input_series values: promtool (2.42, at least)
+    then fails every alert case with a bare `got:[]`, so it is caught before running."""
+    tests = test_file.get("tests")
+    return [Problem(source, f"tests[{i}]", "interval", "is missing: add the step between input_series values, e.g. "
+                    "`interval: 1m` (without it promtool sees no history and reports only `got:[]`)")
+            for i, test in enumerate(tests if isinstance(tests, list) else [])
+            if isinstance(test, dict) and test.get("input_series") and not test.get("interval")]
 
 
 def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
