@@ -29,9 +29,9 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """': did you mean X?' for the closest valid name, else ''."""
+    """'; did you mean X?' for the closest valid name, else ''."""
     best = closest(word, choices)
-    return f": did you mean {best!r}?" if best else ""
+    return f"; did you mean {best!r}?" if best else ""
 
 
 def describe(value: Any) -> str:
