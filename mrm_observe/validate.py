@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import promql
+from . import go_template, promql
 from .conventions import (LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME, METRIC_NAME_PATTERN, SEVERITIES,
                           UID_MAX, dashboard_uid)
 from .definitions import Definitions, Sourced
@@ -206,12 +207,27 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
         for name in rule.annotations:
             if not LABEL_NAME.match(name):
                 problems.append(Problem(source, obj, "annotations", f"{name!r} is not a valid annotation name"))
+        problems += _template_problems(source, obj, rule)
     for check, reason in rule.waive.items():
         if check not in LINT_CHECKS:
             problems.append(Problem(source, obj, "waive", f"unknown check {check!r}: one of {', '.join(LINT_CHECKS)}"))
         elif not reason.strip():
             problems.append(Problem(source, obj, "waive", f"waiving {check!r} needs a reason"))
     return problems
+
+
+def _template_problems(source: str, obj: str, rule: AlertRule) -> list[Problem]:
+    """Go template syntax of every annotation and label, at build time and at the line that made the rule."""
+    file, line = rule.defined_at or ("", 0)
+    where = f"{source}:{line}" if line and Path(file).as_posix().endswith(source) else source
+    found = []
+    for kind, texts in (("annotations", rule.all_annotations()), ("labels", rule.all_labels())):
+        for key, text in texts.items():
+            why = go_template.problem(text)
+            if why:
+                field = key if hasattr(rule, key) and kind == "annotations" else f"{kind}.{key}"
+                found.append(Problem(where, obj, field, why))
+    return found
 
 
 def _duration_problem(source: str, obj: str, field: str, value: str | None) -> list[Problem]:

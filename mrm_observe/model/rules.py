@@ -5,7 +5,15 @@ severity, names) so that every problem in a module is reported at once.
 """
 from __future__ import annotations
 
+import sys
+import weakref
+from pathlib import Path
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+_DEFINED_AT: dict[int, tuple[str, int] | None] = {}
 
 
 class _Rule(BaseModel):
@@ -40,6 +48,16 @@ class AlertRule(_Rule):
     runbook_url: str | None = None
     annotations: dict[str, str] = Field(default_factory=dict)
 
+    def model_post_init(self, context: Any) -> None:
+        _DEFINED_AT[id(self)] = _caller()
+        weakref.finalize(self, _DEFINED_AT.pop, id(self), None)
+
+    @property
+    def defined_at(self) -> tuple[str, int] | None:
+        """(file, line) of the code that made this rule, outside this package and pydantic (kept beside the model,
+        so rules equal in every field stay equal)."""
+        return _DEFINED_AT.get(id(self))
+
     @property
     def name(self) -> str:
         return self.alert
@@ -59,6 +77,14 @@ class AlertRule(_Rule):
             if value is not None:
                 annotations[key] = value
         return annotations
+
+
+def _caller() -> tuple[str, int] | None:
+    frame = sys._getframe(2)
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or "/pydantic/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
 
 
 Rule = RecordingRule | AlertRule

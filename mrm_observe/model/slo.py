@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import promql
+from .. import go_template, promql
 from ..conventions import (DEFAULT_SCRAPE_INTERVAL, LABEL_NAME, LABEL_NAME_PATTERN, METRIC_NAME,
                            SLO_WINDOW_PLACEHOLDER, slo_id)
 from ..durations import parse_duration
@@ -222,10 +222,11 @@ def _annotation_problems(alerting: Alerting) -> list[tuple[str, str]]:
                          ("alerting.page.annotations", alerting.page.annotations),
                          ("alerting.ticket.annotations", alerting.ticket.annotations)):
         texts.update({f"{prefix}.{k}": v for k, v in extra.items()})
-    return [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the generated "
-             "tests must predict the rendered text")
-            for field, text in texts.items() if text
-            for bad in TEMPLATE.findall(text) if not LABEL_TEMPLATE.match(bad)]
+    found = [(field, why) for field, text in texts.items() if text for why in [go_template.problem(text)] if why]
+    return found or [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the "
+                      "generated tests must predict the rendered text")
+                     for field, text in texts.items() if text
+                     for bad in TEMPLATE.findall(text) if not LABEL_TEMPLATE.match(bad)]
 
 
 def render_labels(text: str, labels: dict[str, str]) -> str:
