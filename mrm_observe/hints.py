@@ -43,6 +43,11 @@ def describe(value: Any) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
+def is_number(value: Any) -> bool:
+    """An int or float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def type_name(expected: Any) -> str:
     """`list` for <class 'list'>, `list or tuple` for a tuple of classes."""
     if isinstance(expected, tuple):
