@@ -9,7 +9,8 @@ where the problem is as line:column of the template itself. It parses; it never 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 from .hints import did_you_mean
 
@@ -26,6 +27,8 @@ KEYWORDS = frozenset({"block", "break", "continue", "define", "else", "end", "if
                       "with", "true", "false"})
 
 _SPACE = " \t\r\n"
+_SPACES = re.compile(r"[ \t\r\n]*")
+_WORD = re.compile(r"\w*")
 _NUMBER = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]*\.?[0-9a-fA-F_]*([pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|"
                      r"[0-9_]*\.?[0-9_]*([eE][+-]?[0-9_]+)?)i?")
 _GO_NUMBER = re.compile(r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO]?(_?[0-7])+|0|[1-9](_?[0-9])*|"
@@ -46,8 +49,7 @@ class TemplateError(ValueError):
         super().__init__(f"{self.position}: {message}")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str
     """text, left, right, space, identifier, keyword, field, variable, dot, string, raw, char, number, bool, nil,
     '(', ')', '|', ',', ':=', '=', eof."""
@@ -64,8 +66,11 @@ def check(text: str, functions: frozenset[str] = GO_FUNCTIONS | PROMETHEUS_FUNCT
     _Parser(text, _lex(text), functions, variables).parse()
 
 
+@lru_cache(maxsize=4096)
 def problem(text: str) -> str | None:
     """Why `text` is not a template Prometheus parses (with line:column and the text around it), else None."""
+    if "{{" not in text:
+        return None
     try:
         check(text)
     except TemplateError as err:
@@ -108,9 +113,7 @@ def _lex(text: str) -> list[Token]:
 
 
 def _skip_space(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in _SPACE:
-        pos += 1
-    return pos
+    return _SPACES.match(text, pos).end()
 
 
 def _lex_action(text: str, pos: int, tokens: list[Token], opened: int) -> int:
@@ -184,9 +187,7 @@ def _lex_action(text: str, pos: int, tokens: list[Token], opened: int) -> int:
 
 
 def _word_end(text: str, pos: int) -> int:
-    while pos < len(text) and (text[pos].isalnum() or text[pos] == "_"):
-        pos += 1
-    return pos
+    return _WORD.match(text, pos).end()
 
 
 def _terminated(text: str, end: int, tokens: list[Token], token: Token) -> int:
