@@ -145,7 +145,7 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
                 elif is_dashboard(obj) and not isinstance(obj.title, str):
                     found.problems.append(Problem(at, label, "title", f"expected a string, got {hints.describe(obj.title)}"))
                 else:
-                    into.append(Sourced(name, obj, where))
+                    into.append(Sourced(name, obj, where, lines.get(label)))
     return found
 
 

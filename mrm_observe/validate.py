@@ -84,8 +84,8 @@ def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> 
     for item in items:
         try:
             problems += _dashboard_problems(item, seen, locate)
-        except Exception as err:  # a value of a type grafanalib never checked (e.g. a number as a panel's unit)
-            problems.append(Problem(item.source, f"dashboard {describe(item.obj.title)}", "",
+        except Exception as err:  # a value of a type grafanalib never checked (e.g. a number as a uid)
+            problems.append(Problem(item.where, f"dashboard {describe(item.obj.title)}", "",
                                     f"cannot be checked: {exception_message(err, lambda name: None)}"))
     return problems
 
@@ -106,6 +106,8 @@ def _dashboard_problems(item: Sourced, seen: dict[str, str], locate: Locator | N
     why = _refresh_problem(dashboard.refresh)
     if why:
         problems.append(Problem(item.source, obj, "refresh", why))
+    if dashboard.uid is not None and not isinstance(dashboard.uid, str):
+        return [*problems, Problem(item.where, obj, "uid", f"expected a string, got {describe(dashboard.uid)}")]
     uid = uid_of(item)
     if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
         problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
@@ -144,6 +146,10 @@ def _panel_problems(source: str, obj: str, dashboard: Dashboard, locate: Locator
         if panel_type in QUERYLESS_PANELS:
             continue
         targets = getattr(panel, "targets", None) or []
+        wrong = _target_problems(targets)
+        if wrong:
+            problems += [Problem(source, obj, field, why) for why in wrong]
+            continue
         exprs = [getattr(t, "expr", "") for t in targets]
         if not any(e and e.strip() for e in exprs):
             problems.append(Problem(source, obj, field, "has no query: give it targets=[Target(expr=...)]"))
@@ -160,6 +166,19 @@ def _queries_prometheus(datasource: object) -> bool:
     """Whether a panel's or target's datasource is Prometheus: a {type, uid} reference of another type (Loki for a
     logs panel) is not; names and None mean the dashboard's Prometheus `datasource` variable."""
     return not isinstance(datasource, dict) or datasource.get("type", DATASOURCE_TYPE) == DATASOURCE_TYPE
+
+
+def _target_problems(targets: object) -> list[str]:
+    """Targets that are not Target objects with a string query, said as expected vs got."""
+    if not isinstance(targets, list):
+        return [f"targets: expected a list of Target(expr=...), got {describe(targets)}"]
+    found = []
+    for i, target in enumerate(targets):
+        if not hasattr(target, "expr"):
+            found.append(f"targets[{i}]: expected a Target(expr=...), got {describe(target)}")
+        elif not isinstance(target.expr, str):
+            found.append(f"targets[{i}].expr: expected a PromQL string, got {describe(target.expr)}")
+    return found
 
 
 def validate_groups(items: list[Sourced], locate: Locator | None = None) -> list[Problem]:

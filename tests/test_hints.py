@@ -81,6 +81,17 @@ HINTS = [
                                        "alerting=Alerting(summary='{{ $labels.team }'))]\n"},
                  "0 dashboards",
                  "slo/a.py: slo 's-n': alerting.summary: template does not parse at 1:17", id="a broken SLO template"),
+    pytest.param({"dashboards/a.py": dashboard("[TimeSeries(title='x', targets=['up'])]")},
+                 "panel 'x': has no query",
+                 "dashboards/a.py: dashboard 'D': panel 'x': targets[0]: expected a Target(expr=...), got 'up'",
+                 id="a query string where a Target is expected"),
+    pytest.param({"dashboards/a.py": dashboard("[TimeSeries(title='x', targets=[Target(expr=5)])]")},
+                 "AttributeError: 'int' object has no attribute 'strip'",
+                 "dashboards/a.py: dashboard 'D': panel 'x': targets[0].expr: expected a PromQL string, got 5",
+                 id="a number as a query"),
+    pytest.param({"dashboards/a.py": IMPORT + "dashboard = Dashboard(title='D', uid=5, panels=[])\n"},
+                 "TypeError: expected string or bytes-like object",
+                 "dashboards/a.py:2: dashboard 'D': uid: expected a string, got 5", id="a number as a uid"),
     pytest.param({"alerts/a.py": IMPORT + "groups = [\n    RuleGroup(name='g', rules=()),\n    'not a group',\n]\n"},
                  "alerts/a.py: groups[1]: expected a RuleGroup",
                  "alerts/a.py:4: groups[1]: expected a RuleGroup, got str", id="a wrong object names its line"),
@@ -114,6 +125,16 @@ def test_one_label_name_as_a_string_is_one_label(tmp_path, monkeypatch, call):
     text = "".join(p.read_text() for p in (tmp_path / "build/grafana").glob("*.json"))
     assert "r, o, u, t, e" not in text and '"r"' not in text
     assert "by (route)" in text or "by (le, route)" in text or '"route": 0' in text
+
+
+def test_one_rule_alone_is_a_group_of_one(tmp_path, monkeypatch):
+    """Before: 22 problems, pydantic reading the rule's fields as the tuple of rules."""
+    write_tree(tmp_path, {"alerts/a.py": IMPORT + "groups = [RuleGroup(name='g', rules=AlertRule(alert='A', "
+                                                  "expr='up == 0'))]\n"})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert "1 rule groups, 1 rules" in result.output
 
 
 def test_a_label_list_of_the_wrong_type_is_refused_clearly(tmp_path, monkeypatch):

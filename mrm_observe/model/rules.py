@@ -10,7 +10,7 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _PACKAGE = str(Path(__file__).resolve().parents[1])
 _DEFINED_AT: dict[int, tuple[str, int] | None] = {}
@@ -99,3 +99,9 @@ class RuleGroup(BaseModel):
     rules: tuple[Rule, ...]
     interval: str | None = None
     limit: int | None = None
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _one_rule_alone(cls, rules: Any) -> Any:
+        """One rule given alone is a group of one (pydantic would read its fields as a tuple of pairs)."""
+        return (rules,) if isinstance(rules, _Rule) else rules
