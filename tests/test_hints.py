@@ -44,6 +44,11 @@ HINTS = [
                  "dashboards/a.py:2: request_rate() has no argument 'selecter'; did you mean 'selector'? (it takes "
                  "metric, selector, by, width, title, description, thresholds, legend_table, overrides, links)",
                  id="a misspelt helper argument"),
+    pytest.param({"dashboards/a.py": dashboard("[timeseries('T', 'up', overrides=[by_name('up', "
+                                                "thresholds=thresholds([1], colour=['red']))])]")},
+                 "TypeError: thresholds() got an unexpected keyword argument 'colour'",
+                 "dashboards/a.py:2: thresholds() has no argument 'colour'; did you mean 'colours'? (it takes values, "
+                 "colours, base)", id="a misspelt argument of an exported function"),
     pytest.param({"dashboards/a.py": IMPORT + "dashboard = Dashboard(titel='D', panels=[])\n"},
                  "TypeError: Dashboard.__init__() got an unexpected keyword argument 'titel'",
                  "dashboards/a.py:2: Dashboard() has no argument 'titel'; did you mean 'title'?",
