@@ -16,9 +16,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import hints
-from .conventions import DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
 from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
+from .model.routing import Alertmanager, redacted
 from .model.rules import RuleGroup
 from .model.slo import SLO
 from .slo_specs import load_spec
@@ -109,7 +110,7 @@ def _pydantic_message(error: Any, model: Any) -> str:
         if valid:
             name = str(error["loc"][-1])
             return f"unknown field{hints.did_you_mean(name, valid)} (valid: {', '.join(valid)})"
-    return f"{error['msg']} (got {hints.describe(error.get('input'))})"
+    return f"{error['msg']} (got {hints.describe(redacted(error['loc'], error.get('input')))})"
 
 
 def exported(name: str) -> Any:
@@ -123,11 +124,12 @@ def exported(name: str) -> Any:
 
 def _collect(module: types.ModuleType, name: str) -> Definitions:
     found = Definitions()
-    known = DASHBOARD_VARIABLES + RULE_VARIABLES + SLO_VARIABLES
+    known = DASHBOARD_VARIABLES + RULE_VARIABLES + SLO_VARIABLES + ALERTMANAGER_VARIABLES
     if not any(hasattr(module, var) for var in known):
         found.problems.append(
             Problem(name, "", "", "defines none of " + ", ".join(f"`{v}`" for v in known)
-                    + ": set `dashboards = [...]`, `groups = [...]` or `slos = [...]` at module level")
+                    + ": set `dashboards = [...]`, `groups = [...]`, `slos = [...]` or `alertmanager = "
+                      "Alertmanager(...)` at module level")
         )
         return found
     folder = _folder_of(module, name, found.problems)
@@ -136,6 +138,7 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         (DASHBOARD_VARIABLES, is_dashboard, "a grafanalib Dashboard", found.dashboards, folder),
         (RULE_VARIABLES, lambda obj: isinstance(obj, RuleGroup), "a RuleGroup", found.groups, ()),
         (SLO_VARIABLES, lambda obj: isinstance(obj, SLO), "an SLO", found.slos, ()),
+        (ALERTMANAGER_VARIABLES, lambda obj: isinstance(obj, Alertmanager), "an Alertmanager", found.alertmanagers, ()),
     ):
         for var in variables:
             for label, obj in _items(module, var):

@@ -165,7 +165,7 @@ def test_build_without_definitions_says_where_it_looked_and_writes_nothing(tmp_p
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 1
-    assert (f"error: {tmp_path.as_posix()}: no definitions found: none of dashboards/, alerts/, slo/ exists here; "
+    assert (f"error: {tmp_path.as_posix()}: no definitions found: none of dashboards/, alerts/, slo/, alertmanager/ exists here; "
             "run from the project's folder, pass --source, or pass --allow-empty to build nothing") in result.stderr
     assert not (tmp_path / "build").exists()
     (tmp_path / "alerts").mkdir()
