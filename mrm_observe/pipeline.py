@@ -260,7 +260,7 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
             continue
         if project.partial and not any(f"{PROMETHEUS_DIR}/{entry}" in built for entry in data["rule_files"]):
             continue  # it tests rules outside the chosen sources
-        problems += missing_intervals(source, data)
+        problems += series_problems(source, data)
         staged = []
         for entry in data["rule_files"]:
             if f"{PROMETHEUS_DIR}/{entry}" not in built:
@@ -273,14 +273,28 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
     return out
 
 
-def missing_intervals(source: str, test_file: dict[str, Any]) -> list[Problem]:
-    """A promtool test without `interval:` has no step between its input_series values: promtool (2.42, at least)
-    then fails every alert case with a bare `got:[]`, so it is caught before running."""
+def series_problems(source: str, test_file: dict[str, Any]) -> list[Problem]:
+    """Test groups whose input series promtool would read differently from what was meant, found before running
+    (promtool's only sign is a bare `got:[]`): no `interval:` (promtool then steps the values by
+    evaluation_interval, older versions not at all), and `values` that YAML read as a number (unquoted `0x10` is
+    hexadecimal 16, and the staged copy says 16)."""
     tests = test_file.get("tests")
-    return [Problem(source, f"tests[{i}]", "interval", "is missing: add the step between input_series values, e.g. "
-                    "`interval: 1m` (without it promtool sees no history and reports only `got:[]`)")
-            for i, test in enumerate(tests if isinstance(tests, list) else [])
-            if isinstance(test, dict) and test.get("input_series") and not test.get("interval")]
+    found = []
+    for i, test in enumerate(tests if isinstance(tests, list) else []):
+        series = test.get("input_series") if isinstance(test, dict) else None
+        if not series:
+            continue
+        if not test.get("interval"):
+            found.append(Problem(source, f"tests[{i}]", "interval", "is missing: give the step between input_series "
+                                 "values, e.g. `interval: 1m` (without it promtool steps them by evaluation_interval, "
+                                 "older versions not at all, and reports only `got:[]`)"))
+        for j, item in enumerate(series if isinstance(series, list) else []):
+            values = item.get("values") if isinstance(item, dict) else None
+            if isinstance(values, (int, float)) and not isinstance(values, bool):
+                found.append(Problem(source, f"tests[{i}].input_series[{j}]", "values", f"YAML read these values as "
+                                     f"the number {values!r} (unquoted 0x10 is hexadecimal 16): quote them, e.g. "
+                                     f"values: '0x10'"))
+    return found
 
 
 def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:

@@ -212,21 +212,38 @@ def test_4w_and_28d_are_one_table_and_durations_are_plain():
     assert last[:3] == ["ticket", "6h", "3d"] and last[-1] == "30d"
 
 
-def test_a_promtool_test_without_interval_is_caught_before_running(tmp_path, monkeypatch):
-    write_tree(tmp_path, {
-        "alerts/a.py": rules("AlertRule(alert='A', expr='up == 0', for_='1m')"),
-        "tests/promtool/a_test.yaml": """
-            rule_files: [alerts-a.rules.yaml]
-            tests:
-              - input_series: [{series: 'up{job="x"}', values: 0x10}]
-                alert_rule_test: [{eval_time: 5m, alertname: A, exp_alerts: [{exp_labels: {job: x}}]}]
-            """})
+PROMTOOL_TEST = """
+    rule_files: [alerts-a.rules.yaml]
+    tests:
+      - interval: 1m
+        input_series: [{series: 'up{job="x"}', values: '0x10'}]
+        alert_rule_test: [{eval_time: 5m, alertname: A, exp_alerts: [{exp_labels: {job: x}}]}]
+    """
+
+
+@pytest.mark.parametrize("change, message", [
+    (("      - interval: 1m\n        input_series", "      - input_series"),
+     "tests[0]: interval: is missing: give the step between input_series values, e.g. `interval: 1m`"),
+    (("values: '0x10'", "values: 0x10"),
+     "tests[0].input_series[0]: values: YAML read these values as the number 16 (unquoted 0x10 is hexadecimal 16): "
+     "quote them, e.g. values: '0x10'"),
+], ids=["no interval", "values read as a number"])
+def test_promtool_test_series_read_otherwise_are_caught_before_running(tmp_path, monkeypatch, change, message):
+    write_tree(tmp_path, {"alerts/a.py": rules("AlertRule(alert='A', expr='up == 0', for_='1m')"),
+                          "tests/promtool/a_test.yaml": PROMTOOL_TEST.replace(*change)})
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["test"])
     assert result.exit_code == 1
-    assert ("error: tests/promtool/a_test.yaml: tests[0]: interval: is missing: add the step between input_series "
-            "values, e.g. `interval: 1m`") in result.stderr
+    assert f"error: tests/promtool/a_test.yaml: {message}" in result.stderr
     assert "FAIL" not in result.output and "exp:[" not in result.output + result.stderr
+
+
+def test_the_same_promtool_test_passes_when_written_as_meant(tmp_path, monkeypatch):
+    write_tree(tmp_path, {"alerts/a.py": rules("AlertRule(alert='A', expr='up == 0', for_='1m')"),
+                          "tests/promtool/a_test.yaml": PROMTOOL_TEST})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["test"])
+    assert result.exit_code == 0, result.output + result.stderr
 
 
 @pytest.mark.parametrize("url, message", [
