@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from . import hints
-from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, ORIGIN_VARIABLE, RULE_VARIABLES, SLO_VARIABLES
 from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
 from .model.routing import Alertmanager, redacted
@@ -149,6 +149,12 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
                     found.problems.append(Problem(at, label, "title", f"expected a string, got {hints.describe(obj.title)}"))
                 else:
                     into.append(Sourced(name, obj, where, lines.get(label)))
+    origin = getattr(module, ORIGIN_VARIABLE, None)
+    if isinstance(origin, str) and origin.strip() and "/" not in origin:
+        found.origins.append(Sourced(name, origin))
+    elif origin is not None:
+        found.problems.append(Problem(name, ORIGIN_VARIABLE, "", "must be the name of the file the rules were "
+                                      f"imported from, e.g. \"alerts.yml\" (got {origin!r})"))
     return found
 
 
