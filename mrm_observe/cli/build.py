@@ -18,11 +18,12 @@ from .servers import ServerOptions, server_options
 
 @click.command()
 @project_options
+@click.option("--allow-empty", is_flag=True, help="Succeed when no definition is found (else exit 1, nothing written).")
 @handle_errors
-def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> None:
+def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, allow_empty: bool) -> None:
     """Validate definitions and write dashboard JSON and rule files into the build folder."""
     project = make_project(sources, out, tests)
-    report = pipeline.build(project, locator())
+    report = pipeline.build(project, locator(), require_definitions=not allow_empty)
     _print_skipped(report.skipped_tests)
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
