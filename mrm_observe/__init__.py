@@ -9,8 +9,9 @@ import importlib
 from typing import Any
 
 _SOURCES = {
-    "grafanalib.core": ("Dashboard", "GridPos", "RowPanel", "Stat", "Target", "Template", "Templating", "Threshold",
-                        "Time", "TimeSeries"),
+    "grafanalib.core": ("Dashboard", "GridPos", "RowPanel", "Stat", "Template", "Templating", "Threshold", "Time",
+                        "TimeSeries"),
+    ".targets": ("Target",),
     ".model.rules": ("AlertRule", "RecordingRule", "RuleGroup"),
     ".model.slo": ("SLO", "AlertTier", "Alerting", "ErrorRatioSLI", "LatencySLI", "RawSLI"),
     ".model.windows": ("BurnWindow", "WindowTable"),

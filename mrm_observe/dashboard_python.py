@@ -1,0 +1,373 @@
+"""A dashboard's normal form as a Python definition module: grafanalib classes with literal values.
+
+Common panel settings become the classes' own arguments (title, gridPos, targets, unit, overrides, legend...);
+the rest of a panel's field config and options goes, as a literal, into grafanalib's `extraJson`, which is
+merged over what the class writes. `patch` adds to that literal what a build did not reproduce; `report` turns
+what still differs into notes, written as comments at the panel they concern.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
+from .python_code import Call, Commented, Name, assignment, code, imports
+
+GRAFANALIB = "grafanalib.core"
+PROJECT = "mrm_observe"
+PROJECT_NAMES = frozenset(("Dashboard", "GridPos", "RowPanel", "Stat", "Target", "Template", "Templating",
+                           "Threshold", "Time", "TimeSeries"))
+"""Names `mrm_observe` exports (its Target leaves unset what grafanalib's would set)."""
+CLASSES = {"timeseries": "TimeSeries", "stat": "Stat", "table": "Table", "gauge": "GaugePanel",
+           "bargauge": "BarGauge", "heatmap": "Heatmap", "piechart": "PieChartv2", "state-timeline": "StateTimeline",
+           "histogram": "Histogram", "text": "Text", "logs": "Logs", "row": "RowPanel", "barchart": "BarChart",
+           "news": "News", "dashlist": "DashboardList"}
+"""Panel type -> the grafanalib class that writes it."""
+DEFAULT_THRESHOLDS = "DEFAULT_THRESHOLDS"
+WRITTEN_EXACTLY = frozenset(("targets", "gridPos", "type", "title", "panels", "id"))
+"""Panel members never patched through extraJson: they are written as arguments and built as they are."""
+
+Path = tuple[Any, ...]
+Attribute = tuple[str, Path, Callable[[Any], Any]]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _single(values: Any) -> Any:
+    return values[0] if isinstance(values, list) and len(values) == 1 else MISSING
+
+
+def _color_mode(color: Any) -> Any:
+    return color["mode"] if isinstance(color, dict) and set(color) == {"mode"} else MISSING
+
+
+UNIT, MIN, MAX, DECIMALS = ("fieldConfig", "defaults", "unit"), ("fieldConfig", "defaults", "min"), \
+    ("fieldConfig", "defaults", "max"), ("fieldConfig", "defaults", "decimals")
+MAPPINGS, OVERRIDES = ("fieldConfig", "defaults", "mappings"), ("fieldConfig", "overrides")
+CUSTOM, LEGEND, TOOLTIP = ("fieldConfig", "defaults", "custom"), ("options", "legend"), ("options", "tooltip")
+ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
+    "timeseries": (
+        ("unit", UNIT, _same), ("valueMin", MIN, _same), ("valueMax", MAX, _same), ("valueDecimals", DECIMALS, _same),
+        ("colorMode", ("fieldConfig", "defaults", "color"), _color_mode),
+        ("drawStyle", (*CUSTOM, "drawStyle"), _same), ("lineInterpolation", (*CUSTOM, "lineInterpolation"), _same),
+        ("lineWidth", (*CUSTOM, "lineWidth"), _same), ("fillOpacity", (*CUSTOM, "fillOpacity"), _same),
+        ("gradientMode", (*CUSTOM, "gradientMode"), _same), ("showPoints", (*CUSTOM, "showPoints"), _same),
+        ("pointSize", (*CUSTOM, "pointSize"), _same), ("spanNulls", (*CUSTOM, "spanNulls"), _same),
+        ("axisPlacement", (*CUSTOM, "axisPlacement"), _same), ("axisLabel", (*CUSTOM, "axisLabel"), _same),
+        ("stacking", (*CUSTOM, "stacking"), _same), ("legendDisplayMode", (*LEGEND, "displayMode"), _same),
+        ("legendPlacement", (*LEGEND, "placement"), _same), ("legendCalcs", (*LEGEND, "calcs"), _same),
+        ("tooltipMode", (*TOOLTIP, "mode"), _same), ("tooltipSort", (*TOOLTIP, "sort"), _same),
+        ("mappings", MAPPINGS, _same), ("overrides", OVERRIDES, _same)),
+    "stat": (
+        ("format", UNIT, _same), ("decimals", DECIMALS, _same), ("noValue", ("fieldConfig", "defaults", "noValue"),
+                                                                 _same),
+        ("reduceCalc", ("options", "reduceOptions", "calcs"), _single),
+        ("fields", ("options", "reduceOptions", "fields"), _same), ("graphMode", ("options", "graphMode"), _same),
+        ("colorMode", ("options", "colorMode"), _same), ("textMode", ("options", "textMode"), _same),
+        ("orientation", ("options", "orientation"), _same), ("alignment", ("options", "justifyMode"), _same),
+        ("mappings", MAPPINGS, _same), ("overrides", OVERRIDES, _same)),
+    "table": (("unit", UNIT, _same), ("overrides", OVERRIDES, _same)),
+    "piechart": (("unit", UNIT, _same), ("pieType", ("options", "pieType"), _same), ("overrides", OVERRIDES, _same)),
+    "text": (("content", ("options", "content"), _same), ("mode", ("options", "mode"), _same)),
+}
+"""Per panel type: (class argument, where its value is in the panel's normal form, how to read it) for the
+settings a reader expects as arguments; MISSING from the reader means "not expressible as that argument"."""
+
+
+def _get(data: Any, path: Path) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            return MISSING
+        data = data[key]
+    return data
+
+
+def _pop(data: dict[str, Any], path: Path) -> None:
+    """Remove a member, then every object left empty on the way to it."""
+    parents = [data]
+    for key in path[:-1]:
+        parents.append(parents[-1][key])
+    del parents[-1][path[-1]]
+    for parent, key in zip(reversed(parents[:-1]), reversed(path[:-1])):
+        if parent[key] == {}:
+            del parent[key]
+
+
+def patch_value(panel: dict[str, Any], path: Path, built: Any, into: dict[str, Any]) -> None:
+    """Set in `into` (an extraJson literal) the member at `path` (up to the first list) to the panel's value. Where
+    the panel has none: to Grafana's default, else to null, member by member of what the build wrote there
+    (`built`), as extraJson can only add to what a class writes; null and empty objects mean "not set"."""
+    cut = next((i for i, key in enumerate(path) if isinstance(key, int)), len(path))
+    if cut < len(path):
+        path, built = path[:cut], MISSING
+    value = _get(panel, path)
+    if value is MISSING:
+        value = _default(panel.get("type", ""), path)
+        if isinstance(built, dict) and built and (value is None or isinstance(value, dict)):
+            for key, member in built.items():
+                patch_value(panel, (*path, key), member, into)
+            return
+    target = into
+    for key in path[:-1]:
+        if not isinstance(target.get(key), dict):
+            target[key] = {}
+        target = target[key]
+    target[path[-1]] = copy.deepcopy(value)
+
+
+def _default(kind: str, path: Path) -> Any:
+    defaults = DEFAULTS.get(kind, {})
+    if path[:1] == ("options",):
+        found = _get(defaults.get("options", {}), path[1:])
+    elif path[:3] == CUSTOM:
+        found = _get(defaults.get("custom", {}), path[3:])
+    elif path == ("fieldConfig", "defaults", "color"):
+        found = defaults.get("color", MISSING)
+    elif path[:2] == ("fieldConfig", "defaults") and len(path) > 2:
+        found = _get(FIELD_DEFAULTS, path[2:])
+    else:
+        found = MISSING
+    return None if found is MISSING or found == {} else found
+
+
+class DashboardPython:
+    """The module for one dashboard: written from its expected normal form, patched, and annotated."""
+
+    def __init__(self, expected: dict[str, Any], notes: dict[tuple[int, ...], list[str]], origin: str, name: str,
+                 folder: str = "", annotations: list[Any] | None = None) -> None:
+        self.expected, self.origin, self.name, self.folder = expected, origin, name, folder
+        self.annotations = annotations
+        self._notes = {k: list(v) for k, v in notes.items()}
+        self.patches: dict[tuple[int, ...], dict[str, Any]] = {}
+        self._source: str | None = None
+        self._names: dict[str, set[str]] = {}
+        self._uses_default_thresholds = False
+
+    # --- checking ------------------------------------------------------------------------------------------
+    @staticmethod
+    def panel_of(path: Path) -> tuple[tuple[int, ...], Path]:
+        """(panel position, path inside the panel) of a difference; () for the dashboard itself."""
+        if len(path) >= 2 and path[0] == "panels" and isinstance(path[1], int):
+            if len(path) >= 4 and path[2] == "panels" and isinstance(path[3], int):
+                return (path[1], path[3]), path[4:]
+            return (path[1],), path[2:]
+        return (), path
+
+    def _panel(self, where: tuple[int, ...]) -> dict[str, Any]:
+        panel = self.expected["panels"][where[0]]
+        return panel["panels"][where[1]] if len(where) == 2 else panel
+
+    def patch(self, found: list[Difference]) -> bool:
+        """Carry what a build did not reproduce through the panels' extraJson; False when nothing more can be."""
+        changed = False
+        for path, _before, after in found:
+            where, inner = self.panel_of(path)
+            if not where or not inner or inner[0] in WRITTEN_EXACTLY:
+                continue
+            patch = self.patches.setdefault(where, {})
+            before = copy.deepcopy(patch)
+            patch_value(self._panel(where), inner, after, patch)
+            changed = changed or patch != before
+        if changed:
+            self._source = None
+        return changed
+
+    def report(self, found: list[Difference]) -> None:
+        """What still differs becomes a note at its panel (or the dashboard)."""
+        for difference in found:
+            where, inner = self.panel_of(difference[0])
+            self._notes.setdefault(where, []).append(describe((inner, *difference[1:])))
+        self._source = None
+
+    def notes(self) -> list[str]:
+        """Every note, the dashboard's first, then by panel in order, each naming its panel."""
+        out = list(self._notes.get((), []))
+        for where in sorted(k for k in self._notes if k):
+            title = self._panel(where).get("title", "")
+            out += [f"panel {title!r} ({self._where(where)}): {n}" for n in self._notes[where]]
+        return out
+
+    @staticmethod
+    def _where(where: tuple[int, ...]) -> str:
+        return f"panels[{where[0]}]" + (f".panels[{where[1]}]" if len(where) == 2 else "")
+
+    # --- writing ---------------------------------------------------------------------------------------------
+    def source(self) -> str:
+        if self._source is None:
+            self._source = self._write()
+        return self._source
+
+    def _use(self, name: str) -> str:
+        self._names.setdefault(PROJECT if name in PROJECT_NAMES else GRAFANALIB, set()).add(name)
+        return name
+
+    def _write(self) -> str:
+        self._names = {}
+        self._uses_default_thresholds = False
+        dashboard = Commented(self._dashboard(), self._notes.get((), []))
+        body = ""
+        if self.folder:
+            body += assignment("folder", self.folder)
+        if self._uses_default_thresholds:
+            self._use("Threshold")
+            body += ("# Grafana's default thresholds: a panel built without thresholds would get only the green base.\n"
+                     + assignment(DEFAULT_THRESHOLDS, [Call("Threshold", ("green", 0, 0.0)),
+                                                       Call("Threshold", ("red", 1, 80.0))]))
+        body += "\n" + "dashboards = " + code([dashboard], 0, len("dashboards = ")) + "\n"
+        title = self.expected.get("title", "")
+        header = (f'"""{title}: imported from {self.origin} by `mrm-observe import`.\n\n'
+                  "Migrated to the current dashboard model and checked by building it; what could not be carried is\n"
+                  'noted in comments beside the panel it concerns."""\n')
+        return header + imports(self._names) + "\n" + body
+
+    def _dashboard(self) -> Call:
+        d = self.expected
+        kwargs: list[tuple[str, Any]] = [("title", d.get("title", ""))]
+        if "uid" in d:
+            kwargs.append(("uid", d["uid"]))
+        for key in ("description", "tags"):
+            if key in d:
+                kwargs.append((key, d[key]))
+        time = d.get("time", {"from": "now-6h", "to": "now"})
+        kwargs += [("timezone", d.get("timezone", "")), ("refresh", d.get("refresh", "")),
+                   ("time", Call(self._use("Time"), (time.get("from", "now-6h"), time.get("to", "now"))))]
+        if "graphTooltip" in d:
+            kwargs.append(("graphTooltip", d["graphTooltip"]))
+        if "editable" in d:
+            kwargs.append(("editable", d["editable"]))
+        if "timepicker" in d:
+            kwargs.append(("timePicker", self._timepicker(d["timepicker"])))
+        if d.get("links"):
+            kwargs.append(("links", [self._link(link) for link in d["links"]]))
+        annotations = self.annotations if self.annotations is not None else d.get("annotations", [])
+        if annotations:
+            kwargs.append(("annotations", Call(self._use("Annotations"), kwargs=[("list", annotations)])))
+        variables = [self._variable(v) for v in d.get("templating", []) if v.get("type") != "datasource"
+                     or v.get("name") != "datasource"]
+        if variables:
+            kwargs.append(("templating", Call(self._use("Templating"), kwargs=[("list", variables)])))
+        kwargs.append(("panels", [self._panel_code((i,), p) for i, p in enumerate(d.get("panels", []))]))
+        return Call(self._use("Dashboard"), kwargs=kwargs)
+
+    def _timepicker(self, picker: dict[str, Any]) -> Call:
+        kwargs: list[tuple[str, Any]] = [("timeOptions", [])]
+        if "refresh_intervals" in picker:
+            kwargs.insert(0, ("refreshIntervals", picker["refresh_intervals"]))
+        if "hidden" in picker:
+            kwargs.append(("hidden", picker["hidden"]))
+        return Call(self._use("TimePicker"), kwargs=kwargs)
+
+    def _link(self, link: dict[str, Any]) -> Call:
+        """grafanalib's DashboardLink defaults to keepTime=True and type 'dashboards': both are always written."""
+        values = {"title": link.get("title", ""), "type": link.get("type", "link"), "uri": link.get("url"),
+                  "tags": link.get("tags"), "asDropdown": link.get("asDropdown"), "icon": link.get("icon"),
+                  "includeVars": link.get("includeVars"), "keepTime": link.get("keepTime", False),
+                  "targetBlank": link.get("targetBlank"), "tooltip": link.get("tooltip")}
+        return Call(self._use("DashboardLink"), kwargs=[(k, v) for k, v in values.items() if v is not None])
+
+    def _variable(self, var: dict[str, Any]) -> Call:
+        """grafanalib's Template sorts alphabetically by default (Grafana: not at all), so `sort` is always written;
+        a custom variable's options are given, as Grafana reads them from its query, so its value is kept."""
+        names = {"auto_count": "autoCount", "auto_min": "autoMin", "current": "default"}
+        kwargs = [("name", var.get("name", "")), ("query", var.get("query", "")), ("type", var.get("type", "query"))]
+        kwargs += [(names.get(k, k), v) for k, v in var.items() if k not in ("name", "query", "type", "sort")]
+        kwargs.append(("sort", var.get("sort", 0)))
+        if var.get("type") == "custom" and isinstance(var.get("query"), str):
+            current = var.get("current")
+            chosen = current if isinstance(current, list) else [current]
+            kwargs.append(("options", [{"selected": v in chosen, "text": v, "value": v}
+                                       for v in custom_values(var["query"])]))
+        return Call(self._use("Template"), kwargs=kwargs)
+
+    def _panel_code(self, where: tuple[int, ...], panel: dict[str, Any]) -> Any:
+        call = self._panel_call(where, panel)
+        notes = self._notes.get(where, [])
+        return Commented(call, notes) if notes else call
+
+    def _panel_call(self, where: tuple[int, ...], panel: dict[str, Any]) -> Any:
+        kind = panel.get("type", "")
+        rest = copy.deepcopy(panel)
+        rest.pop("type", None)
+        kwargs: list[tuple[str, Any]] = []
+        for key in ("title", "description"):
+            if key in rest:
+                kwargs.append((key, rest.pop(key)))
+        if "gridPos" in rest:
+            kwargs.append(("gridPos", Call(self._use("GridPos"), kwargs=list(rest.pop("gridPos").items()))))
+        if kind == "row":
+            if "collapsed" in rest:
+                kwargs.append(("collapsed", rest.pop("collapsed")))
+            children = rest.pop("panels", [])
+            kwargs.append(("panels", [self._panel_code((where[0], j), c) for j, c in enumerate(children)]))
+        targets = rest.pop("targets", [])
+        if targets:
+            kwargs.append(("targets", [Call(self._use("Target"), kwargs=list(t.items())) for t in targets]))
+        for name, path, read in ATTRIBUTES.get(kind, ()):
+            value = _get(rest, path)
+            if value is not MISSING and read(value) is not MISSING:
+                kwargs.append((name, read(value)))
+                _pop(rest, path)
+        if "repeat" in rest:
+            repeat = [("variable", rest.pop("repeat"))]
+            repeat += [(k, rest.pop(k)) for k in ("repeatDirection", "maxPerRow") if k in rest]
+            kwargs.append(("repeat", Call(self._use("Repeat"), kwargs=[("direction" if k == "repeatDirection" else k, v)
+                                                                       for k, v in repeat])))
+        for key in ("links", "transparent", "interval", "timeFrom", "timeShift", "hideTimeOverride", "cacheTimeout",
+                    "maxDataPoints", "transformations"):
+            if key in rest:
+                kwargs.append((key, rest.pop(key)))
+        if kind != "row":
+            kwargs += self._thresholds(rest)
+        extra = _merge(rest, self.patches.get(where, {}))
+        if extra:
+            kwargs.append(("extraJson", extra))
+        return Call(self._use(CLASSES[kind]), kwargs=kwargs)
+
+    def _thresholds(self, rest: dict[str, Any]) -> list[tuple[str, Any]]:
+        """Thresholds as Threshold arguments, Grafana's default ones when the panel has none (a build would give it
+        only the green base step); left in extraJson when Threshold cannot write them (a step without a value)."""
+        path = ("fieldConfig", "defaults", "thresholds")
+        given = _get(rest, path)
+        if given is not MISSING and not isinstance(given, dict):
+            return []
+        thresholds = {**FIELD_DEFAULTS["thresholds"], **(given if isinstance(given, dict) else {})}
+        steps = thresholds["steps"]
+        if (set(thresholds) - {"mode", "steps"} or not isinstance(steps, list) or not steps
+                or not all(isinstance(s, dict) and set(s) <= {"color", "value"} and "color" in s for s in steps)
+                or not all(_is_number(s.get("value")) for s in steps[1:])):
+            return []
+        if given is not MISSING:
+            _pop(rest, path)
+        out: list[tuple[str, Any]]
+        if steps == FIELD_DEFAULTS["thresholds"]["steps"]:
+            self._uses_default_thresholds = True
+            out = [("thresholds", Name(DEFAULT_THRESHOLDS))]
+        else:
+            out = [("thresholds", [Call(self._use("Threshold"), (s["color"], i, 0.0 if i == 0 else float(s["value"])))
+                                   for i, s in enumerate(steps)])]
+        if thresholds.get("mode", "absolute") != "absolute":
+            out.append(("thresholdType", thresholds["mode"]))
+        return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def custom_values(query: str) -> list[str]:
+    """A custom variable's values as Grafana reads its query: split at commas not escaped by a backslash, trimmed."""
+    return [v.strip().replace("\\,", ",") for v in re.findall(r"(?:\\,|[^,])+", query)]
+
+
+def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out

@@ -1,0 +1,150 @@
+"""Deterministic Python source for generated definition modules: calls, literals and comments, laid out the way
+black would (one line when it fits in WIDTH columns, else one argument per line with a trailing comma).
+
+A value is a Python literal (str, int, float, bool, None, list, tuple, dict with string keys) or a `Call`;
+`Commented` puts comment lines before a value in a list. The same value always gives the same text.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+WIDTH = 120
+INDENT = "    "
+
+
+@dataclass(frozen=True)
+class Call:
+    """`name(arg, ..., key=value, ...)`: a class or function call."""
+
+    name: str
+    args: Sequence[Any] = ()
+    kwargs: Sequence[tuple[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class Name:
+    """A name (a constant defined in the module), written as it is."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Commented:
+    """A list item with comment lines before it (forces the list onto several lines)."""
+
+    value: Any
+    comments: Sequence[str] = field(default_factory=tuple)
+
+
+def string(text: str) -> str:
+    """A string literal, in double quotes unless the text holds double quotes and no single ones."""
+    literal = repr(text)
+    if literal.startswith("'") and '"' not in text:
+        return '"' + literal[1:-1] + '"'
+    return literal
+
+
+def _lines(text: str) -> list[str]:
+    return [part for part in re.split(r"(?<=\n)", text) if part]
+
+
+def _chunks(line: str, room: int) -> list[str]:
+    """A line cut after spaces into pieces whose literals fit in `room` columns (a longer word stays whole)."""
+    chunks, current = [], ""
+    for word in re.findall(r"\S+\s*|\s+", line):
+        if current and len(string(current + word)) > room:
+            chunks.append(current)
+            current = ""
+        current += word
+    return [*chunks, current] if current else chunks
+
+
+def _forced(value: Any) -> bool:
+    """True when a value cannot be written on one line (a comment, or a string of several lines)."""
+    if isinstance(value, Commented):
+        return True
+    if isinstance(value, str):
+        return len(_lines(value)) > 1
+    if isinstance(value, Call):
+        return any(_forced(v) for v in (*value.args, *(v for _, v in value.kwargs)))
+    if isinstance(value, dict):
+        return any(_forced(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_forced(v) for v in value)
+    return False
+
+
+def flat(value: Any) -> str:
+    """The value on one line."""
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, Name):
+        return value.name
+    if isinstance(value, Call):
+        parts = [flat(a) for a in value.args] + [f"{k}={flat(v)}" for k, v in value.kwargs]
+        return f"{value.name}({', '.join(parts)})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{string(k)}: {flat(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(flat(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(flat(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, Commented):
+        return flat(value.value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    raise TypeError(f"cannot write {type(value).__name__} as Python source")
+
+
+def code(value: Any, indent: int = 0, used: int = 0) -> str:
+    """The value laid out from column `indent * 4 + used`, over several lines if it does not fit in WIDTH."""
+    if not _forced(value):
+        text = flat(value)
+        if len(INDENT) * indent + used + len(text) + 1 <= WIDTH:
+            return text
+    pad, inner = INDENT * indent, INDENT * (indent + 1)
+    if isinstance(value, str):
+        room = WIDTH - len(inner)
+        parts = [chunk for line in _lines(value) for chunk in _chunks(line, room)]
+        if len(parts) == 1:
+            return string(value)
+        return "(\n" + "".join(f"{inner}{string(p)}\n" for p in parts) + f"{pad})"
+    if isinstance(value, Call):
+        items = [code(a, indent + 1) for a in value.args]
+        items += [f"{k}={code(v, indent + 1, len(k) + 1)}" for k, v in value.kwargs]
+        return f"{value.name}(\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad})"
+    if isinstance(value, dict):
+        items = [f"{string(k)}: {code(v, indent + 1, len(string(k)) + 2)}" for k, v in value.items()]
+        return "{\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad}}}"
+    if isinstance(value, (list, tuple)):
+        opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+        lines = []
+        for item in value:
+            if isinstance(item, Commented):
+                lines += [f"{inner}# {line}".rstrip() + "\n" for line in item.comments]
+                item = item.value
+            lines.append(f"{inner}{code(item, indent + 1)},\n")
+        return opening + "\n" + "".join(lines) + pad + closing
+    return flat(value)
+
+
+def assignment(name: str, value: Any) -> str:
+    """`name = value` as a module-level statement."""
+    return f"{name} = {code(value, 0, len(name) + 3)}\n"
+
+
+def imports(by_module: dict[str, set[str]]) -> str:
+    """`from module import a, b` lines, modules and names sorted, wrapped in parentheses when too long."""
+    out = []
+    for module in sorted(by_module):
+        names = sorted(by_module[module])
+        if not names:
+            continue
+        line = f"from {module} import {', '.join(names)}"
+        if len(line) > WIDTH:
+            line = f"from {module} import (\n" + "".join(f"{INDENT}{n},\n" for n in names) + ")"
+        out.append(line + "\n")
+    return "".join(out)
