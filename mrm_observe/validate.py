@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from . import promql
-from .conventions import (LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME, METRIC_NAME_PATTERN, SEVERITIES,
-                          UID_MAX, dashboard_uid)
+from .conventions import (DATASOURCE_TYPE, LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME,
+                          METRIC_NAME_PATTERN, SEVERITIES, UID_MAX, dashboard_uid)
 from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
@@ -134,11 +134,19 @@ def _panel_problems(source: str, obj: str, dashboard: Dashboard, locate: Locator
         exprs = [getattr(t, "expr", "") for t in targets]
         if not any(e and e.strip() for e in exprs):
             problems.append(Problem(source, obj, field, "has no query: give it targets=[Target(expr=...)]"))
-        for expr in exprs:
+        promql_exprs = [getattr(t, "expr", "") for t in targets
+                        if _queries_prometheus(getattr(t, "datasource", None) or getattr(panel, "dataSource", None))]
+        for expr in promql_exprs:
             why = promql_problem(promql.from_grafana(expr), locate) if expr and expr.strip() else None
             if why:
                 problems.append(Problem(source, obj, field, f"{why} in {expr!r}"))
     return problems
+
+
+def _queries_prometheus(datasource: object) -> bool:
+    """Whether a panel's or target's datasource is Prometheus: a {type, uid} reference of another type (Loki for a
+    logs panel) is not; names and None mean the dashboard's Prometheus `datasource` variable."""
+    return not isinstance(datasource, dict) or datasource.get("type", DATASOURCE_TYPE) == DATASOURCE_TYPE
 
 
 def validate_groups(items: list[Sourced], locate: Locator | None = None) -> list[Problem]:

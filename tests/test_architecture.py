@@ -8,7 +8,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 
 LAYERS = {
-    "errors": 0, "conventions": 0, "durations": 0, "promql": 0,
+    "errors": 0, "conventions": 0, "durations": 0, "promql": 0, "panel_types": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1,
     "slo_math": 2, "slo_specs": 2, "query_batch": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
     "promtool": 2, "grafana_api": 2, "prometheus_api": 2,

@@ -15,6 +15,7 @@ from grafanalib._gen import DashboardEncoder
 from grafanalib.core import Dashboard
 
 from ..conventions import DATASOURCE_REF, DATASOURCE_TYPE, DATASOURCE_VARIABLE, MANAGED_TAG, SCHEMA_VERSION
+from .panel_kinds import current_panel
 
 GRID_WIDTH = 24
 DEFAULT_SIZE = {"stat": (6, 4), "gauge": (6, 4), "bargauge": (6, 4), "text": (24, 3)}
@@ -66,17 +67,17 @@ def _variable(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _panel(raw: dict[str, Any]) -> dict[str, Any]:
-    panel = {k: v for k, v in raw.items() if v is not None and k not in LEGACY_PANEL_KEYS}
+    panel = current_panel({k: v for k, v in raw.items() if v is not None and k not in LEGACY_PANEL_KEYS})
     if panel.get("type") == "row":
         panel.pop("targets", None)
-        for key in ("fieldConfig", "options", "links", "transformations", "maxDataPoints",
-                    "hideTimeOverride", "transparent", "description", "cacheTimeout", "interval"):
+        for key in ("fieldConfig", "options", "links", "transformations", "maxDataPoints", "repeatDirection",
+                    "maxPerRow", "hideTimeOverride", "transparent", "description", "cacheTimeout", "interval"):
             panel.pop(key, None)
         panel["panels"] = [_panel(p) for p in panel.get("panels") or []]
         panel.setdefault("collapsed", False)
         return panel
-    panel["datasource"] = dict(DATASOURCE_REF)
-    panel["targets"] = [_target(t, i) for i, t in enumerate(panel.get("targets") or [])]
+    panel["datasource"] = _datasource(panel.get("datasource"), DATASOURCE_REF)
+    panel["targets"] = [_target(t, i, panel["datasource"]) for i, t in enumerate(panel.get("targets") or [])]
     if "fieldConfig" in panel:
         panel["fieldConfig"] = _field_config(panel["fieldConfig"])
     if panel.get("description") == "":
@@ -84,13 +85,19 @@ def _panel(raw: dict[str, Any]) -> dict[str, Any]:
     return panel
 
 
-def _target(raw: dict[str, Any], index: int) -> dict[str, Any]:
+def _datasource(given: Any, default: dict[str, str]) -> dict[str, str]:
+    """A datasource reference given as {type, uid} is kept (a Loki datasource for a logs panel); anything else
+    (grafanalib's datasource names, None) becomes the default: the panel's, or the `datasource` variable."""
+    return dict(given) if isinstance(given, dict) else dict(default)
+
+
+def _target(raw: dict[str, Any], index: int, datasource: dict[str, str]) -> dict[str, Any]:
     target = {k: raw[k] for k in TARGET_KEYS if raw.get(k) not in (None, "")}
     if all(target.get(k) == v for k, v in GRAFANALIB_RESOLUTION.items()):
         for key in GRAFANALIB_RESOLUTION:
             del target[key]
     target["refId"] = raw.get("refId") or string.ascii_uppercase[index % 26] * (index // 26 + 1)
-    target["datasource"] = dict(DATASOURCE_REF)
+    target["datasource"] = _datasource(raw.get("datasource"), datasource)
     return target
 
 
@@ -103,8 +110,11 @@ def _drop_none(value: Any) -> Any:
 
 
 def _field_config(raw: dict[str, Any]) -> dict[str, Any]:
-    config = _drop_none(raw)
-    defaults = config.setdefault("defaults", {})
+    """grafanalib's unset settings (None) dropped from the defaults; value mappings and overrides as given (a range
+    map's null bound is infinity)."""
+    config = {k: v for k, v in raw.items() if v is not None}
+    defaults = config["defaults"] = {k: v if k == "mappings" else _drop_none(v)
+                                     for k, v in (config.get("defaults") or {}).items() if v is not None}
     config.setdefault("overrides", [])
     thresholds = defaults.get("thresholds") or {}
     steps = thresholds.get("steps") if isinstance(thresholds.get("steps"), list) else []
