@@ -115,6 +115,8 @@ def migrate(dashboard: dict[str, Any]) -> dict[str, Any]:
         for step in steps:
             step(panel)
         _replace_angular(panel)
+        if version >= 30:
+            _value_mappings(panel)  # old-style mappings left in a newer dashboard read as v30 reads them
     if version < SCHEMA_VERSION:
         out["schemaVersion"] = SCHEMA_VERSION
     return out

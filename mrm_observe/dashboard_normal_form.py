@@ -45,7 +45,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                              "minVizWidth": 8, "minVizHeight": 16, "maxVizHeight": 300}},
     "table": {"color": {"mode": "thresholds"}, "custom": {"align": "auto", "inspect": False,
                                                          "cellOptions": {"type": "auto"}},
-              "options": {"showHeader": True, "cellHeight": "sm", "frameIndex": 0, "showTypeIcons": False}},
+              "options": {"showHeader": True, "cellHeight": "sm", "frameIndex": 0, "showTypeIcons": False,
+                          "footer": {"show": False, "reducer": ["sum"], "countRows": False, "fields": ""}}},
     "piechart": {"color": {"mode": "palette-classic"}, "custom": {"hideFrom": HIDE_FROM},
                  "options": {"reduceOptions": REDUCE, "pieType": "pie", "tooltip": TOOLTIP,
                              "legend": {**LEGEND, "values": []}}},
@@ -97,20 +98,14 @@ VARIABLE_DEFAULTS = {"label": "", "description": "", "hide": 0, "skipUrlSync": F
                      "auto_count": 30, "auto_min": "10s"}
 VARIABLE_DROPPED = ("definition", "options", "datasource", "queryValue", "id", "rootStateKey", "global", "index",
                     "state", "error", "tags", "tagsQuery", "tagValuesQuery", "useTags")
-LINK_DEFAULTS = {"asDropdown": False, "includeVars": False, "keepTime": False, "targetBlank": False, "tags": [],
+LINK_DEFAULTS = {"url": "", "asDropdown": False, "includeVars": False, "keepTime": False, "targetBlank": False, "tags": [],
                  "tooltip": "", "icon": "external link", "type": "link"}
 
 
 def drop_none(value: Any) -> Any:
-    """The value without null members and without members that are empty objects (both mean "not set"
-    everywhere Grafana reads dashboard JSON)."""
+    """The value without null members (null means "not set" everywhere Grafana reads dashboard JSON)."""
     if isinstance(value, dict):
-        out = {}
-        for key, member in value.items():
-            member = drop_none(member)
-            if member is not None and member != {}:
-                out[key] = member
-        return out
+        return {k: drop_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [drop_none(v) for v in value]
     return value
@@ -192,7 +187,10 @@ def normal_panel(panel: dict[str, Any]) -> dict[str, Any]:
         return without_defaults(out, {"collapsed": False, "panels": [], "title": "", "repeat": ""})
     out = {k: v for k, v in panel.items() if k in PANEL_FIELDS}
     defaults = DEFAULTS.get(kind, {})
-    out["targets"] = [normal_target(t) for t in out.get("targets") or [] if isinstance(t, dict)]
+    out["targets"] = with_ref_ids([normal_target(t) for t in out.get("targets") or [] if isinstance(t, dict)])
+    legend = (out.get("options") or {}).get("legend")
+    if isinstance(legend, dict) and legend.get("displayMode") == "hidden":  # before schemaVersion 37
+        out["options"] = {**out["options"], "legend": {**legend, "displayMode": "list", "showLegend": False}}
     if not out.get("repeat"):
         out.pop("repeatDirection", None)
         out.pop("maxPerRow", None)
@@ -228,6 +226,13 @@ def normal_field_config(config: dict[str, Any], defaults: dict[str, Any]) -> dic
     return {k: v for k, v in (("defaults", field_defaults), ("overrides", overrides)) if v}
 
 
+def with_ref_ids(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Queries without a refId get the first letter not taken, as Grafana gives them when it loads a panel."""
+    taken = {t.get("refId") for t in targets}
+    letters = (chr(c) for c in range(ord("A"), ord("Z") + 1))
+    return [t if t.get("refId") else {**t, "refId": next(x for x in letters if x not in taken)} for t in targets]
+
+
 def normal_target(target: dict[str, Any]) -> dict[str, Any]:
     """A Prometheus query: its own fields without their defaults and empty values (a range query is the default
     kind)."""
@@ -248,7 +253,12 @@ def differences(before: Any, after: Any, path: tuple[Any, ...] = ()) -> list[Dif
                 for d in differences(before.get(key, MISSING), after.get(key, MISSING), (*path, key))]
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [d for i, (b, a) in enumerate(zip(before, after)) for d in differences(b, a, (*path, i))]
-    return [] if before == after else [(path, before, after)]
+    return [] if before == after or (_unset(before) and _unset(after)) else [(path, before, after)]
+
+
+def _unset(value: Any) -> bool:
+    """An absent member and an empty object set nothing."""
+    return value is MISSING or value == {}
 
 
 def describe(difference: Difference, skip: int = 0) -> str:

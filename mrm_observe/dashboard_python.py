@@ -12,7 +12,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import attr
+from grafanalib import core
+
 from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
+from .targets import Target
 from .python_code import Call, Commented, Name, assignment, code, imports
 
 GRAFANALIB = "grafanalib.core"
@@ -26,6 +30,9 @@ CLASSES = {"timeseries": "TimeSeries", "stat": "Stat", "table": "Table", "gauge"
            "news": "News", "dashlist": "DashboardList"}
 """Panel type -> the grafanalib class that writes it."""
 DEFAULT_THRESHOLDS = "DEFAULT_THRESHOLDS"
+TEMPLATE_ARGUMENTS = frozenset(("name", "query", "default", "label", "allValue", "includeAll", "multi", "regex",
+                                "refresh", "type", "hide", "sort", "auto", "autoCount", "autoMin"))
+"""What grafanalib's Template takes of a variable (the build reports the rest as not carried)."""
 WRITTEN_EXACTLY = frozenset(("targets", "gridPos", "type", "title", "panels", "id"))
 """Panel members never patched through extraJson: they are written as arguments and built as they are."""
 
@@ -78,6 +85,21 @@ ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
 settings a reader expects as arguments; MISSING from the reader means "not expressible as that argument"."""
 
 
+def accepts(class_name: str, argument: str, value: Any) -> bool:
+    """True when the class takes this value for this argument (grafanalib checks types, e.g. spanNulls is a bool
+    there while Grafana also takes a number of milliseconds)."""
+    cls = Target if class_name == "Target" else getattr(core, class_name)
+    field = attr.fields_dict(cls).get(argument)
+    if field is None:
+        return False
+    try:
+        if field.validator is not None:
+            field.validator(None, field, value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _get(data: Any, path: Path) -> Any:
     for key in path:
         if not isinstance(data, dict) or key not in data:
@@ -106,17 +128,24 @@ def patch_value(panel: dict[str, Any], path: Path, built: Any, into: dict[str, A
         path, built = path[:cut], MISSING
     value = _get(panel, path)
     if value is MISSING:
-        value = _default(panel.get("type", ""), path)
-        if isinstance(built, dict) and built and (value is None or isinstance(value, dict)):
-            for key, member in built.items():
-                patch_value(panel, (*path, key), member, into)
-            return
+        value = _reset(panel.get("type", ""), path, built)
     target = into
     for key in path[:-1]:
         if not isinstance(target.get(key), dict):
             target[key] = {}
         target = target[key]
     target[path[-1]] = copy.deepcopy(value)
+
+
+def _reset(kind: str, path: Path, built: Any) -> Any:
+    """What to merge over the member a class wrote (`built`) so that it reads as Grafana's default there: the
+    default where one is known, else null, member by member of an object."""
+    default = _default(kind, path)
+    if isinstance(default, dict) and isinstance(built, dict):
+        return {**{k: None for k in built if k not in default}, **copy.deepcopy(default)}
+    if default is None and isinstance(built, dict) and built:
+        return {k: _reset(kind, (*path, k), v) for k, v in built.items()}
+    return copy.deepcopy(default)
 
 
 def _default(kind: str, path: Path) -> Any:
@@ -250,6 +279,7 @@ class DashboardPython:
                      or v.get("name") != "datasource"]
         if variables:
             kwargs.append(("templating", Call(self._use("Templating"), kwargs=[("list", variables)])))
+        kwargs = [(k, v) for k, v in kwargs if isinstance(v, (Call, list)) or accepts("Dashboard", k, v)]
         kwargs.append(("panels", [self._panel_code((i,), p) for i, p in enumerate(d.get("panels", []))]))
         return Call(self._use("Dashboard"), kwargs=kwargs)
 
@@ -267,14 +297,16 @@ class DashboardPython:
                   "tags": link.get("tags"), "asDropdown": link.get("asDropdown"), "icon": link.get("icon"),
                   "includeVars": link.get("includeVars"), "keepTime": link.get("keepTime", False),
                   "targetBlank": link.get("targetBlank"), "tooltip": link.get("tooltip")}
-        return Call(self._use("DashboardLink"), kwargs=[(k, v) for k, v in values.items() if v is not None])
+        return Call(self._use("DashboardLink"), kwargs=[(k, v) for k, v in values.items()
+                                                        if v is not None and accepts("DashboardLink", k, v)])
 
     def _variable(self, var: dict[str, Any]) -> Call:
         """grafanalib's Template sorts alphabetically by default (Grafana: not at all), so `sort` is always written;
         a custom variable's options are given, as Grafana reads them from its query, so its value is kept."""
         names = {"auto_count": "autoCount", "auto_min": "autoMin", "current": "default"}
         kwargs = [("name", var.get("name", "")), ("query", var.get("query", "")), ("type", var.get("type", "query"))]
-        kwargs += [(names.get(k, k), v) for k, v in var.items() if k not in ("name", "query", "type", "sort")]
+        kwargs += [(names.get(k, k), v) for k, v in var.items() if k not in ("name", "query", "type", "sort")
+                   and names.get(k, k) in TEMPLATE_ARGUMENTS and accepts("Template", names.get(k, k), v)]
         kwargs.append(("sort", var.get("sort", 0)))
         if var.get("type") == "custom" and isinstance(var.get("query"), str):
             current = var.get("current")
@@ -299,26 +331,28 @@ class DashboardPython:
         if "gridPos" in rest:
             kwargs.append(("gridPos", Call(self._use("GridPos"), kwargs=list(rest.pop("gridPos").items()))))
         if kind == "row":
-            if "collapsed" in rest:
+            if "collapsed" in rest and accepts("RowPanel", "collapsed", rest["collapsed"]):
                 kwargs.append(("collapsed", rest.pop("collapsed")))
             children = rest.pop("panels", [])
             kwargs.append(("panels", [self._panel_code((where[0], j), c) for j, c in enumerate(children)]))
         targets = rest.pop("targets", [])
         if targets:
-            kwargs.append(("targets", [Call(self._use("Target"), kwargs=list(t.items())) for t in targets]))
+            kwargs.append(("targets", [Call(self._use("Target"), kwargs=[(k, v) for k, v in t.items()
+                                                                         if accepts("Target", k, v)])
+                                       for t in targets]))
+        cls = CLASSES[kind]
         for name, path, read in ATTRIBUTES.get(kind, ()):
             value = _get(rest, path)
-            if value is not MISSING and read(value) is not MISSING:
+            if value is not MISSING and read(value) is not MISSING and accepts(cls, name, read(value)):
                 kwargs.append((name, read(value)))
                 _pop(rest, path)
-        if "repeat" in rest:
-            repeat = [("variable", rest.pop("repeat"))]
-            repeat += [(k, rest.pop(k)) for k in ("repeatDirection", "maxPerRow") if k in rest]
-            kwargs.append(("repeat", Call(self._use("Repeat"), kwargs=[("direction" if k == "repeatDirection" else k, v)
-                                                                       for k, v in repeat])))
+        repeat = {"variable": "repeat", "direction": "repeatDirection", "maxPerRow": "maxPerRow"}
+        if "repeat" in rest and all(accepts("Repeat", a, rest[k]) for a, k in repeat.items() if k in rest):
+            kwargs.append(("repeat", Call(self._use("Repeat"), kwargs=[(a, rest.pop(k)) for a, k in repeat.items()
+                                                                       if k in rest])))
         for key in ("links", "transparent", "interval", "timeFrom", "timeShift", "hideTimeOverride", "cacheTimeout",
                     "maxDataPoints", "transformations"):
-            if key in rest:
+            if key in rest and accepts(cls, key, rest[key]):
                 kwargs.append((key, rest.pop(key)))
         if kind != "row":
             kwargs += self._thresholds(rest)

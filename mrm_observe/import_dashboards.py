@@ -20,6 +20,7 @@ from .dashboard_normal_form import ANNOTATION_FIELDS, PANEL_FIELDS, ROW_FIELDS, 
 from .dashboard_python import CLASSES, DashboardPython
 from .errors import DefinitionError, Problem
 from .importing import Imported
+from .validate import QUERYLESS_PANELS
 
 FIX_ROUNDS = 3
 """How often a panel's extraJson is patched and the module built again before what differs is reported."""
@@ -112,9 +113,9 @@ def _unique(name: str, taken: set[str]) -> str:
 def import_dashboard(dashboard: dict[str, Any], name: str, source: str, folder: str = "") -> Imported:
     """One dashboard as one module, checked by building it and comparing it with the original."""
     migrated = migrate(dashboard)
-    _note_datasources(migrated)
+    _note_datasource_variables(migrated)
+    _drop_unimportable_panels(migrated)
     _note_foreign_targets(migrated)
-    _drop_unknown_panels(migrated)
     _note_unread_keys(migrated)
     annotations = _annotations(migrated)
     notes = _panel_notes(migrated)
@@ -127,7 +128,7 @@ def import_dashboard(dashboard: dict[str, Any], name: str, source: str, folder: 
     else:
         found = _check(writer)
     writer.report(found)
-    notes = tuple(f"{source}: dashboard {expected.get('title', '')!r}: {n}" for n in writer.notes())
+    notes = tuple(f"dashboard {expected.get('title', '')!r}: {n}" for n in writer.notes())
     return Imported("dashboards", name, writer.source(), notes)
 
 
@@ -157,7 +158,8 @@ def _meaningful(value: Any) -> bool:
 def _note_unread_keys(migrated: dict[str, Any]) -> None:
     """Members of current panels that Grafana's schema does not have (a plugin's leftovers) are noted."""
     for panel in _panels(migrated):
-        fields = ROW_FIELDS if panel.get("type") == "row" else PANEL_FIELDS
+        row = panel.get("type") == "row"
+        fields = ROW_FIELDS | {"targets"} if row else PANEL_FIELDS  # a row runs no queries, whatever it holds
         unread = sorted(k for k, v in panel.items() if k not in fields and k not in UNREAD_IGNORED
                         and not k.startswith("__") and _meaningful(v))
         if unread:
@@ -171,7 +173,8 @@ def _annotations(migrated: dict[str, Any]) -> list[dict[str, Any]]:
     for query in (migrated.get("annotations") or {}).get("list") or []:
         if not isinstance(query, dict):
             continue
-        unread = sorted(k for k, v in query.items() if k not in ANNOTATION_FIELDS and _meaningful(v))
+        unread = sorted(k for k, v in query.items() if k not in ANNOTATION_FIELDS and not k.startswith("$$")
+                        and _meaningful(v))
         if unread:
             note(migrated, f"annotation {query.get('name', '')!r}: {', '.join(unread)} are not in Grafana's "
                            "annotation schema, not carried")
@@ -179,21 +182,46 @@ def _annotations(migrated: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _drop_unknown_panels(migrated: dict[str, Any]) -> None:
-    """Panels of a type grafanalib has no class for are left out, and noted."""
-    def known(panel: Any) -> bool:
-        if isinstance(panel, dict) and panel.get("type") in CLASSES:
-            return True
-        kind = panel.get("type") if isinstance(panel, dict) else type(panel).__name__
-        title = panel.get("title", "") if isinstance(panel, dict) else ""
-        note(migrated, f"panel {title!r} of type {kind!r} is not imported: grafanalib has no class for it "
-                       "(add it by hand)")
-        return False
+def _importable(panel: Any, variables: dict[str, str]) -> str | None:
+    """Why a panel cannot be imported, or None: a type grafanalib has no class for, queries of another datasource
+    than Prometheus, or no query at all (a build refuses a data panel without one)."""
+    if not isinstance(panel, dict):
+        return f"is a {type(panel).__name__}, not a panel"
+    kind = panel.get("type")
+    if kind not in CLASSES:
+        return f"is of type {kind!r}, which grafanalib has no class for (add it by hand)"
+    if kind == "row" or kind in QUERYLESS_PANELS:
+        return None
+    targets = [t for t in panel.get("targets") or [] if isinstance(t, dict)]
+    kinds = {_datasource_type(panel.get("datasource"), variables)}
+    kinds |= {_datasource_type(t.get("datasource"), variables) for t in targets if "datasource" in t}
+    foreign = sorted(str(k) for k in kinds - {None, DATASOURCE_TYPE})
+    if foreign:
+        return f"queries {', '.join(foreign)}: only Prometheus panels are imported"
+    if not any(isinstance(t.get("expr"), str) and t["expr"].strip() for t in targets):
+        return "has no Prometheus query (a build refuses a data panel without one)"
+    return None
 
-    migrated["panels"] = [p for p in migrated.get("panels") or [] if known(p)]
+
+def _drop_unimportable_panels(migrated: dict[str, Any]) -> None:
+    """Panels that cannot be imported are left out, and noted."""
+    variables = _datasource_variables(migrated)
+
+    def kept(panels: list[Any]) -> list[Any]:
+        out = []
+        for panel in panels:
+            why = _importable(panel, variables)
+            if why is None:
+                out.append(panel)
+            else:
+                title = panel.get("title", "") if isinstance(panel, dict) else ""
+                note(migrated, f"panel {title!r} is not imported: it {why}")
+        return out
+
+    migrated["panels"] = kept(migrated.get("panels") or [])
     for row in migrated["panels"]:
         if row.get("type") == "row" and isinstance(row.get("panels"), list):
-            row["panels"] = [p for p in row["panels"] if known(p)]
+            row["panels"] = kept(row["panels"])
 
 
 def _check(writer: DashboardPython) -> list[Difference]:
@@ -245,23 +273,12 @@ def _datasource_type(value: Any, variables: dict[str, str]) -> str | None:
     return DATASOURCE_TYPE  # a datasource by name: assumed to be the Prometheus the dashboard was made for
 
 
-def _note_datasources(migrated: dict[str, Any]) -> None:
-    """Panels and queries on a datasource other than Prometheus are noted: a build queries `${datasource}`."""
-    variables = _datasource_variables(migrated)
-    for var, kind in variables.items():
+def _note_datasource_variables(migrated: dict[str, Any]) -> None:
+    """A Prometheus datasource variable of another name is noted: every build has its own, named `datasource`."""
+    for var, kind in _datasource_variables(migrated).items():
         if kind == DATASOURCE_TYPE and var != "datasource":
             note(migrated, f"templating: datasource variable {var!r} becomes 'datasource' (every build has that "
                            f"one); queries that name ${{{var}}} must be renamed")
-    for panel in _panels(migrated):
-        if panel.get("type") == "row" or not panel.get("targets"):
-            continue
-        kinds = {_datasource_type(panel.get("datasource"), variables)}
-        kinds |= {_datasource_type(t.get("datasource"), variables) for t in panel["targets"]
-                  if isinstance(t, dict) and "datasource" in t}
-        foreign = sorted(str(k) for k in kinds - {None, DATASOURCE_TYPE})
-        if foreign:
-            note(panel, f"datasource: queries {', '.join(foreign)}; the build queries the Prometheus datasource "
-                        "variable instead")
 
 
 def _note_foreign_targets(migrated: dict[str, Any]) -> None:
