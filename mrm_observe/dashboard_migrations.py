@@ -367,8 +367,7 @@ def upgrade_value_mappings(old: list[Any], thresholds: Any) -> list[dict[str, An
             else:
                 mappings.append(item)
             continue
-        color = _threshold_color(item.get("text"), steps)
-        result = {k: v for k, v in (("text", item.get("text")), ("color", color)) if v is not None}
+        result = _omit_none({"text": item.get("text"), "color": _threshold_color(item.get("text"), steps)})
         if item.get("type") == 1 and item.get("value") is not None:
             if item["value"] == "null":
                 mappings.append({"type": "special", "options": {"match": "null", "result": result}})
@@ -898,8 +897,7 @@ def _singlestat_mappings(angular: dict[str, Any], thresholds: Any) -> list[dict[
     for old in source or []:
         if not isinstance(old, dict):
             continue
-        color = _threshold_color(old.get("value"), steps)
-        result = {"text": old.get("text"), "color": color}
+        result = _omit_none({"text": old.get("text"), "color": _threshold_color(old.get("value"), steps)})
         if kind == 1 and old.get("value") is not None:
             if old["value"] == "null":
                 mappings.append({"type": "special", "options": {"match": "null", "result": result}})
