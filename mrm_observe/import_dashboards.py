@@ -207,21 +207,22 @@ def _drop_unimportable_panels(migrated: dict[str, Any]) -> None:
     """Panels that cannot be imported are left out, and noted."""
     variables = _datasource_variables(migrated)
 
-    def kept(panels: list[Any]) -> list[Any]:
+    def kept(panels: list[Any], where: str) -> list[Any]:
         out = []
-        for panel in panels:
+        for i, panel in enumerate(panels):
             why = _importable(panel, variables)
             if why is None:
                 out.append(panel)
             else:
                 title = panel.get("title", "") if isinstance(panel, dict) else ""
-                note(migrated, f"panel {title!r} is not imported: it {why}")
+                note(migrated, f"panel {title!r} ({where}panels[{i}] of the original) is not imported: it {why}")
         return out
 
-    migrated["panels"] = kept(migrated.get("panels") or [])
-    for row in migrated["panels"]:
-        if row.get("type") == "row" and isinstance(row.get("panels"), list):
-            row["panels"] = kept(row["panels"])
+    rows = [(i, p) for i, p in enumerate(migrated.get("panels") or []) if isinstance(p, dict)
+            and p.get("type") == "row" and isinstance(p.get("panels"), list)]
+    for i, row in rows:
+        row["panels"] = kept(row["panels"], f"panels[{i}].")
+    migrated["panels"] = kept(migrated.get("panels") or [], "")
 
 
 def _check(writer: DashboardPython) -> list[Difference]:

@@ -38,7 +38,7 @@ TWO_Y_AXIS = {  # Grafana's "twoYAxis" fixture
     "lines": True, "fill": 1, "linewidth": 1, "dashLength": 10, "spaceLength": 10, "pointradius": 2,
     "legend": {"show": True, "values": False, "min": False, "max": False, "current": False, "total": False,
                "avg": False},
-    "nullPointMode": "null", "tooltip": {"value_type": "individual", "shared": True, "sort": 0},
+    "nullPointMode": "null", "tooltip": dict(value_type="individual", shared=True, sort=0),
     "aliasColors": {}, "seriesOverrides": [{"alias": "B-series", "yaxis": 2, "dashLength": 5, "dashes": True,
                                             "spaceLength": 8}],
     "thresholds": [], "fillGradient": 0, "dashes": True, "points": False, "bars": False, "stack": False,
@@ -71,7 +71,7 @@ def test_legend_values_alias_colours_stacking_groups_and_stepped_lines():
         "legend": {"avg": True, "current": True, "max": False, "min": False, "show": True, "total": True,
                    "values": True, "alignAsTable": True},
         "seriesOverrides": [{"alias": "A-series", "stack": "A"}, {"alias": "B-series", "stack": "A"}],
-        "steppedLine": True, "stack": True, "tooltip": {"shared": True, "sort": 0, "value_type": "individual"},
+        "steppedLine": True, "stack": True, "tooltip": dict(shared=True, sort=0, value_type="individual"),
         "yaxes": [{"format": "short", "logBase": 1, "show": True}, {"format": "short", "logBase": 1, "show": True}],
     }
     panel = migrated_panel(graph(**stacking_groups))
@@ -132,9 +132,9 @@ def test_hidden_time_axis_bars_and_null_handling():
 
 
 def test_tooltip_sort_applies_only_to_shared_tooltips():
-    assert migrated_panel(graph(tooltip={"shared": True, "sort": 2}))["options"]["tooltip"] == {
+    assert migrated_panel(graph(tooltip=dict(shared=True, sort=2)))["options"]["tooltip"] == {
         "mode": "multi", "sort": "desc"}
-    assert migrated_panel(graph(tooltip={"shared": False, "sort": 2}))["options"]["tooltip"] == {
+    assert migrated_panel(graph(tooltip=dict(shared=False, sort=2)))["options"]["tooltip"] == {
         "mode": "single", "sort": "none"}
 
 
