@@ -46,7 +46,7 @@ def import_dashboards(source: str, document: object) -> list[Imported]:
     names: set[str] = set()
     out = []
     for hint, folder, dashboard in dashboards:
-        name = _unique(module_name(hint or str(dashboard.get("title") or "dashboard")), names)
+        name = unique_name(module_name(hint or str(dashboard.get("title") or "dashboard")), names)
         out.append(import_dashboard(dashboard, name, source, folder))
     return out
 
@@ -65,7 +65,8 @@ def _dashboards_in(source: str, document: object, where: str) -> Iterator[tuple[
         yield from _config_map(source, document, where)
     elif isinstance(document.get("dashboard"), dict):
         meta = document.get("meta") if isinstance(document.get("meta"), dict) else {}
-        yield "", str(meta.get("folderTitle") or ""), document["dashboard"]
+        in_folder = meta.get("folderUid") or meta.get("folderId")  # not in Grafana's root ("General")
+        yield "", str(meta.get("folderTitle") or "") if in_folder else "", document["dashboard"]
     elif isinstance(document.get("panels"), list) or isinstance(document.get("rows"), list):
         yield "", "", document
     else:
@@ -101,7 +102,8 @@ def module_name(text: str) -> str:
     return f"dashboard_{name}" if name[0].isdigit() else name
 
 
-def _unique(name: str, taken: set[str]) -> str:
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name_2`, `name_3`... when taken; the result is added to `taken`."""
     candidate, n = name, 1
     while candidate in taken:
         n += 1
