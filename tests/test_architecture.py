@@ -16,7 +16,7 @@ LAYERS = {
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5,
     "python_code": 0, "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2, "dashboard_python": 3,
-    "import_dashboards": 4,
+    "import_dashboards": 4, "dashboard_pull": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
