@@ -7,7 +7,6 @@ what still differs into notes, written as comments at the panel they concern.
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import attr
 from grafanalib import core
 
+from .dashboard_migrations import copied
 from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
 from .targets import Target
 from .python_code import Call, Commented, Name, assignment, code, imports
@@ -134,7 +134,7 @@ def patch_value(panel: dict[str, Any], path: Path, built: Any, into: dict[str, A
         if not isinstance(target.get(key), dict):
             target[key] = {}
         target = target[key]
-    target[path[-1]] = copy.deepcopy(value)
+    target[path[-1]] = copied(value)
 
 
 def _reset(kind: str, path: Path, built: Any) -> Any:
@@ -142,10 +142,10 @@ def _reset(kind: str, path: Path, built: Any) -> Any:
     default where one is known, else null, member by member of an object."""
     default = _default(kind, path)
     if isinstance(default, dict) and isinstance(built, dict):
-        return {**{k: None for k in built if k not in default}, **copy.deepcopy(default)}
+        return {**{k: None for k in built if k not in default}, **copied(default)}
     if default is None and isinstance(built, dict) and built:
         return {k: _reset(kind, (*path, k), v) for k, v in built.items()}
-    return copy.deepcopy(default)
+    return copied(default)
 
 
 def _default(kind: str, path: Path) -> Any:
@@ -198,7 +198,7 @@ class DashboardPython:
             if not where or not inner or inner[0] in WRITTEN_EXACTLY:
                 continue
             patch = self.patches.setdefault(where, {})
-            before = copy.deepcopy(patch)
+            before = copied(patch)
             patch_value(self._panel(where), inner, after, patch)
             changed = changed or patch != before
         if changed:
@@ -322,7 +322,7 @@ class DashboardPython:
 
     def _panel_call(self, where: tuple[int, ...], panel: dict[str, Any]) -> Any:
         kind = panel.get("type", "")
-        rest = copy.deepcopy(panel)
+        rest = copied(panel)
         rest.pop("type", None)
         kwargs: list[tuple[str, Any]] = []
         for key in ("title", "description"):
@@ -398,10 +398,10 @@ def custom_values(query: str) -> list[str]:
 
 
 def _merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
+    out = copied(base)
     for key, value in patch.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = copied(value)
     return out

@@ -48,6 +48,8 @@ def string(text: str) -> str:
 
 
 def _lines(text: str) -> list[str]:
+    if "\n" not in text:
+        return [text]
     return [part for part in re.split(r"(?<=\n)", text) if part]
 
 
@@ -62,49 +64,48 @@ def _chunks(line: str, room: int) -> list[str]:
     return [*chunks, current] if current else chunks
 
 
-def _forced(value: Any) -> bool:
-    """True when a value cannot be written on one line (a comment, or a string of several lines)."""
-    if isinstance(value, Commented):
-        return True
+def _flat(value: Any, cache: dict[int, str | None]) -> str | None:
+    """The value on one line, or None when it cannot be written on one (it holds a comment or a string of several
+    lines); remembered by object for the rest of one `code` call, so laying out a tree stays linear."""
+    key = id(value)
+    if key in cache:
+        return cache[key]
+    text: str | None
     if isinstance(value, str):
-        return len(_lines(value)) > 1
-    if isinstance(value, Call):
-        return any(_forced(v) for v in (*value.args, *(v for _, v in value.kwargs)))
-    if isinstance(value, dict):
-        return any(_forced(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_forced(v) for v in value)
-    return False
+        text = None if "\n" in value.rstrip("\n") else string(value)
+    elif isinstance(value, Name):
+        text = value.name
+    elif isinstance(value, Commented):
+        text = None
+    elif isinstance(value, Call):
+        parts = [_flat(a, cache) for a in value.args] + [
+            None if (f := _flat(v, cache)) is None else f"{k}={f}" for k, v in value.kwargs]
+        text = None if None in parts else f"{value.name}({', '.join(parts)})"  # type: ignore[arg-type]
+    elif isinstance(value, dict):
+        parts = [None if (f := _flat(v, cache)) is None else f"{string(k)}: {f}" for k, v in value.items()]
+        text = None if None in parts else "{" + ", ".join(parts) + "}"  # type: ignore[arg-type]
+    elif isinstance(value, (list, tuple)):
+        parts = [_flat(v, cache) for v in value]
+        if None in parts:
+            text = None
+        elif isinstance(value, list):
+            text = "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
+        else:
+            text = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"  # type: ignore[arg-type]
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = repr(value)
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as Python source")
+    cache[key] = text
+    return text
 
 
-def flat(value: Any) -> str:
-    """The value on one line."""
-    if isinstance(value, str):
-        return string(value)
-    if isinstance(value, Name):
-        return value.name
-    if isinstance(value, Call):
-        parts = [flat(a) for a in value.args] + [f"{k}={flat(v)}" for k, v in value.kwargs]
-        return f"{value.name}({', '.join(parts)})"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{string(k)}: {flat(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(flat(v) for v in value) + "]"
-    if isinstance(value, tuple):
-        return "(" + ", ".join(flat(v) for v in value) + ("," if len(value) == 1 else "") + ")"
-    if isinstance(value, Commented):
-        return flat(value.value)
-    if value is None or isinstance(value, (bool, int, float)):
-        return repr(value)
-    raise TypeError(f"cannot write {type(value).__name__} as Python source")
-
-
-def code(value: Any, indent: int = 0, used: int = 0) -> str:
+def code(value: Any, indent: int = 0, used: int = 0, cache: dict[int, str | None] | None = None) -> str:
     """The value laid out from column `indent * 4 + used`, over several lines if it does not fit in WIDTH."""
-    if not _forced(value):
-        text = flat(value)
-        if len(INDENT) * indent + used + len(text) + 1 <= WIDTH:
-            return text
+    cache = {} if cache is None else cache
+    text = _flat(value, cache)
+    if text is not None and len(INDENT) * indent + used + len(text) + 1 <= WIDTH:
+        return text
     pad, inner = INDENT * indent, INDENT * (indent + 1)
     if isinstance(value, str):
         room = WIDTH - len(inner)
@@ -113,11 +114,11 @@ def code(value: Any, indent: int = 0, used: int = 0) -> str:
             return string(value)
         return "(\n" + "".join(f"{inner}{string(p)}\n" for p in parts) + f"{pad})"
     if isinstance(value, Call):
-        items = [code(a, indent + 1) for a in value.args]
-        items += [f"{k}={code(v, indent + 1, len(k) + 1)}" for k, v in value.kwargs]
+        items = [code(a, indent + 1, 0, cache) for a in value.args]
+        items += [f"{k}={code(v, indent + 1, len(k) + 1, cache)}" for k, v in value.kwargs]
         return f"{value.name}(\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad})"
     if isinstance(value, dict):
-        items = [f"{string(k)}: {code(v, indent + 1, len(string(k)) + 2)}" for k, v in value.items()]
+        items = [f"{string(k)}: {code(v, indent + 1, len(string(k)) + 2, cache)}" for k, v in value.items()]
         return "{\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad}}}"
     if isinstance(value, (list, tuple)):
         opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
@@ -126,9 +127,9 @@ def code(value: Any, indent: int = 0, used: int = 0) -> str:
             if isinstance(item, Commented):
                 lines += [f"{inner}# {line}".rstrip() + "\n" for line in item.comments]
                 item = item.value
-            lines.append(f"{inner}{code(item, indent + 1)},\n")
+            lines.append(f"{inner}{code(item, indent + 1, 0, cache)},\n")
         return opening + "\n" + "".join(lines) + pad + closing
-    return flat(value)
+    return text if text is not None else code(value.value, indent, used, cache)
 
 
 def assignment(name: str, value: Any) -> str:
