@@ -183,7 +183,7 @@ def test_a_configmap_of_the_grafana_sidecar_gives_one_module_per_dashboard_in_it
 
 def test_an_api_answer_and_a_list_of_documents():
     dashboard = load(CURRENT[0])
-    (module,) = import_dashboards("answer.json", {"dashboard": dashboard, "meta": {"folderTitle": "Team A"}})
+    (module,) = import_dashboards("answer.json", {"dashboard": dashboard, "meta": {"folderTitle": "Team A", "folderUid": "team-a"}})
     assert 'folder = "Team A"' in module.source and module.name == module_name(dashboard["title"])
     modules = import_dashboards("both.json", [dashboard, dashboard])
     assert [m.name for m in modules] == [module.name, f"{module.name}_2"]
