@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mrm_observe import Dashboard, Template, Templating, Time
+from mrm_observe import Annotations, Dashboard, DashboardLink, Template, Templating, Time, firing_alerts
 
 TAGS = ["mrm-platform"]
 RATE = "$__rate_interval"
@@ -19,10 +19,13 @@ def variable(name: str, query: str, label: str, include_all: bool = True) -> Tem
 
 
 def platform_dashboard(title: str, description: str, panels: list, variables: Sequence[Template] = (),
-                       tags: Sequence[str] = ()) -> Dashboard:
-    """The common shell: tags, shared crosshair, 1m refresh, last 6 hours, UTC."""
+                       tags: Sequence[str] = (), annotations: Sequence[dict] = ()) -> Dashboard:
+    """The common shell: tags, shared crosshair, 1m refresh, last 6 hours, UTC; a menu of the other platform
+    dashboards (keeping the time range) and firing critical alerts marked on every graph."""
     return Dashboard(
         title=title, description=description, panels=panels,
         tags=[*TAGS, *tags], graphTooltip=1, refresh="1m", timezone="utc",
         time=Time("now-6h", "now"), templating=Templating(list=list(variables)),
+        links=[DashboardLink(title="MRM Platform", type="dashboards", tags=TAGS, asDropdown=True, keepTime=True)],
+        annotations=Annotations(list=[firing_alerts("critical"), *annotations]),
     )

@@ -4,7 +4,8 @@ Metrics: http_requests_total{service,route,method,status},
 http_request_duration_seconds_bucket{service,route,method,status,le}, http_active_connections{service},
 prom-client default metrics (nodejs_*, process_*) and the ingress controller's nginx_ingress_controller_*.
 """
-from mrm_observe import error_ratio, latency_quantiles, request_rate, row, stat_kpi, timeseries
+from mrm_observe import (Column, Table, by_name, data_link, error_ratio, latency_heatmap, latency_quantiles,
+                         ranked_table, request_rate, row, stat_kpi, timeseries)
 
 from ._common import RATE, platform_dashboard, variable
 
@@ -50,13 +51,35 @@ def _per_service() -> list:
                           description="Request duration quantiles from the prom-client histogram. The red line is "
                                       "the 1s HighLatency threshold (on p95).",
                           thresholds=(LATENCY_WARN, LATENCY_CRIT)),
+        latency_heatmap("http_request_duration_seconds", API, width=24,
+                        description="Requests per second in each duration bucket, selected services and routes: a "
+                                    "slow second mode (a cold cache, one slow route) shows here before it moves p95."),
     ]
+
+
+def _top_routes() -> Table:
+    by = "sum by (service, route)"
+    total = f"{by} (rate(http_requests_total{{{API}}}[{RATE}]))"
+    errors = f'{by} (rate(http_requests_total{{{API}, status=~"5.."}}[{RATE}]))'
+    p95 = (f"histogram_quantile(0.95, sum by (service, route, le) "
+           f"(rate(http_request_duration_seconds_bucket{{{API}}}[{RATE}])))")
+    this_route = data_link("Show this route", "/d/${__dashboard.uid}?var-service=${__data.fields.service}"
+                                              "&var-route=${__data.fields.route}&${__url_time_range}")
+    return ranked_table(
+        "Top routes by 5xx ratio", [
+            Column("5xx ratio", f"{errors}\n/\n{total}", "percentunit", warn=ERROR_WARN, crit=ERROR_CRIT),
+            Column("Requests/s", total, "reqps"),
+            Column("Latency p95", p95, "s", warn=LATENCY_WARN, crit=LATENCY_CRIT),
+        ], by=("service", "route"), overrides=[by_name("route", properties={"links": [this_route]})],
+        description="The ten routes with the highest share of 5xx answers over the last few minutes, with their "
+                    "traffic and p95 latency (amber and red at the alert thresholds). Click a route to focus on it.")
 
 
 def _per_route() -> list:
     by = ("service", "route")
     return [
         row("Per route"),
+        _top_routes(),
         request_rate("http_requests_total", API, by, title="Request rate per route", legend_table=True),
         error_ratio("http_requests_total", API, by, title="Error ratio per route (4xx / 5xx)",
                     description="4xx and 5xx share per route: find the route behind an error spike.",

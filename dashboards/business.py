@@ -3,7 +3,7 @@
 Metrics: mrm_active_users, mrm_projects_created_total, mrm_reports_generated_total{type} (API, prom-client),
 http_requests_total (API), bull_queue_{waiting,active,delayed,completed,failed}{queue} (bull_exporter).
 """
-from mrm_observe import row, saturation, stat_kpi, timeseries
+from mrm_observe import bar_gauge, pie, row, saturation, stat_kpi, timeseries
 
 from ._common import RATE, platform_dashboard, variable
 
@@ -28,10 +28,10 @@ def _kpis() -> list:
 
 def _trends() -> list:
     projects = timeseries("Projects created per day", "sum(increase(mrm_projects_created_total[1d]))",
-                          legend="projects / day",
+                          legend="projects / day", width=8,
                           description="Projects created in the 24 hours before each point.")
     reports = timeseries("Reports generated per hour", "sum by (type) (increase(mrm_reports_generated_total[1h]))",
-                         legend="{{type}}", stacked=True,
+                         legend="{{type}}", stacked=True, width=8,
                          description="Reports generated in the hour before each point, by report type.")
     return [
         row("Usage"),
@@ -41,12 +41,18 @@ def _trends() -> list:
                    legend="{{service}}", stacked=True, description="API requests per minute by service."),
         projects,
         reports,
+        pie("Reports by type (24h)", "sum by (type) (increase(mrm_reports_generated_total[1d]))", legend="{{type}}",
+            description="Which report types users generated over the past 24 hours, as shares of all."),
     ]
 
 
 def _queues() -> list:
     return [
         row("Job queues (sync, reports, email)"),
+        bar_gauge("Waiting jobs now", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})", legend="{{queue}}",
+                  unit="short", max_value=200, warn=50, crit=100, width=24, height=5,
+                  description="Jobs waiting for a worker in each queue right now; red from 100, where "
+                              "QueueBacklogGrowing fires when the backlog keeps growing."),
         saturation("Queue backlog (waiting jobs)", f"sum by (queue) (bull_queue_waiting{{{QUEUE}}})",
                    legend="{{queue}}", legend_table=True,
                    description="Jobs waiting for a worker, per queue. QueueBacklogGrowing fires above 100 and growing."),

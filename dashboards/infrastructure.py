@@ -3,7 +3,8 @@
 Metrics: node-exporter (node_*), cAdvisor (container_*), kube-state-metrics v2 (kube_*),
 postgres_exporter (pg_*), redis_exporter (redis_*), ClickHouse's Prometheus endpoint (ClickHouse*).
 """
-from mrm_observe import row, stat_kpi, timeseries, utilisation
+from mrm_observe import (bar_gauge, by_query, gauge, row, stat_kpi, state_timeline, timeseries, utilisation,
+                         value_map)
 
 from ._common import RATE, platform_dashboard, variable
 
@@ -31,14 +32,16 @@ def _nodes() -> list:
             thresholds=(0.8, 0.9), legend_table=True),
         timeseries("Disk I/O", [
             f"sum by (instance) (rate(node_disk_read_bytes_total{{{NODE}}}[{RATE}]))",
-            f"-sum by (instance) (rate(node_disk_written_bytes_total{{{NODE}}}[{RATE}]))",
-        ], unit="Bps", legend="{{instance}}",
-            description="Bytes read per second (above zero) and written per second (below zero), all disks of a node."),
+            f"sum by (instance) (rate(node_disk_written_bytes_total{{{NODE}}}[{RATE}]))",
+        ], unit="Bps", legend="{{instance}}", overrides=[by_query("B", negative_y=True)],
+            description="Bytes read per second (above zero) and written per second (drawn below zero, shown "
+                        "positive in the tooltip), all disks of a node."),
         timeseries("Network I/O", [
             f"sum by (instance) (rate(node_network_receive_bytes_total{{{NODE}, {NIC}}}[{RATE}]))",
-            f"-sum by (instance) (rate(node_network_transmit_bytes_total{{{NODE}, {NIC}}}[{RATE}]))",
-        ], unit="Bps", legend="{{instance}}",
-            description="Bytes received (above zero) and sent (below zero) per second on physical interfaces."),
+            f"sum by (instance) (rate(node_network_transmit_bytes_total{{{NODE}, {NIC}}}[{RATE}]))",
+        ], unit="Bps", legend="{{instance}}", overrides=[by_query("B", negative_y=True)],
+            description="Bytes received (above zero) and sent (drawn below zero, shown positive in the tooltip) "
+                        "per second on physical interfaces."),
     ]
 
 
@@ -64,6 +67,12 @@ def _pods() -> list:
         ], legend="{{horizontalpodautoscaler}}",
             description="Current and desired replicas (A, B) between the autoscaler's min and max (C, D): "
                         "the API runs 5-20 pods. HpaAtMaxReplicas fires after 15 minutes at max."),
+        state_timeline(
+            "Pod restart timeline",
+            f"sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{{{NS}}}[{RATE}])) > bool 0",
+            legend="{{namespace}}/{{pod}}", mappings=[value_map({0: ("running", "green"), 1: ("restarted", "red")})],
+            description="When each pod's containers restarted: red where a restart happened within the step. "
+                        "Pods that restart in step with each other point at a node or a dependency."),
     ]
 
 
@@ -78,9 +87,9 @@ def _postgres() -> list:
         stat_kpi("WAL archive age (primary)", "min(pg_stat_archiver_last_archive_age and on (instance) "
                  "pg_replication_is_replica == 0)", "s", warn=300, crit=600,
                  description="Seconds since the primary last archived a WAL segment."),
-        stat_kpi("Connections used", "max(sum by (instance) (pg_stat_activity_count) / "
-                 "max by (instance) (pg_settings_max_connections))", "percentunit", warn=0.8, crit=0.9,
-                 description="Busiest instance's share of max_connections."),
+        gauge("Connections used", "max(sum by (instance) (pg_stat_activity_count) / "
+              "max by (instance) (pg_settings_max_connections))", warn=0.8, crit=0.9, height=4,
+              description="Busiest instance's share of max_connections."),
         timeseries("PostgreSQL connections by state", "sum by (instance, state) (pg_stat_activity_count)",
                    legend="{{instance}} {{state}}", stacked=True,
                    description="Backends per state (active, idle, idle in transaction...) per instance."),
@@ -102,6 +111,11 @@ def _redis() -> list:
         timeseries("Redis evictions", f"sum by (instance) (rate(redis_evicted_keys_total[{RATE}]))",
                    unit="short", legend="{{instance}}",
                    description="Keys evicted per second. Bull stores jobs in Redis: evictions there lose jobs."),
+        bar_gauge("Redis memory used of max", "sum by (instance) (redis_memory_used_bytes) / "
+                  "sum by (instance) (redis_memory_max_bytes > 0)", legend="{{instance}}", warn=0.8, crit=0.9,
+                  width=24, height=5,
+                  description="Each instance's used memory as a share of its maxmemory (instances without a limit "
+                              "are left out). RedisMemoryNearLimit fires at 90%."),
     ]
 
 

@@ -9,13 +9,18 @@ import importlib
 from typing import Any
 
 _SOURCES = {
-    "grafanalib.core": ("Dashboard", "GridPos", "RowPanel", "Stat", "Template", "Templating", "Threshold", "Time",
-                        "TimeSeries"),
+    "grafanalib.core": ("Annotations", "BarGauge", "Dashboard", "DashboardLink", "DataLink", "GaugePanel", "GridPos",
+                        "Heatmap", "Histogram", "Logs", "PieChartv2", "Repeat", "RowPanel", "Stat", "StateTimeline",
+                        "Table", "Template", "Templating", "Text", "Threshold", "Time", "TimeSeries"),
     ".targets": ("Target",),
+    ".annotations": ("firing_alerts", "prometheus_annotation"),
+    ".field_config": ("by_name", "by_query", "by_regex", "data_link", "range_map", "thresholds", "transformation",
+                      "value_map"),
     ".model.rules": ("AlertRule", "RecordingRule", "RuleGroup"),
     ".model.slo": ("SLO", "AlertTier", "Alerting", "ErrorRatioSLI", "LatencySLI", "RawSLI"),
     ".model.windows": ("BurnWindow", "WindowTable"),
-    ".panels": ("error_ratio", "latency_quantiles", "red_panels", "request_rate", "row", "saturation", "stat_kpi",
+    ".panels": ("Column", "bar_gauge", "error_ratio", "gauge", "latency_heatmap", "latency_quantiles", "pie",
+                "ranked_table", "red_panels", "request_rate", "row", "saturation", "stat_kpi", "state_timeline",
                 "timeseries", "utilisation"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}

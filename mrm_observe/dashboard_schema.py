@@ -25,17 +25,12 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft7Validator
 
-from .panel_types import panel_type_problem
+from .panel_types import ANGULAR_HEATMAP_KEYS, ANGULAR_PANELS, panel_type_problem
 
 ANY: dict[str, Any] = {}
 """Any JSON value."""
 DEFINITIONS = ("Dashboard", "Panel", "RowPanel")
 """What `_parts` checks each part against."""
-HEATMAP_LEFTOVERS = frozenset({"cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend",
-                               "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize", "yAxis",
-                               "yBucketBound", "yBucketNumber", "yBucketSize"})
-"""Keys of the Angular heatmap that Grafana 9+ reads once to migrate a heatmap panel and then keeps, unused: they
-are left out of a heatmap panel before it is checked."""
 ANGULAR_LISTED = ("AnnotationQuery", "DashboardLink", "VariableModel", "VariableOption")
 """Objects Angular's lists marked with a `$$hashKey` that dashboards saved since still carry."""
 LEGACY_VARIABLE_KEYS = ("tags", "tagsQuery", "tagValuesQuery", "useTags")
@@ -137,13 +132,16 @@ def _fast(definition: str) -> Callable[[Any], Any]:
 
 def _checked(panel: Any) -> tuple[str, Any]:
     """The definition a panel is checked against, and what of it is checked (a row without its children, a heatmap
-    without the Angular heatmap's keys)."""
+    without the Angular heatmap's keys, a retired Angular panel only in the keys panels share: its type's error
+    says what to write instead, rather than one error per Angular key)."""
     if not isinstance(panel, dict):
         return "Panel", panel
     if panel.get("type") == "row":
         return "RowPanel", {**panel, "panels": []} if isinstance(panel.get("panels"), list) else panel
     if panel.get("type") == "heatmap":
-        return "Panel", {k: v for k, v in panel.items() if k not in HEATMAP_LEFTOVERS}
+        return "Panel", {k: v for k, v in panel.items() if k not in ANGULAR_HEATMAP_KEYS}
+    if panel.get("type") in ANGULAR_PANELS:
+        return "Panel", {k: v for k, v in panel.items() if k in _schema()["definitions"]["Panel"]["properties"]}
     return "Panel", panel
 
 
@@ -226,7 +224,7 @@ def _described(error: Any) -> list[tuple[list[Any], str]]:
 
 def _reference_errors(dashboard: dict[str, Any], parts: list[tuple[str, str, Any, str | None]]) -> list[tuple[str, str]]:
     """Unknown panel types, data panels without a datasource, and references to variables that do not exist."""
-    names = _defined_names(dashboard)
+    missing = _missing_variables(dashboard)
     errors = []
     for definition, path, panel, title in parts:
         if definition == "Dashboard" or not isinstance(panel, dict):
@@ -242,31 +240,35 @@ def _reference_errors(dashboard: dict[str, Any], parts: list[tuple[str, str, Any
                                                         "(e.g. {'type': 'prometheus', 'uid': '${datasource}'})"))
         for where, ref in [("datasource", panel.get("datasource")),
                            *[(f"targets[{i}].datasource", t.get("datasource")) for i, t in enumerate(targets)]]:
-            missing = _missing_variable(ref, names)
-            if missing:
-                errors.append((f"{path}.{where}", said + missing))
+            problem = missing(ref)
+            if problem:
+                errors.append((f"{path}.{where}", said + problem))
     for kind, items in (("templating", (dashboard.get("templating") or {}).get("list")),
                         ("annotations", (dashboard.get("annotations") or {}).get("list"))):
         for index, item in enumerate(items if isinstance(items, list) else []):
-            missing = _missing_variable(item.get("datasource") if isinstance(item, dict) else None, names)
-            if missing:
-                errors.append((f"{kind}.list[{index}].datasource", missing))
+            problem = missing(item.get("datasource") if isinstance(item, dict) else None)
+            if problem:
+                errors.append((f"{kind}.list[{index}].datasource", problem))
     return errors
 
 
-def _defined_names(dashboard: dict[str, Any]) -> set[str]:
-    """Names a datasource reference may use: the dashboard's variables and its shared-export inputs."""
+def _missing_variables(dashboard: dict[str, Any]) -> Callable[[Any], str | None]:
+    """What is wrong with a datasource reference ({type, uid} or a legacy string) that names a variable the
+    dashboard does not define (nor one of its shared-export inputs); None for any other. Remembered per uid: a
+    dashboard has few."""
     items = [*((dashboard.get("templating") or {}).get("list") or []), *(dashboard.get("__inputs") or [])]
-    return {item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)}
+    names = {item["name"] for item in items if isinstance(item, dict) and isinstance(item.get("name"), str)}
+    known: dict[str, str | None] = {}
 
-
-def _missing_variable(ref: Any, names: set[str]) -> str | None:
-    uid = ref.get("uid") if isinstance(ref, dict) else ref
-    match = VARIABLE_REFERENCE.match(uid) if isinstance(uid, str) else None
-    if not match:
-        return None
-    name = next(g for g in match.groups() if g)
-    if name in names:
-        return None
-    return (f"datasource {uid!r} names no variable of this dashboard "
-            f"(it defines: {', '.join(sorted(names)) or 'none'}): add a datasource variable {name!r} or fix the name")
+    def missing(ref: Any) -> str | None:
+        uid = ref.get("uid") if isinstance(ref, dict) else ref
+        if not isinstance(uid, str):
+            return None
+        if uid not in known:
+            match = VARIABLE_REFERENCE.match(uid)
+            name = next((g for g in match.groups() if g), "") if match else ""
+            known[uid] = None if not match or name in names else (
+                f"datasource {uid!r} names no variable of this dashboard (it defines: "
+                f"{', '.join(sorted(names)) or 'none'}): add a datasource variable {name!r} or fix the name")
+        return known[uid]
+    return missing

@@ -1,7 +1,9 @@
-"""Prometheus durations (`5m`, `1h30m`, `30d`) parsed to seconds and formatted back."""
+"""Prometheus durations (`5m`, `1h30m`, `30d`) parsed to seconds and formatted back; moments in time as the
+command line and input files give them (RFC 3339 or Unix seconds) and as documents show them (RFC 3339 in UTC)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from functools import lru_cache
 
 _UNITS = {"y": 365 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1, "ms": 0.001}
@@ -39,3 +41,29 @@ def format_duration(seconds: float) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def duration_text(seconds: float) -> str:
+    """`format_duration`, with 0 as `0s` (a rule without `for`)."""
+    return "0s" if round(seconds) == 0 else format_duration(seconds)
+
+
+def parse_time(text: str) -> datetime:
+    """A moment given as RFC 3339 with a zone (2026-11-30T12:00:00Z) or as Unix seconds; ValueError saying what
+    would be right otherwise."""
+    try:
+        return datetime.fromtimestamp(float(text), timezone.utc)
+    except (ValueError, OverflowError):
+        pass
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is neither RFC 3339 (2026-11-30T12:00:00Z) nor Unix seconds") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone: add Z or an offset such as +01:00")
+    return moment
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with a Z."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -8,7 +8,7 @@ from datetime import datetime
 from .compile.slo import at as with_window
 from .compile.slo import event_queries
 from .model.slo import SLO, RawSLI
-from .report import iso
+from .durations import iso
 from .slo_math import burn_rate_factor, error_budget
 
 ALERTS_QUERY = 'max by (alertname, severity) (max_over_time(ALERTS{{alertstate="firing"}}[{window}]))'

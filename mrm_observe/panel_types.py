@@ -18,6 +18,13 @@ ANGULAR_PANELS = {
 }
 """Retired Angular panels and the panel Grafana migrates each to when it loads a dashboard."""
 
+ANGULAR_HEATMAP_KEYS = frozenset({
+    "cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend", "reverseYBuckets",
+    "tooltip", "xAxis", "xBucketNumber", "xBucketSize", "yAxis", "yBucketBound", "yBucketNumber", "yBucketSize",
+})
+"""A heatmap panel's keys from the Angular heatmap (grafanalib writes them; Grafana 9+ migrates them into the
+current heatmap's options once and then keeps them, unused)."""
+
 PLUGIN_PANEL = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*-panel$")
 """Panel plugins from the catalogue are named `<org>-<name>-panel` (grafana-clock-panel, volkovlabs-echarts-panel)."""
 

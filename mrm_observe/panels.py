@@ -1,18 +1,24 @@
-"""Panel factories on grafanalib: RED (rate, errors, duration), USE (utilisation, saturation) and KPI stats.
+"""Panel factories on grafanalib: RED (rate, errors, duration), USE (utilisation, saturation), KPI stats, and the
+other panels dashboards are made of: ranked tables, gauges, bar gauges, latency heatmaps, state timelines, pies.
 
 Every factory returns an ordinary grafanalib panel; layout, ids and datasource references are
 filled in at compile time, so definitions only say what to show. Time series factories take the
-keyword options of `_finish` (`**look`): title, description, thresholds, legend_table.
+keyword options of `_finish` (`**look`): title, description, thresholds, legend_table, overrides, links.
+Thresholds, value mappings, overrides and links are built with `mrm_observe.field_config`.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from grafanalib.core import GridPos, RowPanel, Stat, Target, Threshold, TimeSeries
+from grafanalib.core import (BarGauge, GaugePanel, GridPos, Heatmap, PieChartv2, Repeat, RowPanel, Stat,
+                             StateTimeline, Table, Target, TimeSeries)
+
+from .field_config import by_name, thresholds as threshold_steps, transformation
 
 RATE_WINDOW = "$__rate_interval"
-THRESHOLD_COLOURS = ("orange", "red")
 LEGEND_TABLE_CALCS = ("mean", "max", "lastNotNull")
 
 
@@ -29,29 +35,33 @@ def _matchers(selector: str, extra: str = "") -> str:
     return "{" + ", ".join(parts) + "}"
 
 
-def _steps(values: Sequence[float]) -> list[Threshold]:
-    """Green base step, then amber and red at the given values (red alone when only one is given as crit)."""
-    colours = THRESHOLD_COLOURS[-len(values):] if values else ()
-    return [Threshold("green", 0, 0.0)] + [Threshold(c, i + 1, float(v)) for i, (c, v) in enumerate(zip(colours, values))]
+def _warn_crit(warn: float | None, crit: float | None) -> list[dict[str, Any]]:
+    """Threshold steps: green, then amber at warn and red at crit (either may be left out)."""
+    given = [(v, c) for v, c in ((warn, "orange"), (crit, "red")) if v is not None]
+    return threshold_steps([v for v, _ in given], [c for _, c in given])["steps"]
 
 
 def _finish(panel: TimeSeries, title: str | None = None, description: str | None = None,
-            thresholds: Sequence[float] = (), legend_table: bool = False) -> TimeSeries:
+            thresholds: Sequence[float] = (), legend_table: bool = False,
+            overrides: Sequence[Mapping[str, Any]] = (), links: Sequence[Mapping[str, Any]] = ()) -> TimeSeries:
     """Apply the keyword options every time series factory takes.
 
     title and description replace the factory's; thresholds draws lines at one (red) or two (amber, red)
-    values, e.g. the alert thresholds; legend_table puts a mean/max/last legend table under the graph.
+    values, e.g. the alert thresholds; legend_table puts a mean/max/last legend table under the graph;
+    overrides (field_config.by_name, by_regex, by_query) and links (field_config.data_link) are added.
     """
     if title:
         panel.title = title
     if description:
         panel.description = description
     if thresholds:
-        panel.thresholds = _steps(thresholds)
+        panel.thresholds = threshold_steps(thresholds)["steps"]
         panel.thresholdsStyleMode = "line"
     if legend_table:
         panel.legendDisplayMode = "table"
         panel.legendCalcs = list(LEGEND_TABLE_CALCS)
+    panel.overrides = [*panel.overrides, *overrides]
+    panel.links = [*panel.links, *links]
     return panel
 
 
@@ -131,11 +141,119 @@ def saturation(title: str, expr: str, legend: str = "", unit: str = "short", wid
 def stat_kpi(title: str, expr: str, unit: str = "short", warn: float | None = None, crit: float | None = None,
              description: str = "", width: int = 6, height: int = 4, reduce: str = "lastNotNull") -> Stat:
     """A KPI stat with a sparkline; warn/crit add amber/red thresholds."""
-    steps = [Threshold("green", 0, 0.0)]
-    if warn is not None:
-        steps.append(Threshold("orange", 1, float(warn)))
-    if crit is not None:
-        steps.append(Threshold("red", len(steps), float(crit)))
     return Stat(title=title, description=description, format=unit, reduceCalc=reduce, graphMode="area",
-                targets=[Target(expr=expr, instant=True)], thresholds=steps,
+                targets=[Target(expr=expr, instant=True)], thresholds=_warn_crit(warn, crit),
                 gridPos=GridPos(h=height, w=width, x=0, y=0))
+
+
+def _ref(index: int) -> str:
+    return string.ascii_uppercase[index]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One value column of a ranked table: its title, the instant query behind it, its unit, and optional amber/red
+    thresholds that colour its text."""
+
+    title: str
+    expr: str
+    unit: str = "short"
+    warn: float | None = None
+    crit: float | None = None
+
+
+def ranked_table(title: str, columns: Sequence[Column], by: Sequence[str], sort_by: str | None = None,
+                 limit: int = 10, description: str = "", width: int = 24, height: int = 8,
+                 links: Sequence[Mapping[str, Any]] = (), overrides: Sequence[Mapping[str, Any]] = ()) -> Table:
+    """A table with one row per label set of `by` and one column per query, sorted on one column (the first by
+    default), highest first, cut to `limit` rows: "top routes by error ratio". Each query must aggregate by
+    exactly `by`; `overrides` add to the columns' own (e.g. a data link on a label column)."""
+    if not columns or len(columns) > 26:
+        raise ValueError("a ranked table takes 1 to 26 columns")
+    titles = [c.title for c in columns]
+    sort_by = sort_by or titles[0]
+    if sort_by not in titles:
+        raise ValueError(f"sort_by {sort_by!r} is not one of the columns {titles}")
+    overrides = [*(by_name(c.title, unit=c.unit, **_colour_text(c.warn, c.crit)) for c in columns), *overrides]
+    return Table(
+        title=title, description=description, links=list(links), gridPos=GridPos(h=height, w=width, x=0, y=0),
+        targets=[Target(expr=c.expr, instant=True, format="table", refId=_ref(i)) for i, c in enumerate(columns)],
+        overrides=overrides,
+        transformations=[
+            transformation("merge"),
+            transformation("organize", excludeByName={"Time": True},
+                           indexByName={name: i for i, name in enumerate([*by, *(f"Value #{_ref(i)}" for i in
+                                                                                    range(len(columns)))])},
+                           renameByName={f"Value #{_ref(i)}": c.title for i, c in enumerate(columns)}),
+            transformation("sortBy", sort=[{"desc": True, "field": sort_by}]),
+            transformation("limit", limitField=limit),
+        ],
+    )
+
+
+def _colour_text(warn: float | None, crit: float | None) -> dict[str, Any]:
+    if warn is None and crit is None:
+        return {}
+    return {"thresholds": {"mode": "absolute", "steps": _warn_crit(warn, crit)},
+            "properties": {"custom.cellOptions": {"type": "color-text"}}}
+
+
+def gauge(title: str, expr: str, unit: str = "percentunit", min_value: float = 0, max_value: float = 1,
+          warn: float | None = None, crit: float | None = None, legend: str = "", description: str = "",
+          width: int = 6, height: int = 6, repeat: str | None = None) -> GaugePanel:
+    """USE saturation as a gauge between min and max (0..1 by default), amber/red from warn/crit; `repeat` draws
+    one gauge per value of that dashboard variable."""
+    return GaugePanel(
+        title=title, description=description, format=unit, min=min_value, max=max_value, calc="lastNotNull",
+        targets=[Target(expr=expr, legendFormat=legend, instant=True)], thresholds=_warn_crit(warn, crit),
+        gridPos=GridPos(h=height, w=width, x=0, y=0), repeat=Repeat("h", repeat, 6) if repeat else Repeat())
+
+
+def bar_gauge(title: str, expr: str, legend: str, unit: str = "percentunit", min_value: float = 0,
+              max_value: float | None = 1, warn: float | None = None, crit: float | None = None,
+              description: str = "", width: int = 12, height: int = 8) -> BarGauge:
+    """One horizontal bar per series (per instance, queue, ...), now: how full each one is."""
+    return BarGauge(
+        title=title, description=description, format=unit, min=min_value, max=max_value, calc="lastNotNull",
+        displayMode="gradient", targets=[Target(expr=expr, legendFormat=legend, instant=True)],
+        thresholds=_warn_crit(warn, crit), gridPos=GridPos(h=height, w=width, x=0, y=0))
+
+
+HEATMAP_OPTIONS = {
+    "calculate": False, "cellGap": 1, "color": {"exponent": 0.5, "fill": "dark-orange", "mode": "scheme",
+                                                "reverse": False, "scale": "exponential", "scheme": "Oranges",
+                                                "steps": 64},
+    "exemplars": {"color": "rgba(255,0,255,0.7)"}, "filterValues": {"le": 1e-09}, "legend": {"show": True},
+    "rowsFrame": {"layout": "le"}, "showValue": "never",
+    "tooltip": {"mode": "single", "showColorScale": False, "yHistogram": True},
+}
+
+
+def latency_heatmap(histogram: str, selector: str, title: str = "Latency distribution", unit: str = "s",
+                    description: str = "", width: int = 12, height: int = 8) -> Heatmap:
+    """Requests per second in each bucket of a Prometheus histogram (`<histogram>_bucket`), over time: where the
+    quantiles hide a second mode, the heatmap shows it."""
+    expr = f"sum by (le) (rate({histogram}_bucket{_matchers(selector)}[{RATE_WINDOW}]))"
+    return Heatmap(
+        title=title, description=description or f"Requests per second in each duration bucket of {histogram}.",
+        targets=[Target(expr=expr, format="heatmap", legendFormat="{{le}}")],
+        options={**HEATMAP_OPTIONS, "cellValues": {"unit": "reqps"},
+                 "yAxis": {"axisPlacement": "left", "reverse": False, "unit": unit}},
+        gridPos=GridPos(h=height, w=width, x=0, y=0))
+
+
+def state_timeline(title: str, expr: str, legend: str, mappings: Sequence[Mapping[str, Any]],
+                   description: str = "", width: int = 24, height: int = 8) -> StateTimeline:
+    """Each series as a band of states over time, coloured and named by value mappings (field_config.value_map)."""
+    return StateTimeline(
+        title=title, description=description, mappings=list(mappings), rowHeight=0.8,
+        targets=[Target(expr=expr, legendFormat=legend)], gridPos=GridPos(h=height, w=width, x=0, y=0))
+
+
+def pie(title: str, expr: str, legend: str, unit: str = "short", description: str = "", width: int = 8,
+        height: int = 8) -> PieChartv2:
+    """Shares of a whole as a donut, with value and percent in a legend table."""
+    return PieChartv2(
+        title=title, description=description, unit=unit, pieType="donut", legendDisplayMode="table",
+        legendPlacement="right", legendValues=["value", "percent"],
+        targets=[Target(expr=expr, legendFormat=legend, instant=True)], gridPos=GridPos(h=height, w=width, x=0, y=0))

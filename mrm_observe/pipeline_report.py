@@ -18,10 +18,10 @@ from .project import Project, load
 from .prometheus_api import PrometheusClient
 from .progress import NoProgress, Progress
 from .compile.slo import enabled_windows, event_queries
-from .durations import format_duration, parse_duration
+from .durations import format_duration, iso, parse_duration
 from .model.slo import RawSLI
 from .query_batch import Request, requests
-from .report import PERIOD_KINDS, Period, Query, iso, period_of, plan, range_between, seconds_of, slo_report
+from .report import PERIOD_KINDS, Period, Query, period_of, plan, range_between, seconds_of, slo_report
 from .report_markdown import worst_first
 from .slo_math import burn_rate_factor, error_budget
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -465,3 +466,77 @@ def _fill(pieces: list[str | tuple[str, str]], choice: list[str]) -> str:
     """The pieces with each (number, metric) slot replaced by the next choice."""
     chosen = iter(choice)
     return "".join(p if isinstance(p, str) else next(chosen) for p in pieces)
+
+
+_FLIPPED = {">": "<", "<": ">", ">=": "<=", "<=": ">=", "==": "==", "!=": "!="}
+"""The operator that keeps a comparison's meaning when its sides swap (`3 < x` is `x > 3`)."""
+_SCAN = re.compile(rf"(?P<string>{_STRING.pattern})|(?P<comment>#[^\n]*)|(?P<cmp>==|!=|>=|<=|>|<)"
+                   r"|(?P<open>[(\[{])|(?P<close>[)\]}])|.", re.S)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """An alert expression of the form `EXPR op threshold`, written as if the threshold stood on the right."""
+
+    expr: str
+    """EXPR as written (the side that returns series), without the comparison."""
+    op: str
+    threshold: float
+
+
+def comparison(expr: str) -> Comparison | None:
+    """The comparison an alert expression ends in, when it compares an instant vector with a constant (`> 0.05`,
+    `< (14.4 * 0.001)`, `0.9 > x`) without `bool`; None for any other shape. ValueError when it does not parse."""
+    text = _SCAN.sub(lambda m: " " * len(m[0]) if m["comment"] else m[0], expr).strip()
+    node = parse(text).ast
+    while isinstance(node, promql_parser.ParenExpr):
+        text, node = text[1:-1].strip(), node.expr
+    if not isinstance(node, promql_parser.BinaryExpr) or "bool" in str(node.modifier or ""):
+        return None
+    op = str(node.op).strip()
+    left, right = _constant(node.lhs), _constant(node.rhs)
+    if op not in COMPARISONS or (left is None) == (right is None):
+        return None
+    operators = _top_level_comparisons(text)
+    if right is not None:
+        start, end = operators[-1]
+        vector, threshold = text[:start].strip(), right
+    else:
+        start, end = operators[0]
+        vector, threshold, op = text[end:].strip(), left, _FLIPPED[op]
+    return Comparison(vector, op, threshold) if parse(vector).value_type() == INSTANT_VECTOR else None
+
+
+def _top_level_comparisons(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every comparison operator outside brackets and strings."""
+    depth, found = 0, []
+    for token in _SCAN.finditer(text):
+        if token["open"]:
+            depth += 1
+        elif token["close"]:
+            depth -= 1
+        elif token["cmp"] and depth == 0:
+            found.append(token.span())
+    return found
+
+
+def _constant(node: object) -> float | None:
+    """The value of a number or of arithmetic on numbers (`14.4 * 0.001`, `-(3)`); None for anything else."""
+    if isinstance(node, promql_parser.NumberLiteral):
+        return float(node.val)
+    if isinstance(node, promql_parser.ParenExpr):
+        return _constant(node.expr)
+    if isinstance(node, promql_parser.UnaryExpr):
+        inner = _constant(node.expr)
+        return None if inner is None else -inner
+    if isinstance(node, promql_parser.BinaryExpr):
+        left, right, op = _constant(node.lhs), _constant(node.rhs), str(node.op).strip()
+        if left is None or right is None:
+            return None
+        try:
+            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                    "/": lambda: left / right, "%": lambda: math.fmod(left, right),
+                    "^": lambda: math.pow(left, right)}[op]()
+        except (KeyError, ArithmeticError, ValueError):
+            return None
+    return None

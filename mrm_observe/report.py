@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Literal
 
 from .compile.slo import at as with_window
 from .compile.slo import enabled_windows, event_queries, selector
 from .conventions import SLO_BAD_EVENTS, SLO_ERROR_RATIO, SLO_TOTAL_EVENTS
-from .durations import format_duration, parse_duration
+from .durations import format_duration, iso, parse_duration
 from .model.slo import SLO, RawSLI
 from .slo_math import burn_rate_factor, burn_threshold, calendar_bounds, error_budget, pair_fires, rolling_bounds
 
@@ -176,8 +176,3 @@ def _status(remaining: float | None, alerts: list[dict]) -> str:
     if remaining < WARNING_REMAINING or any(a["firing"] for a in alerts):
         return "warning"
     return "ok"
-
-
-def iso(moment: datetime) -> str:
-    """RFC 3339 in UTC with a Z."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -2,14 +2,11 @@
 scripts, fonts or any other external asset. Same input always gives the same bytes."""
 from __future__ import annotations
 
-import functools
-import io
 import math
-import re
-from datetime import datetime, timezone
 from html import escape
-from typing import Any, Callable
+from typing import Any
 
+from .charts import FIGURE_CSS, PAGE_CSS, charted, inline_svg, line_points, new_figure, no_data, parse_iso, style_axes
 from .report_markdown import (burn, count, forecast, minutes, objective, percent, sli, slo_id, status_marker,
                               worst_first)
 
@@ -21,18 +18,7 @@ STATUS_CLASS = {"ok": "ok", "warning": "warning", "breached": "breached", "no-da
 CSS = """
 :root{--ok:#1a7f37;--ok-bg:#dafbe1;--warning:#7d4e00;--warning-bg:#fff1c2;--breached:#b3141f;--breached-bg:#ffe3e3;
 --no-data:#57606a;--no-data-bg:#eaeef2;--line:#d0d7de}
-*{box-sizing:border-box}
-body{margin:0;padding:1rem;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;
-color:#1f2328;background:#fff}
-main{max-width:1200px;margin:0 auto}
-h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.2rem;margin:0;overflow-wrap:anywhere}
-h3{font-size:1rem;margin:1rem 0 .25rem}
-.meta{color:#57606a;margin:0 0 1rem;overflow-wrap:anywhere}
-.scroll{overflow-x:auto;max-width:100%;margin:.5rem 0}
-table{border-collapse:collapse;white-space:nowrap;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid var(--line);padding:.3rem .6rem;text-align:left}
-td.num,th.num{text-align:right}
-.badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-weight:600;font-size:.85rem;
+""" + PAGE_CSS + """.badge{display:inline-block;padding:.05rem .5rem;border-radius:1rem;font-weight:600;font-size:.85rem;
 border:1px solid currentColor}
 .ok .badge,.badge.ok{color:var(--ok);background:var(--ok-bg)}
 .warning .badge,.badge.warning{color:var(--warning);background:var(--warning-bg)}
@@ -49,10 +35,7 @@ td.name{white-space:normal;min-width:10rem;overflow-wrap:anywhere}
 dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 .problems{color:var(--breached)}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,420px),1fr));gap:1rem}
-figure{margin:0;min-width:0}
-figure svg{display:block;width:100%;height:auto}
-figcaption{color:#57606a;font-size:.85rem}
-th{white-space:normal;vertical-align:bottom}
+""" + FIGURE_CSS + """th{white-space:normal;vertical-align:bottom}
 @media (max-width:600px){body{padding:.5rem}section.slo{padding:.6rem .5rem;border-left-width:.3rem}
 th,td{padding:.3rem .4rem}h1{font-size:1.3rem}}
 """
@@ -174,93 +157,11 @@ def _alert_table(slo: dict[str, Any]) -> str:
 # --- charts ---------------------------------------------------------------------------------------------------
 
 
-def _points(points: list[Any]) -> tuple[list[datetime], list[float]]:
-    """Sorted (time, value) pairs as datetimes and floats; None or non-finite values and gaps of more than three
-    times the usual step become NaN, so the line breaks there instead of bridging the gap."""
-    clean = sorted((float(t), float("nan") if v is None else float(v)) for t, v in points if t is not None)
-    clean = [(t, v if math.isfinite(v) else float("nan")) for t, v in clean]
-    steps = sorted(b[0] - a[0] for a, b in zip(clean, clean[1:]) if b[0] > a[0])
-    limit = 3 * steps[len(steps) // 2] if steps else math.inf
-    times: list[datetime] = []
-    values: list[float] = []
-    for i, (t, v) in enumerate(clean):
-        if i and t - clean[i - 1][0] > limit:
-            times.append(datetime.fromtimestamp((t + clean[i - 1][0]) / 2, timezone.utc))
-            values.append(float("nan"))
-        times.append(datetime.fromtimestamp(t, timezone.utc))
-        values.append(v)
-    return times, values
-
-
-def _parse_time(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _figure() -> tuple[Any, Any]:
-    """A fresh figure and axes (matplotlib is imported here, so only HTML rendering pays for it)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-    figure = Figure(figsize=FIGSIZE, layout="constrained")
-    return figure, figure.add_subplot()
-
-
-RC = {"svg.hashsalt": "mrm-observe", "svg.fonttype": "none", "font.size": 11, "timezone": "UTC"}
-"""matplotlib settings for every chart: fixed id salt (stable output), text kept as text, UTC dates."""
-
-
-def _charted(draw: Callable[..., str]) -> Callable[..., str]:
-    """Run a chart function with RC in effect, from the first artist to the saved SVG."""
-    @functools.wraps(draw)
-    def wrapper(*args: Any) -> str:
-        import matplotlib
-        with matplotlib.rc_context(RC):
-            return draw(*args)
-    return wrapper
-
-
-def _svg(figure: Any, prefix: str, label: str) -> str:
-    """The figure as an inline <svg> element: no XML prolog, doctype, metadata or date; every element id (and
-    reference to one) prefixed so ids stay unique in the page (ids are hashed with RC's fixed salt: stable)."""
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = buffer.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    ids = set(re.findall(r'\bid="([^"]+)"', text))
-    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
-    text = re.sub(r'(href="#|url\(#)([^")]+)',
-                  lambda m: m.group(1) + (prefix if m.group(2) in ids else "") + m.group(2), text)
-    return text.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1).strip()
-
-
-def _style(ax: Any, ylabel: str, dates: bool = True) -> None:
-    """Grid, label and UTC date ticks (none when nothing was plotted against time)."""
-    import matplotlib.dates as mdates
-    if dates:
-        locator = mdates.AutoDateLocator(tz=timezone.utc, maxticks=8)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=timezone.utc))
-    else:
-        ax.set_xticks([])
-    ax.set_ylabel(ylabel)
-    ax.grid(True, color="#d0d7de", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-
-
-def _no_data(ax: Any) -> None:
-    ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", fontsize=16, color="#57606a")
-
-
-@_charted
+@charted
 def _budget_chart(slo: dict[str, Any], points: list[Any], prefix: str) -> str:
     """Remaining error budget (percent) over the period, shaded red where overspent."""
-    figure, ax = _figure()
-    times, values = _points(points)
+    figure, ax = new_figure(FIGSIZE)
+    times, values = line_points(points)
     percents = [v * 100 for v in values]
     ax.set_title("Error budget remaining", loc="left", fontsize=12)
     ax.axhline(0, color="#b3141f", linewidth=1)
@@ -274,30 +175,30 @@ def _budget_chart(slo: dict[str, Any], points: list[Any], prefix: str) -> str:
         ax.set_ylim(min(low * 1.1, -5), 105)
     else:
         ax.set_ylim(-5, 105)
-        _no_data(ax)
+        no_data(ax)
     period = slo.get("period") or {}
-    start, end = _parse_time(period.get("start")), _parse_time(period.get("end"))
+    start, end = parse_iso(period.get("start")), parse_iso(period.get("end"))
     if start and end and start < end:
         ax.set_xlim(start, end)
-    _style(ax, "% of budget left")
-    return _svg(figure, prefix, f"Error budget remaining of {_title(slo)}")
+    style_axes(ax, "% of budget left")
+    return inline_svg(figure, prefix, f"Error budget remaining of {_title(slo)}")
 
 
 def _window_key(window: str) -> tuple[int, str]:
     return (WINDOW_ORDER.index(window) if window in WINDOW_ORDER else len(WINDOW_ORDER), window)
 
 
-@_charted
+@charted
 def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) -> str:
     """Burn rate per window on a symmetric log scale (linear below 1), alert thresholds as dashed lines."""
-    figure, ax = _figure()
+    figure, ax = new_figure(FIGSIZE)
     ax.set_title("Burn rate per window", loc="left", fontsize=12)
     ax.set_yscale("symlog", linthresh=1.0, linscale=0.6)
     colours = ["#0969da", "#8250df", "#bf3989", "#1a7f37", "#9a6700", "#57606a", "#cf222e", "#0550ae"]
     drawn = 0
     top = 1.0
     for window in sorted(chart_series.get("burn_rates") or {}, key=_window_key):
-        times, values = _points(chart_series["burn_rates"][window])
+        times, values = line_points(chart_series["burn_rates"][window])
         if not any(not math.isnan(v) for v in values):
             continue
         ax.plot(times, values, label=window, color=colours[drawn % len(colours)], linewidth=1.4)
@@ -321,6 +222,6 @@ def _burn_chart(slo: dict[str, Any], chart_series: dict[str, Any], prefix: str) 
     if drawn:
         ax.legend(loc="upper left", ncols=min(drawn, 4), fontsize=9, frameon=False)
     else:
-        _no_data(ax)
-    _style(ax, "burn rate (x sustainable)", dates=bool(drawn))
-    return _svg(figure, prefix, f"Burn rate per window of {_title(slo)}")
+        no_data(ax)
+    style_axes(ax, "burn rate (x sustainable)", dates=bool(drawn))
+    return inline_svg(figure, prefix, f"Burn rate per window of {_title(slo)}")

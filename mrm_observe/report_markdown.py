@@ -65,7 +65,7 @@ def forecast(slo: dict[str, Any], window: str) -> str:
     return "n/a" if slo.get("status") == "no-data" else "not at this rate"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     """Text safe inside a Markdown table cell: pipes escaped, angle brackets as entities (so a name never becomes
     HTML where Markdown allows it), line breaks folded."""
     text = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
@@ -78,9 +78,9 @@ COLUMNS = ("Status", "SLO", "Objective", "SLI", "Budget consumed", "Budget remai
 
 def render_markdown(document: dict[str, Any]) -> str:
     """The report as a Markdown heading line and one table row per SLO, worst first."""
-    lines = [f"**SLO report** at {_cell(str(document.get('at')))} "
-             f"(source: {_cell(str(document.get('source', 'raw')))}, "
-             f"Prometheus: `{_cell(str(document.get('prometheus'))).replace('`', '')}`)", "",
+    lines = [f"**SLO report** at {cell(str(document.get('at')))} "
+             f"(source: {cell(str(document.get('source', 'raw')))}, "
+             f"Prometheus: `{cell(str(document.get('prometheus'))).replace('`', '')}`)", "",
              "| " + " | ".join(COLUMNS) + " |",
              "|" + "|".join("---" if i < 2 else "--:" if i < 9 else "---" for i in range(len(COLUMNS))) + "|"]
     for slo in worst_first(list(document.get("slos") or [])):
@@ -92,7 +92,7 @@ def render_markdown(document: dict[str, Any]) -> str:
                percent(budget.get("consumed_fraction")), percent(budget.get("remaining_fraction")),
                minutes(budget.get("remaining_minutes")), burn(rates.get("1h")), burn(rates.get("1d")),
                forecast(slo, "1h"), "; ".join(str(p) for p in slo.get("problems") or []) or "none"]
-        lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+        lines.append("| " + " | ".join(cell(c) for c in row) + " |")
     if not document.get("slos"):
         lines.append("| " + " | ".join(["", "no SLOs selected"] + [""] * (len(COLUMNS) - 2)) + " |")
     return "\n".join(lines) + "\n"

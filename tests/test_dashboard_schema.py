@@ -198,3 +198,11 @@ def test_build_names_file_dashboard_panel_and_field(tmp_path, monkeypatch):
     assert ("error: dashboards/a.py: dashboard 'D': panels[0].fieldConfig.defaults.unitt: breaks Grafana's "
             "dashboard schema: panel 'Latency': unknown key 'unitt' (did you mean 'unit'?)") in result.stderr
     assert not (tmp_path / "build").exists()
+
+
+def test_an_angular_panel_gets_one_error_for_its_type_not_one_per_angular_key():
+    graph = panel(type="graph", aliasColors={}, bars=False, lines=True, nullPointMode="null",
+                  gridPos={"h": 8, "w": "wide", "x": 0, "y": 0})
+    errors = schema_errors(minimal(panels=[graph]))
+    assert [path for path, _ in errors] == ["panels[0].gridPos.w", "panels[0].type"]
+    assert errors[0][1] == "panel 'p': 'wide' is not of type 'integer'"

@@ -20,6 +20,7 @@ IMPORT_NAME = {
     "rich": "rich",
     "prometheus-api-client": "prometheus_api_client",
     "matplotlib": "matplotlib",
+    "numpy": "numpy",
 }
 PENDING: set[str] = set()
 """Dependencies listed before their first import (each with a comment saying which change wires it in)."""

@@ -13,8 +13,9 @@ from conftest import GOLDEN, assert_golden
 from mrm_observe.compile.dashboards import compile_dashboard
 from mrm_observe.dashboard_schema import schema_errors
 from mrm_observe.definitions import Sourced
+from mrm_observe.discover import discover
 from mrm_observe.render import to_json
-from mrm_observe.validate import validate_dashboards
+from mrm_observe.validate import uid_of, validate_dashboards
 
 PANEL_GOLDEN = GOLDEN / "panels"
 PLUGIN_SCHEMAS = Path(__file__).resolve().parent / "fixtures" / "grafana-schemas"
@@ -217,3 +218,13 @@ def test_a_logs_panels_logql_is_not_read_as_promql_but_a_prometheus_panel_still_
     problems = validate_dashboards([item])
     assert [(p.field, p.message.split(" in ")[0]) for p in problems] == [
         ("panel 'Broken'", "invalid PromQL: unclosed left parenthesis")]
+
+
+@pytest.mark.parametrize("kind", ["table", "gauge", "bargauge", "heatmap", "timeseries"])
+def test_the_platform_dashboards_panels_follow_their_plugins_options_schema(kind):
+    root = Path(__file__).resolve().parent.parent
+    items = discover([root / "dashboards"], root).dashboards
+    panels = [p for item in items for p in compile_dashboard(item.obj, uid_of(item))["panels"] if p["type"] == kind]
+    assert panels, f"no {kind} panel on the platform's dashboards"
+    validator = plugin_schema(kind, "Options")
+    assert [(p["title"], e.message) for p in panels for e in validator.iter_errors(p["options"])] == []

@@ -12,12 +12,13 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .. import durations
 from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
@@ -139,19 +140,11 @@ def progress_bar(label: str, enabled: bool = True) -> Iterator[Progress | None]:
 
 
 def parse_time(text: str, option: str) -> datetime:
-    """A time given as RFC 3339 with a zone (2026-11-30T12:00:00Z) or as Unix seconds."""
+    """A time given as RFC 3339 with a zone (2026-11-30T12:00:00Z) or as Unix seconds, or a usage error."""
     try:
-        return datetime.fromtimestamp(float(text), timezone.utc)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"{text!r} is neither RFC 3339 (2026-11-30T12:00:00Z) nor Unix seconds",
-                                 param_hint=option) from None
-    if moment.tzinfo is None:
-        raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset such as +01:00", param_hint=option)
-    return moment
+        return durations.parse_time(text)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=option) from None
 
 
 def rich_text(*renderables: Any) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..panel_types import ANGULAR_HEATMAP_KEYS
+
 Panel = dict[str, Any]
 
 CELL_OPTIONS = {"auto": {"type": "auto"}, "color-text": {"type": "color-text"},
@@ -31,9 +33,6 @@ BAR_GAUGE_OPTIONS = {"displayMode": "gradient", "legend": {"calcs": [], "display
 """Options Grafana writes for a gauge, bar gauge and table it saves (their defaults), filled in when absent."""
 SINGLE_VALUE_FIELDS = ("decimals", "max", "min", "unit", "links")
 """Field settings grafanalib's bar gauge puts in options.fieldOptions.defaults that belong to the field config."""
-ANGULAR_HEATMAP = ("cards", "color", "dataFormat", "heatmap", "hideZeroBuckets", "highlightCards", "legend",
-                   "reverseYBuckets", "tooltip", "xAxis", "xBucketNumber", "xBucketSize", "yAxis", "yBucketBound",
-                   "yBucketNumber", "yBucketSize")
 HEATMAP_COLOUR = {"exponent": 0.5, "fill": "dark-orange", "mode": "scheme", "reverse": False, "scale": "exponential",
                   "scheme": "Oranges", "steps": 128}
 """The heatmap's default colours (Grafana migrates the Angular heatmap to 128 steps, the closest to its look)."""
@@ -158,7 +157,7 @@ def _bar_gauge(panel: Panel) -> None:
 
 def _heatmap(panel: Panel) -> None:
     """The Angular heatmap's settings as the current heatmap's options (unless options are given already)."""
-    angular = {key: panel.pop(key) for key in ANGULAR_HEATMAP if key in panel}
+    angular = {key: panel.pop(key) for key in sorted(ANGULAR_HEATMAP_KEYS) if key in panel}
     if isinstance(panel.get("options"), dict) and panel["options"]:
         return
     panel["options"] = _heatmap_options(angular)
