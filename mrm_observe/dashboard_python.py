@@ -14,6 +14,9 @@ from typing import Any
 import attr
 from grafanalib import core
 
+import mrm_observe
+
+from . import field_config
 from .dashboard_migrations import copied
 from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
 from .targets import Target
@@ -21,9 +24,14 @@ from .python_code import Call, Commented, Name, assignment, code, imports
 
 GRAFANALIB = "grafanalib.core"
 PROJECT = "mrm_observe"
-PROJECT_NAMES = frozenset(("Dashboard", "GridPos", "RowPanel", "Stat", "Target", "Template", "Templating",
-                           "Threshold", "Time", "TimeSeries"))
-"""Names `mrm_observe` exports (its Target leaves unset what grafanalib's would set)."""
+PROJECT_NAMES = frozenset(mrm_observe.__all__)
+"""Names `mrm_observe` exports (grafanalib's classes, its Target, which leaves unset what grafanalib's would set,
+and the field config factories); other grafanalib classes come from grafanalib.core."""
+MATCHERS = {"byName": "by_name", "byRegexp": "by_regex", "byFrameRefID": "by_query"}
+OVERRIDE_KEYWORDS = {"unit": "unit", "decimals": "decimals", "min": "min", "max": "max", "displayName": "display_name",
+                     "custom.axisPlacement": "axis_placement", "custom.fillOpacity": "fill_opacity",
+                     "thresholds": "thresholds", "mappings": "mappings"}
+"""Override properties the project's override factories take as keywords (field_config.by_name and its kin)."""
 CLASSES = {"timeseries": "TimeSeries", "stat": "Stat", "table": "Table", "gauge": "GaugePanel",
            "bargauge": "BarGauge", "heatmap": "Heatmap", "piechart": "PieChartv2", "state-timeline": "StateTimeline",
            "histogram": "Histogram", "text": "Text", "logs": "Logs", "row": "RowPanel", "barchart": "BarChart",
@@ -98,6 +106,39 @@ def accepts(class_name: str, argument: str, value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
+
+
+def override_call(override: Any) -> Call | None:
+    """An override as the project's factory call (`by_name("errors", colour="red", unit="percent")`), when the
+    factory gives back exactly this override (properties in the same order, none repeated), else None."""
+    matcher = override.get("matcher") if isinstance(override, dict) else None
+    if not isinstance(matcher, dict) or matcher.get("id") not in MATCHERS or set(override) != {"matcher",
+                                                                                              "properties"}:
+        return None
+    keywords: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for prop in override["properties"]:
+        key, value = prop.get("id"), prop.get("value")
+        if key in keywords or key in extra or set(prop) != {"id", "value"}:
+            return None
+        if key == "color" and isinstance(value, dict) and set(value) == {"fixedColor", "mode"} \
+                and value["mode"] == "fixed":
+            keywords["colour"] = value["fixedColor"]
+        elif key == "custom.transform" and value == "negative-Y":
+            keywords["negative_y"] = True
+        elif key in OVERRIDE_KEYWORDS:
+            keywords[OVERRIDE_KEYWORDS[key]] = value
+        else:
+            extra[key] = value
+    if extra:
+        keywords["properties"] = extra
+    factory = MATCHERS[matcher["id"]]
+    try:
+        if getattr(field_config, factory)(matcher.get("options"), **keywords) != override:
+            return None
+    except (TypeError, ValueError):
+        return None
+    return Call(factory, (matcher.get("options"),), list(keywords.items()))
 
 
 def _get(data: Any, path: Path) -> Any:
@@ -344,7 +385,7 @@ class DashboardPython:
         for name, path, read in ATTRIBUTES.get(kind, ()):
             value = _get(rest, path)
             if value is not MISSING and read(value) is not MISSING and accepts(cls, name, read(value)):
-                kwargs.append((name, read(value)))
+                kwargs.append((name, self._overrides(value) if name == "overrides" else read(value)))
                 _pop(rest, path)
         repeat = {"variable": "repeat", "direction": "repeatDirection", "maxPerRow": "maxPerRow"}
         if "repeat" in rest and all(accepts("Repeat", a, rest[k]) for a, k in repeat.items() if k in rest):
@@ -360,6 +401,14 @@ class DashboardPython:
         if extra:
             kwargs.append(("extraJson", extra))
         return Call(self._use(CLASSES[kind]), kwargs=kwargs)
+
+    def _overrides(self, overrides: list[Any]) -> list[Any]:
+        """Overrides as the project's factory calls where they say the same, else as they are."""
+        out = []
+        for override in overrides:
+            call = override_call(override)
+            out.append(override if call is None else Call(self._use(call.name), call.args, call.kwargs))
+        return out
 
     def _thresholds(self, rest: dict[str, Any]) -> list[tuple[str, Any]]:
         """Thresholds as Threshold arguments, Grafana's default ones when the panel has none (a build would give it

@@ -2,8 +2,19 @@
 
 Migrated to the current dashboard model and checked by building it; what could not be carried is
 noted in comments beside the panel it concerns."""
-from grafanalib.core import Heatmap
-from mrm_observe import Dashboard, GridPos, Stat, Target, Template, Templating, Threshold, Time, TimeSeries
+from mrm_observe import (
+    Dashboard,
+    GridPos,
+    Heatmap,
+    Stat,
+    Target,
+    Template,
+    Templating,
+    Threshold,
+    Time,
+    TimeSeries,
+    by_name,
+)
 
 # Grafana's default thresholds: a panel built without thresholds would get only the green base.
 DEFAULT_THRESHOLDS = [Threshold("green", 0, 0.0), Threshold("red", 1, 80.0)]
@@ -214,26 +225,11 @@ dashboards = [
                             {"id": "custom.stacking", "value": {"mode": "normal", "group": "A"}},
                         ],
                     },
-                    {
-                        "matcher": {"id": "byName", "options": "Total"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#f9e2d2", "mode": "fixed"}}],
-                    },
-                    {
-                        "matcher": {"id": "byName", "options": "Degraded"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#eab839", "mode": "fixed"}}],
-                    },
-                    {
-                        "matcher": {"id": "byName", "options": "Undersized"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#f9934e", "mode": "fixed"}}],
-                    },
-                    {
-                        "matcher": {"id": "byName", "options": "Inconsistent"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#e24d42", "mode": "fixed"}}],
-                    },
-                    {
-                        "matcher": {"id": "byName", "options": "Down"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#bf1b00", "mode": "fixed"}}],
-                    },
+                    by_name("Total", colour="#f9e2d2"),
+                    by_name("Degraded", colour="#eab839"),
+                    by_name("Undersized", colour="#f9934e"),
+                    by_name("Inconsistent", colour="#e24d42"),
+                    by_name("Down", colour="#bf1b00"),
                     {
                         "matcher": {"id": "byName", "options": "Inactive"},
                         "properties": [
@@ -278,12 +274,7 @@ dashboards = [
                 unit="ms",
                 showPoints="never",
                 tooltipMode="multi",
-                overrides=[
-                    {
-                        "matcher": {"id": "byName", "options": "Avg Apply Latency"},
-                        "properties": [{"id": "color", "value": {"fixedColor": "#7eb26d", "mode": "fixed"}}],
-                    },
-                ],
+                overrides=[by_name("Avg Apply Latency", colour="#7eb26d")],
                 thresholds=DEFAULT_THRESHOLDS,
                 extraJson={"options": {"legend": {"showLegend": False}}},
             ),
@@ -309,12 +300,7 @@ dashboards = [
                 showPoints="never",
                 axisLabel="Read (-) / Write (+)",
                 tooltipMode="multi",
-                overrides=[
-                    {
-                        "matcher": {"id": "byName", "options": "Reads"},
-                        "properties": [{"id": "custom.transform", "value": "negative-Y"}],
-                    },
-                ],
+                overrides=[by_name("Reads", negative_y=True)],
                 thresholds=DEFAULT_THRESHOLDS,
             ),
             TimeSeries(

@@ -2,8 +2,19 @@
 
 Migrated to the current dashboard model and checked by building it; what could not be carried is
 noted in comments beside the panel it concerns."""
-from grafanalib.core import Annotations, Heatmap
-from mrm_observe import Dashboard, GridPos, Stat, Target, Template, Templating, Threshold, Time, TimeSeries
+from mrm_observe import (
+    Annotations,
+    Dashboard,
+    GridPos,
+    Heatmap,
+    Stat,
+    Target,
+    Template,
+    Templating,
+    Threshold,
+    Time,
+    TimeSeries,
+)
 
 # Grafana's default thresholds: a panel built without thresholds would get only the green base.
 DEFAULT_THRESHOLDS = [Threshold("green", 0, 0.0), Threshold("red", 1, 80.0)]
