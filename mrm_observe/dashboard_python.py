@@ -19,7 +19,6 @@ import mrm_observe
 from . import field_config
 from .dashboard_migrations import copied
 from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
-from .targets import Target
 from .python_code import Call, Commented, Name, assignment, code, imports
 
 GRAFANALIB = "grafanalib.core"
@@ -96,7 +95,7 @@ settings a reader expects as arguments; MISSING from the reader means "not expre
 def accepts(class_name: str, argument: str, value: Any) -> bool:
     """True when the class takes this value for this argument (grafanalib checks types, e.g. spanNulls is a bool
     there while Grafana also takes a number of milliseconds)."""
-    cls = Target if class_name == "Target" else getattr(core, class_name)
+    cls = getattr(mrm_observe if class_name in PROJECT_NAMES else core, class_name)
     field = attr.fields_dict(cls).get(argument)
     if field is None:
         return False
@@ -111,7 +110,9 @@ def accepts(class_name: str, argument: str, value: Any) -> bool:
 def override_call(override: Any) -> Call | None:
     """An override as the project's factory call (`by_name("errors", colour="red", unit="percent")`), when the
     factory gives back exactly this override (properties in the same order, none repeated), else None."""
-    matcher = override.get("matcher") if isinstance(override, dict) else None
+    if not isinstance(override, dict) or not isinstance(override.get("properties"), list):
+        return None
+    matcher = override.get("matcher")
     if not isinstance(matcher, dict) or matcher.get("id") not in MATCHERS or set(override) != {"matcher",
                                                                                               "properties"}:
         return None
@@ -119,7 +120,7 @@ def override_call(override: Any) -> Call | None:
     extra: dict[str, Any] = {}
     for prop in override["properties"]:
         key, value = prop.get("id"), prop.get("value")
-        if key in keywords or key in extra or set(prop) != {"id", "value"}:
+        if set(prop) != {"id", "value"}:
             return None
         if key == "color" and isinstance(value, dict) and set(value) == {"fixedColor", "mode"} \
                 and value["mode"] == "fixed":
@@ -207,10 +208,12 @@ def _default(kind: str, path: Path) -> Any:
 class DashboardPython:
     """The module for one dashboard: written from its expected normal form, patched, and annotated."""
 
-    def __init__(self, expected: dict[str, Any], notes: dict[tuple[int, ...], list[str]], origin: str, name: str,
-                 folder: str = "", annotations: list[Any] | None = None) -> None:
-        self.expected, self.origin, self.name, self.folder = expected, origin, name, folder
-        self.annotations = annotations
+    def __init__(self, expected: dict[str, Any], annotations: list[Any], notes: dict[tuple[int, ...], list[str]],
+                 origin: str, name: str, folder: str = "") -> None:
+        """`expected`: the normal form the build must have; `annotations`: the annotation queries as they are (the
+        normal form keeps only what tells Grafana's built-in one apart); `notes` by panel position."""
+        self.expected, self.annotations, self.origin, self.name, self.folder = (expected, annotations, origin, name,
+                                                                               folder)
         self._notes = {k: list(v) for k, v in notes.items()}
         self.patches: dict[tuple[int, ...], dict[str, Any]] = {}
         self._source: str | None = None
@@ -251,7 +254,8 @@ class DashboardPython:
         for difference in found:
             where, inner = self.panel_of(difference[0])
             self._notes.setdefault(where, []).append(describe((inner, *difference[1:])))
-        self._source = None
+        if found:
+            self._source = None
 
     def notes(self) -> list[str]:
         """Every note, the dashboard's first, then by panel in order, each naming its panel."""
@@ -313,9 +317,8 @@ class DashboardPython:
             kwargs.append(("timePicker", self._timepicker(d["timepicker"])))
         if d.get("links"):
             kwargs.append(("links", [self._link(link) for link in d["links"]]))
-        annotations = self.annotations if self.annotations is not None else d.get("annotations", [])
-        if annotations:
-            kwargs.append(("annotations", Call(self._use("Annotations"), kwargs=[("list", annotations)])))
+        if self.annotations:
+            kwargs.append(("annotations", Call(self._use("Annotations"), kwargs=[("list", self.annotations)])))
         variables = [self._variable(v) for v in d.get("templating", []) if v.get("type") != "datasource"
                      or v.get("name") != "datasource"]
         if variables:

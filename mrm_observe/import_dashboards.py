@@ -122,7 +122,7 @@ def import_dashboard(dashboard: dict[str, Any], name: str, source: str, folder: 
     annotations = _annotations(migrated)
     notes = _panel_notes(migrated)
     expected = expected_build(migrated)
-    writer = DashboardPython(expected, notes, source, name, folder, annotations)
+    writer = DashboardPython(expected, annotations, notes, source, name, folder)
     for _ in range(FIX_ROUNDS):
         found = _check(writer)
         if not writer.patch(found):
