@@ -7,6 +7,7 @@ A value is a Python literal (str, int, float, bool, None, list, tuple, dict with
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,10 +54,16 @@ def _lines(text: str) -> list[str]:
     return [part for part in re.split(r"(?<=\n)", text) if part]
 
 
+BREAK_AFTER = r"[\s,|/({&]"
+"""Where a long string may be cut into adjacent literals: after spaces, commas, pipes, slashes, opening brackets
+and ampersands (PromQL calls, label lists and regexes; URLs)."""
+
+
 def _chunks(line: str, room: int) -> list[str]:
-    """A line cut after spaces into pieces whose literals fit in `room` columns (a longer word stays whole)."""
+    """A line cut after BREAK_AFTER characters into pieces whose literals fit in `room` columns (a longer piece stays
+    whole)."""
     chunks, current = [], ""
-    for word in re.findall(r"\S+\s*|\s+", line):
+    for word in re.findall(rf"[^\s,|/({{&]*{BREAK_AFTER}+|[^\s,|/({{&]+", line):
         if current and len(string(current + word)) > room:
             chunks.append(current)
             current = ""
@@ -110,8 +117,8 @@ def code(value: Any, indent: int = 0, used: int = 0, cache: dict[int, str | None
     if isinstance(value, str):
         room = WIDTH - len(inner)
         parts = [chunk for line in _lines(value) for chunk in _chunks(line, room)]
-        if len(parts) == 1:
-            return string(value)
+        if len(parts) == 1 and len(string(value)) > room:
+            return string(value)  # one piece too long for any line
         return "(\n" + "".join(f"{inner}{string(p)}\n" for p in parts) + f"{pad})"
     if isinstance(value, Call):
         items = [code(a, indent + 1, 0, cache) for a in value.args]
@@ -125,7 +132,9 @@ def code(value: Any, indent: int = 0, used: int = 0, cache: dict[int, str | None
         lines = []
         for item in value:
             if isinstance(item, Commented):
-                lines += [f"{inner}# {line}".rstrip() + "\n" for line in item.comments]
+                lines += [f"{inner}# {line}\n" for comment in item.comments
+                          for line in textwrap.wrap(comment, WIDTH - len(inner) - 2, subsequent_indent="  ",
+                                                    break_long_words=False, break_on_hyphens=False)]
                 item = item.value
             lines.append(f"{inner}{code(item, indent + 1, 0, cache)},\n")
         return opening + "\n" + "".join(lines) + pad + closing

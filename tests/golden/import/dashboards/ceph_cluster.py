@@ -86,8 +86,10 @@ dashboards = [
                     "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
                 },
             ),
-            # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units, valueHandler, warn are not Prometheus query settings and are not carried
-            # colorMode, colors, flipTime, fontFormat: not read by stat panels (not in Grafana's panel schema), not carried
+            # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units,
+            #   valueHandler, warn are not Prometheus query settings and are not carried
+            # colorMode, colors, flipTime, fontFormat: not read by stat panels (not in Grafana's panel schema), not
+            #   carried
             Stat(
                 title="OSDs",
                 gridPos=GridPos(h=3, w=6, x=6, y=0),
@@ -106,8 +108,10 @@ dashboards = [
                     "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
                 },
             ),
-            # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units, valueHandler, warn are not Prometheus query settings and are not carried
-            # colorMode, colors, cornerRadius, flipTime, fontFormat: not read by stat panels (not in Grafana's panel schema), not carried
+            # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units,
+            #   valueHandler, warn are not Prometheus query settings and are not carried
+            # colorMode, colors, cornerRadius, flipTime, fontFormat: not read by stat panels (not in Grafana's panel
+            #   schema), not carried
             Stat(
                 title="Monitors",
                 gridPos=GridPos(h=3, w=6, x=12, y=0),
@@ -129,8 +133,10 @@ dashboards = [
                     "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
                 },
             ),
-            # targets: aggregation, alias, decimals, displayAliasType, displayType, displayValueWithAlias, units, valueHandler are not Prometheus query settings and are not carried
-            # colorMode, colors, cornerRadius, flipTime, fontFormat: not read by stat panels (not in Grafana's panel schema), not carried
+            # targets: aggregation, alias, decimals, displayAliasType, displayType, displayValueWithAlias, units,
+            #   valueHandler are not Prometheus query settings and are not carried
+            # colorMode, colors, cornerRadius, flipTime, fontFormat: not read by stat panels (not in Grafana's panel
+            #   schema), not carried
             Stat(
                 title="MGRs",
                 gridPos=GridPos(h=3, w=6, x=18, y=0),
