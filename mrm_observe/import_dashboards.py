@@ -29,6 +29,8 @@ PROMETHEUS_QUERY_KEYS = frozenset(("expr", "legendFormat", "interval", "interval
                                    "key", "metric", "query", "target"))
 """Keys of a target that are part of a Prometheus query (or only the editor's); others belong to another plugin."""
 DATASOURCE_TYPE = "prometheus"
+MIXED = "-- Mixed --"
+"""A panel whose queries each name their datasource: judged by its queries alone."""
 
 
 def import_dashboards(source: str, document: object) -> list[Imported]:
@@ -195,9 +197,9 @@ def _importable(panel: Any, variables: dict[str, str]) -> str | None:
     if kind == "row" or kind in QUERYLESS_PANELS:
         return None
     targets = [t for t in panel.get("targets") or [] if isinstance(t, dict)]
-    kinds = {_datasource_type(panel.get("datasource"), variables)}
-    kinds |= {_datasource_type(t.get("datasource"), variables) for t in targets if "datasource" in t}
-    foreign = sorted(str(k) for k in kinds - {None, DATASOURCE_TYPE})
+    kinds = {_datasource_type(t.get("datasource"), variables) for t in targets if "datasource" in t}
+    kinds.add(_datasource_type(panel.get("datasource"), variables))
+    foreign = sorted(str(k) for k in kinds - {None, DATASOURCE_TYPE, MIXED})
     if foreign:
         return f"queries {', '.join(foreign)}: only Prometheus panels are imported"
     if not any(isinstance(t.get("expr"), str) and t["expr"].strip() for t in targets):
@@ -262,7 +264,7 @@ def _datasource_type(value: Any, variables: dict[str, str]) -> str | None:
     if value is None or value == "default":
         return None
     if isinstance(value, dict):
-        if value.get("type"):
+        if value.get("type") and value["type"] != "datasource":  # "datasource": Grafana's own, Mixed, Dashboard
             return str(value["type"])
         value = value.get("uid")
     text = str(value)
@@ -271,7 +273,7 @@ def _datasource_type(value: Any, variables: dict[str, str]) -> str | None:
         return variables.get(match.group(1), "a variable that is not a datasource variable")
     if text in ("-- Grafana --", "grafana"):
         return "grafana"
-    if text in ("-- Mixed --", "-- Dashboard --"):
+    if text in (MIXED, "-- Dashboard --"):
         return text
     return DATASOURCE_TYPE  # a datasource by name: assumed to be the Prometheus the dashboard was made for
 

@@ -221,3 +221,13 @@ def test_panels_that_cannot_be_imported_are_noted_not_dropped_silently():
     assert "'Empty' (panels[2] of the original) is not imported: it has no Prometheus query" in notes
     assert module.source.count("TimeSeries(") == 1 and "# panel 'Map' (panels[0] of the original) is not imported" in module.source
     assert 'Target(expr="up", intervalFactor=2, refId="A", exemplar=True)' in module.source
+
+
+def test_a_mixed_panel_of_prometheus_queries_is_imported():
+    dashboard = {"schemaVersion": 39, "title": "Mixed", "panels": [
+        {"type": "timeseries", "title": "Both", "datasource": {"type": "datasource", "uid": "-- Mixed --"},
+         "gridPos": {"h": 8, "w": 12, "x": 0, "y": 0},
+         "targets": [{"expr": "up", "refId": "A", "datasource": {"type": "prometheus", "uid": "a"}},
+                     {"expr": "down", "refId": "B", "datasource": {"type": "prometheus", "uid": "b"}}]}]}
+    (module,) = import_dashboards("mixed.json", dashboard)
+    assert module.notes == () and module.source.count("Target(") == 2
