@@ -4,14 +4,14 @@ MRM     := $(VENV)/bin/mrm-observe
 PYTEST  := $(VENV)/bin/pytest
 OUT     ?= build
 
-.PHONY: all setup build dashboards alerts slo check rules-test lint test bench publish clean
+.PHONY: all setup build dashboards alerts slo routing check rules-test lint test bench publish clean
 
-all: setup check rules-test            ## set up, build everything, promtool check + lint, promtool tests
+all: setup check rules-test            ## set up, build everything, promtool + amtool checks + lint, promtool + route tests
 
-setup:                                 ## promtool (Debian 'prometheus') and the virtualenv
+setup:                                 ## promtool, amtool (Debian 'prometheus', 'prometheus-alertmanager') and the virtualenv
 	@scripts/setup
 
-build: setup                           ## build dashboards/, alerts/ and slo/ into $(OUT)/
+build: setup                           ## build dashboards/, alerts/, slo/ and alertmanager/ into $(OUT)/
 	$(MRM) build --out $(OUT)
 
 dashboards: setup                      ## build only the dashboards
@@ -23,16 +23,19 @@ alerts: setup                          ## build only the alert rules and run the
 slo: setup                             ## build only the SLOs and run their generated promtool tests
 	$(MRM) test --source slo --out $(OUT)/slo-only
 
-check: setup                           ## build + promtool check rules + lint
+routing: setup                         ## build, then where every alert goes (the routes table; fails on unrouted alerts)
+	$(MRM) routes --out $(OUT)
+
+check: setup                           ## build + promtool check rules + amtool check-config + lint (routing checks too)
 	$(MRM) check --out $(OUT)
 
-rules-test: setup                      ## build + promtool test rules (hand-written and generated tests)
+rules-test: setup                      ## build + promtool test rules (hand-written and generated) + route tests (amtool)
 	$(MRM) test --out $(OUT)
 
 lint: setup
 	$(MRM) lint --out $(OUT)
 
-test: setup                            ## the whole test suite (pytest, including the promtool tests)
+test: setup                            ## the whole test suite (pytest, including the promtool and route tests)
 	$(PYTEST) -q
 
 bench: setup                           ## benchmarks (figures are ratios against a baseline measured in the same run)

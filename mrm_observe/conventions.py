@@ -16,10 +16,11 @@ DATASOURCE_TYPE = "prometheus"
 DATASOURCE_REF = {"type": DATASOURCE_TYPE, "uid": "${" + DATASOURCE_VARIABLE + "}"}
 
 SEVERITIES = ("critical", "warning", "info")
-DEFINITION_DIRS = ("dashboards", "alerts", "slo")
+DEFINITION_DIRS = ("dashboards", "alerts", "slo", "alertmanager")
 DASHBOARD_VARIABLES = ("dashboard", "dashboards")
 RULE_VARIABLES = ("groups",)
 SLO_VARIABLES = ("slos",)
+ALERTMANAGER_VARIABLES = ("alertmanager",)
 
 GRAFANA_DIR = "grafana"
 PROMETHEUS_DIR = "prometheus"
@@ -27,6 +28,13 @@ TESTS_DIR = "tests"
 MANIFEST = "manifest.json"
 RULE_FILE_SUFFIX = ".rules.yaml"
 TEST_FILE_SUFFIX = "_test.yaml"
+ALERTMANAGER_DIR = "alertmanager"
+ALERTMANAGER_CONFIG = f"{ALERTMANAGER_DIR}/alertmanager.yml"
+ALERTMANAGER_TEMPLATES = "templates"
+"""Folder of the notification templates beside the config (the config names them relative to itself)."""
+ROUTES_TABLE = f"{ALERTMANAGER_DIR}/routes.json"
+"""Where every alert goes: the build's alert -> receivers table (`mrm-observe routes` shows it)."""
+ROUTE_TESTS_DIR = "tests/routes"
 
 UID_MAX = 40
 METRIC_NAME_PATTERN = "[a-zA-Z_:][a-zA-Z0-9_:]*"
@@ -74,6 +82,11 @@ def generated_header(source: str, owner: str) -> str:
     return f"{GENERATED_MARK} for {owner} from {source}. Do not edit: change the definition and rebuild.\n"
 
 
+def generated_template_header(source: str, owner: str) -> str:
+    """The generated header as the first line of a Go template file (a template comment)."""
+    return "{{/* " + generated_header(source, owner).removeprefix("# ").rstrip() + " */}}\n"
+
+
 def owner_in(first_line: str) -> str | None:
     """The owner a generated file's first line names; "" for one written before owners were recorded; None for a
     file we did not generate."""
@@ -99,6 +112,9 @@ LINT_CHECKS = {
     "duplicate": "no two rules compute the same expression with the same labels",
     "rate-window": "rate()-like windows are at least 4x the scrape interval",
     "untested": "every alert has a promtool test case in which it fires",
+    "unrouted": "with routing defined: every alert reaches a receiver other than the default (root) or a null one",
+    "unpaged": "with routing defined: every critical or SLO page alert reaches a paging receiver",
+    "secret": "no literal webhook URL, token or key in a definition",
     "live-series": "with a server: every selector selects series now or did within the last 7 days",
     "live-counter": "with a server: rate(), irate(), increase() and resets() read counters (metric metadata)",
     "live-rate-window": "with a server: rate()-like windows are at least 4x the scrape interval of the targets read",
@@ -106,6 +122,20 @@ LINT_CHECKS = {
 }
 """Convention checks run by `mrm-observe lint` (the live- ones only with --prometheus-url); a rule waives one with
 `waive={check: reason}`."""
+
+ENV_NAME_PATTERN = "[A-Za-z_][A-Za-z0-9_]*"
+ENV_NAME = re.compile(f"^{ENV_NAME_PATTERN}$")
+ENV_PLACEHOLDER_PREFIX = "https://mrm-observe.invalid/env/"
+ENV_PLACEHOLDER = re.compile(re.escape(ENV_PLACEHOLDER_PREFIX) + f"({ENV_NAME_PATTERN})")
+"""How a secret filled from the environment at publish time appears in the build (group 1: the variable): a URL
+(so every field, URL or not, passes `amtool check-config`) on the reserved `.invalid` domain (so an unfilled one
+never reaches anybody)."""
+
+
+def env_placeholder(name: str) -> str:
+    """The placeholder for environment variable `name` in a built Alertmanager config."""
+    return ENV_PLACEHOLDER_PREFIX + name
+
 
 # --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---
 SLO_ID_LABEL = "sloth_id"
@@ -132,6 +162,8 @@ SLO_ALERT_WINDOW_LABELS = ("long_window", "short_window", "burn_rate_factor")
 SLO_PAGE, SLO_TICKET = "page", "ticket"
 SLO_TIER_SEVERITY = {SLO_PAGE: "critical", SLO_TICKET: "warning"}
 """Default `severity` label per tier (override it with the tier's labels)."""
+PAGING_LABELS = (("severity", "critical"), (SLO_TIER_LABEL, SLO_PAGE))
+"""An alert carrying any of these label values must reach a paging receiver (lint check `unpaged`)."""
 SLO_WINDOW_PLACEHOLDER = "{{window}}"
 DEFAULT_SCRAPE_INTERVAL = "30s"
 SLO_GROUP_PREFIX = "sloth-slo-"

@@ -24,12 +24,14 @@ class Definitions:
     dashboards: list[Sourced] = field(default_factory=list)
     groups: list[Sourced] = field(default_factory=list)
     slos: list[Sourced] = field(default_factory=list)
+    alertmanagers: list[Sourced] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def extend(self, other: Definitions) -> None:
         self.dashboards += other.dashboards
         self.groups += other.groups
         self.slos += other.slos
+        self.alertmanagers += other.alertmanagers
         self.problems += other.problems
 
 

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .conventions import DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
 from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
+from .model.routing import Alertmanager, redacted
 from .model.rules import RuleGroup
 from .model.slo import SLO
 from .slo_specs import load_spec
@@ -94,18 +95,20 @@ def _validation_problems(err: ValidationError, name: str) -> list[Problem]:
     line = next((f.lineno for f in reversed(traceback.extract_tb(err.__traceback__)) if f.filename.endswith(name)), None)
     where = f"{name}:{line}" if line else name
     return [
-        Problem(where, err.title, ".".join(str(p) for p in e["loc"]) or "", f"{e['msg']} (got {e.get('input')!r})")
+        Problem(where, err.title, ".".join(str(p) for p in e["loc"]) or "",
+                f"{e['msg']} (got {redacted(e['loc'], e.get('input'))!r})")
         for e in err.errors()
     ]
 
 
 def _collect(module: types.ModuleType, name: str) -> Definitions:
     found = Definitions()
-    known = DASHBOARD_VARIABLES + RULE_VARIABLES + SLO_VARIABLES
+    known = DASHBOARD_VARIABLES + RULE_VARIABLES + SLO_VARIABLES + ALERTMANAGER_VARIABLES
     if not any(hasattr(module, var) for var in known):
         found.problems.append(
             Problem(name, "", "", "defines none of " + ", ".join(f"`{v}`" for v in known)
-                    + ": set `dashboards = [...]`, `groups = [...]` or `slos = [...]` at module level")
+                    + ": set `dashboards = [...]`, `groups = [...]`, `slos = [...]` or `alertmanager = "
+                      "Alertmanager(...)` at module level")
         )
         return found
     folder = _folder_of(module, name, found.problems)
@@ -113,6 +116,7 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         (DASHBOARD_VARIABLES, is_dashboard, "a grafanalib Dashboard", found.dashboards, folder),
         (RULE_VARIABLES, lambda obj: isinstance(obj, RuleGroup), "a RuleGroup", found.groups, ()),
         (SLO_VARIABLES, lambda obj: isinstance(obj, SLO), "an SLO", found.slos, ()),
+        (ALERTMANAGER_VARIABLES, lambda obj: isinstance(obj, Alertmanager), "an Alertmanager", found.alertmanagers, ()),
     ):
         for var in variables:
             for label, obj in _items(module, var):

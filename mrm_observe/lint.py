@@ -9,6 +9,7 @@ from . import promql
 from .definitions import Sourced
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule
+from .secret_scan import secret_kind
 
 CAMEL_CASE = re.compile(r"^[A-Z][a-zA-Z0-9]*$")
 RECORD_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z_][a-zA-Z0-9_]*:[a-zA-Z0-9_]+$")
@@ -58,6 +59,12 @@ def _rule_findings(rule: AlertRule | RecordingRule, tested: set[str], scrape: fl
         parsed = promql.parse(rule.expr)
     except ValueError:
         return found  # validation reports it
+    texts = {f"labels.{k}": v for k, v in rule.labels.items()}
+    if isinstance(rule, AlertRule):
+        texts.update({f"annotations.{k}": v for k, v in rule.all_annotations().items()})
+    found += [("secret", field, f"holds {kind}: a secret must not be written into a definition (it would enter the "
+               "build): link to where it is kept instead")
+              for field, text in texts.items() if (kind := secret_kind(text))]
     for func, seconds in parsed.range_windows():
         if seconds < MIN_WINDOW_SCRAPES * scrape:
             found.append(("rate-window", "expr", f"{func}() over {seconds:g}s sees fewer than {MIN_WINDOW_SCRAPES} "

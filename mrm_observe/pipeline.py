@@ -10,21 +10,29 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 
+from . import amtool as amtool_mod
 from . import promtool as promtool_mod
-from . import yaml_input
+from . import route_checks, route_tests, yaml_input
+from .amtool import AMTOOL, Amtool
+from .compile.alertmanager import alertmanager_config, environment_names, files_read
 from .compile.dashboards import compile_dashboard
 from .compile.rules import rule_file
 from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
-from .conventions import (GRAFANA_DIR, MANIFEST, PROMETHEUS_DIR, TEST_FILE_SUFFIX, TESTS_DIR,
-                          SLO_FOLDER, generated_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
+from .conventions import (ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES, GRAFANA_DIR, MANIFEST,
+                          PROMETHEUS_DIR, ROUTES_TABLE, SLO_FOLDER, TEST_FILE_SUFFIX, TESTS_DIR, generated_header,
+                          generated_template_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
-from .errors import CheckFailed, DefinitionError, OutputError, Problem
+from .errors import CheckFailed, DefinitionError, OutputError, Problem, ToolMissingError
+from .external_tool import FileResult
 from .lint import Finding, lint_rules
-from .promtool import FileResult, Promtool
+from .notification_templates import SOURCE as TEMPLATES_SOURCE
+from .notification_templates import templates as shipped_templates
+from .promtool import Promtool
 from .render import to_json, to_yaml
+from .routing_tree import tree
 from .transaction import FileTransaction, recover
 from .yaml_input import YAMLInputError
 from .project import Project, load
@@ -64,7 +72,37 @@ class TestMeta:
     slo: str | None = None
 
 
-ArtifactMeta = DashboardMeta | RulesMeta | TestMeta
+@dataclass(frozen=True)
+class AlertmanagerMeta:
+    """The built Alertmanager config: its receivers and routes, the environment variables its placeholders name
+    (filled in when publishing) and the files it makes Alertmanager read (secrets, CAs, keys)."""
+
+    kind: ClassVar[str] = "alertmanager"
+    source: str
+    receivers: int
+    routes: int
+    environment: tuple[str, ...]
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateMeta:
+    """A notification template file the config loads."""
+
+    kind: ClassVar[str] = "template"
+    source: str
+
+
+@dataclass(frozen=True)
+class RoutesMeta:
+    """The table of where every alert goes (routes.json)."""
+
+    kind: ClassVar[str] = "routes"
+    source: str
+    alerts: int
+
+
+ArtifactMeta = DashboardMeta | RulesMeta | TestMeta | AlertmanagerMeta | TemplateMeta | RoutesMeta
 
 
 def manifest_entry(meta: ArtifactMeta) -> dict[str, Any]:
@@ -88,6 +126,7 @@ class BuildReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     definitions: Definitions | None = None
+    route_tests: list[route_tests.RouteTestFile] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         return sum(1 for a in self.artifacts.values() if a.meta.kind == kind)
@@ -99,6 +138,11 @@ class BuildReport:
     @property
     def rules(self) -> int:
         return sum(a.meta.rules for a in self.artifacts.values() if isinstance(a.meta, RulesMeta))
+
+    @property
+    def alertmanager(self) -> AlertmanagerMeta | None:
+        """The built Alertmanager config's metadata, if the project defines one."""
+        return next((a.meta for a in self.artifacts.values() if isinstance(a.meta, AlertmanagerMeta)), None)
 
     def dashboards(self) -> list[tuple[DashboardMeta, bytes]]:
         """Every built dashboard's metadata and JSON bytes."""
@@ -113,6 +157,7 @@ def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
     artifacts.update(_rule_artifacts(defs, project.owner))
     artifacts.update(_slo_artifacts(defs, project.owner, problems))
     artifacts.update(_test_artifacts(project, artifacts, problems))
+    artifacts.update(_alertmanager_artifacts(defs, project.owner))
     if problems:
         raise DefinitionError(problems)
     return dict(sorted(artifacts.items()))
@@ -172,6 +217,25 @@ def _slo_artifacts(defs: Definitions, owner: str, problems: list[Problem]) -> di
     return out
 
 
+def _alertmanager_artifacts(defs: Definitions, owner: str) -> dict[str, Artifact]:
+    """The Alertmanager config, the notification templates it loads and the table of where every alert goes."""
+    if not defs.alertmanagers:
+        return {}
+    item = defs.alertmanagers[0]
+    config = alertmanager_config(item.obj, [f"{ALERTMANAGER_TEMPLATES}/*.tmpl"])
+    meta = AlertmanagerMeta(item.source, len(item.obj.receivers), sum(1 for _ in tree(item.obj.route).walk()),
+                            tuple(environment_names(config)), tuple(files_read(config)))
+    routes = route_checks.alert_routes(defs)
+    out = {ALERTMANAGER_CONFIG: Artifact(to_yaml(config, generated_header(item.source, owner)), meta),
+           ROUTES_TABLE: Artifact(to_json(route_checks.routes_table(defs, routes)),
+                                  RoutesMeta(item.source, len(routes)))}
+    for name, text in shipped_templates().items():
+        source = f"{TEMPLATES_SOURCE}/{name}"
+        out[f"{ALERTMANAGER_DIR}/{ALERTMANAGER_TEMPLATES}/{name}"] = Artifact(
+            (generated_template_header(source, owner) + text).encode(), TemplateMeta(source))
+    return out
+
+
 def slo_rule_groups(defs: Definitions) -> list[Sourced]:
     """The compiled rule groups of every valid SLO, tagged with its source (for lint)."""
     return [Sourced(item.source, group) for item in defs.slos for group in compile_slo(item.obj)]
@@ -183,7 +247,7 @@ def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list
     if not project.tests.is_dir():
         return out
     for path in sorted(project.tests.glob(f"*{TEST_FILE_SUFFIX}")):
-        source = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
+        source = _shown(path, project)
         try:
             data = yaml_input.load(path)
         except YAMLInputError as err:
@@ -216,13 +280,39 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
     """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
     defs = load(project, locate)
     artifacts = compile_all(project, defs)
-    report = BuildReport(artifacts, definitions=defs)
+    report = BuildReport(artifacts, definitions=defs, route_tests=_route_tests(project, defs))
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
     files = {**{rel: artifact.content for rel, artifact in artifacts.items()}, MANIFEST: to_json(manifest)}
     written, report.removed = write_files(project.out, files,
                                           lambda: sorted(set(_read_manifest(project.out)) - set(artifacts)))
     report.written = [rel for rel in written if rel != MANIFEST]
     return report
+
+
+def _route_tests(project: Project, defs: Definitions) -> list[route_tests.RouteTestFile]:
+    """The hand-written route tests, checked against the receivers (skipped when the sources were chosen by hand
+    and leave out the Alertmanager definition); raise DefinitionError with every problem."""
+    folder = project.route_tests
+    paths = sorted(folder.glob("*.yaml")) if folder is not None and folder.is_dir() else []
+    if not paths or (project.partial and not defs.alertmanagers):
+        return []
+    if not defs.alertmanagers:
+        raise DefinitionError([Problem(_shown(path, project), "", "", "route tests need an Alertmanager definition: "
+                                       "define `alertmanager = Alertmanager(...)` in a module under alertmanager/")
+                               for path in paths])
+    receivers = {r.name for r in defs.alertmanagers[0].obj.receivers}
+    files, problems = [], []
+    for path in paths:
+        loaded, found = route_tests.load(path, _shown(path, project), receivers)
+        problems += found
+        files += [loaded] if loaded else []
+    if problems:
+        raise DefinitionError(problems)
+    return files
+
+
+def _shown(path: Path, project: Project) -> str:
+    return path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else str(path)
 
 
 def write_files(folder: Path, files: dict[str, bytes], stale: Callable[[], Iterable[str]]) -> tuple[list[str], list[str]]:
@@ -262,21 +352,30 @@ def _read_manifest(out: Path) -> dict[str, Any]:
 
 
 def files_of(report: BuildReport, out: Path, kind: str) -> list[Path]:
-    """Built files of one kind ('dashboard', 'rules', 'test')."""
+    """Built files of one kind ('dashboard', 'rules', 'test', 'alertmanager', 'template', 'routes')."""
     return [out / rel for rel, a in report.artifacts.items() if a.meta.kind == kind]
+
+
+AmtoolFinder = Callable[[], Amtool]
+"""Finds amtool when a step needs it (raising ToolMissingError): a project without routing needs no amtool."""
+
+
+def _no_amtool() -> Amtool:
+    raise ToolMissingError(AMTOOL.install_hint())
 
 
 @dataclass
 class CheckReport:
-    """Build plus promtool's verdict on every rule file plus lint."""
+    """Build plus promtool's verdict on every rule file, amtool's on the Alertmanager config, plus lint."""
 
     build: BuildReport
     rule_checks: list[FileResult]
     findings: list[Finding]
+    config_checks: list[FileResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.rule_checks) and not self.failing_findings
+        return all(r.ok for r in self.rule_checks + self.config_checks) and not self.failing_findings
 
     @property
     def failing_findings(self) -> list[Finding]:
@@ -284,38 +383,52 @@ class CheckReport:
 
 
 def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[Finding]:
-    """Convention findings on all rule groups; alerts count as tested when a staged test names them."""
+    """Convention findings on all rule groups (alerts count as tested when a staged test names them) and, with an
+    Alertmanager definition, where every alert goes."""
     tested = {alert for artifact in report.artifacts.values() if isinstance(artifact.meta, TestMeta)
               for alert in artifact.meta.alerts}
-    assert report.definitions is not None
-    return lint_rules(report.definitions.groups + slo_rule_groups(report.definitions), tested, scrape_interval)
+    defs = report.definitions
+    assert defs is not None
+    return (lint_rules(defs.groups + slo_rule_groups(defs), tested, scrape_interval)
+            + route_checks.route_findings(defs, route_checks.alert_routes(defs)))
 
 
-def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None) -> CheckReport:
-    """Build, `promtool check rules` every rule file, and lint."""
+def check(project: Project, tool: Promtool, scrape_interval: float, locate: Locator | None = None,
+          amtool: AmtoolFinder = _no_amtool) -> CheckReport:
+    """Build, `promtool check rules` every rule file, `amtool check-config` the Alertmanager config, and lint."""
     report = build(project, locate)
     results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
-    return CheckReport(report, results, lint(project, report, scrape_interval))
+    configs = [amtool_mod.check_config(amtool(), path) for path in files_of(report, project.out, "alertmanager")]
+    return CheckReport(report, results, lint(project, report, scrape_interval), configs)
 
 
 @dataclass
 class TestReport:
-    """Per-file promtool test results."""
+    """Per-file promtool test results and per-file route test results."""
 
     build: BuildReport
     results: list[FileResult]
+    route_results: list[FileResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return bool(self.results) and all(r.ok for r in self.results)
+        everything = self.results + self.route_results
+        return bool(everything) and all(r.ok for r in everything)
 
 
 def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
-              locate: Locator | None = None) -> TestReport:
-    """Build, then `promtool test rules` on the staged test files whose names match any pattern."""
+              locate: Locator | None = None, amtool: AmtoolFinder = _no_amtool) -> TestReport:
+    """Build, then `promtool test rules` on the staged test files and `amtool config routes test` on the route
+    test files whose names match any pattern."""
     report = build(project, locate)
-    files = [p for p in files_of(report, project.out, "test")
-             if not patterns or any(fnmatch.fnmatch(p.name, pat) or pat in p.name for pat in patterns)]
-    if patterns and not files:
-        raise CheckFailed(f"no promtool test file matches {', '.join(patterns)}")
-    return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR))
+
+    def chosen(name: str) -> bool:
+        return not patterns or any(fnmatch.fnmatch(name, pat) or pat in name for pat in patterns)
+
+    files = [p for p in files_of(report, project.out, "test") if chosen(p.name)]
+    routes = [f for f in report.route_tests if chosen(Path(f.source).name)]
+    if patterns and not files and not routes:
+        raise CheckFailed(f"no promtool or route test file matches {', '.join(patterns)}")
+    results = promtool_mod.test_rules(tool, files, project.out / TESTS_DIR)
+    route_results = route_tests.run(amtool(), project.out / ALERTMANAGER_CONFIG, routes, project.root) if routes else []
+    return TestReport(report, results, route_results)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import promtool as promtool_mod
-from .conventions import DEFINITION_DIRS, owner_id
+from .conventions import DEFINITION_DIRS, ROUTE_TESTS_DIR, owner_id
 from .definitions import Definitions
 from .discover import discover
 from .errors import DefinitionError
@@ -20,7 +20,7 @@ from .validate import Locator, validate
 
 @dataclass(frozen=True)
 class Project:
-    """Where definitions, hand-written promtool tests and build output live."""
+    """Where definitions, hand-written promtool and route tests, and build output live."""
 
     root: Path
     sources: tuple[Path, ...]
@@ -30,14 +30,17 @@ class Project:
     """Sources were chosen by hand: promtool tests of rule files outside them are skipped, not errors."""
     owner: str = "project"
     """The project's id in generated headers: installs replace and remove only files of the same owner."""
+    route_tests: Path | None = None
+    """Folder of hand-written route tests (`*.yaml`), checked with amtool against the built Alertmanager config."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
            tests: Path | None = None) -> Project:
-        """Defaults: root/{dashboards,alerts,slo} that exist, root/build, root/tests/promtool; relative paths are under root."""
+        """Defaults: root/{dashboards,alerts,slo,alertmanager} that exist, root/build, root/tests/promtool and
+        root/tests/routes; relative paths are under root."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
         return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
-                   owner=project_owner(root))
+                   owner=project_owner(root), route_tests=root / ROUTE_TESTS_DIR)
 
 
 def project_owner(root: Path) -> str:

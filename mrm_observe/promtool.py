@@ -2,59 +2,20 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ToolMissingError
+from .external_tool import FileResult, Tool, ToolSpec, find_tool
 
-DOCKER_IMAGE = "prom/prometheus"
-INSTALL_HINT = (
-    "promtool not found: install it (Debian/Ubuntu: `apt-get install -y prometheus`), "
-    "point $PROMTOOL at the binary, or install Docker to run it from the prom/prometheus image"
-)
+PROMTOOL = ToolSpec("promtool", "PROMTOOL", "prometheus", "prom/prometheus")
+Promtool = Tool
 _UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
-
-
-@dataclass(frozen=True)
-class Promtool:
-    """How to invoke promtool: the command prefix (the binary, or `docker run ...` with the mount)."""
-
-    command: tuple[str, ...]
-
-    def run(self, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-        """Run promtool with args in cwd and capture its output."""
-        return subprocess.run([*self.command, *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
     """$PROMTOOL, then promtool on PATH, then Docker's prom/prometheus image; raise ToolMissingError."""
-    explicit = env.get("PROMTOOL")
-    if explicit:
-        if shutil.which(explicit) is None:
-            raise ToolMissingError(f"$PROMTOOL is {explicit!r}, which is not an executable. {INSTALL_HINT}")
-        return Promtool((explicit,))
-    on_path = shutil.which("promtool", path=env.get("PATH"))
-    if on_path:
-        return Promtool((on_path,))
-    docker = shutil.which("docker", path=env.get("PATH"))
-    if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
-        where = str(mount.resolve())
-        return Promtool((docker, "run", "--rm", "-v", f"{where}:{where}", "-w", where,
-                         "--entrypoint", "promtool", DOCKER_IMAGE))
-    raise ToolMissingError(INSTALL_HINT)
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """Outcome of one file under `promtool check rules` or `test rules`."""
-
-    file: str
-    ok: bool
-    output: str
+    return find_tool(PROMTOOL, env, mount)
 
 
 def check_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:

@@ -13,6 +13,7 @@ from .durations import parse_duration
 from .errors import Problem
 from .model.rules import AlertRule, RecordingRule, RuleGroup
 from .slo_specs import slo_problems
+from .validate_routing import alertmanager_problems
 
 if TYPE_CHECKING:
     from grafanalib.core import Dashboard
@@ -39,6 +40,7 @@ def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
     problems += validate_dashboards(defs.dashboards, locate)
     problems += validate_groups(defs.groups, locate)
     problems += slo_problems(defs.slos)
+    problems += alertmanager_problems(defs.alertmanagers)
     return problems
 
 

@@ -8,11 +8,13 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 
 LAYERS = {
-    "errors": 0, "conventions": 0, "durations": 0, "promql": 0, "panel_types": 0,
+    "errors": 0, "conventions": 0, "durations": 0, "promql": 0, "panel_types": 0, "secret_scan": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1, "field_config": 1, "annotations": 1,
+    "external_tool": 1, "matchers": 1,
     "slo_math": 2, "slo_specs": 2, "query_batch": 2, "compile": 2, "render": 2, "dashboard_schema": 2,
-    "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "charts": 2,
-    "discover": 3, "validate": 3, "transaction": 3, "progress": 0, "project": 4,
+    "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "charts": 2, "amtool": 2, "routing_tree": 2,
+    "notification_templates": 2,
+    "discover": 3, "validate": 3, "validate_routing": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5, "pipeline_tune": 5,
     "python_code": 0, "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2,
@@ -20,6 +22,7 @@ LAYERS = {
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
+                 ("validate", "validate_routing"), ("route_checks", "lint"),
                  ("pipeline_publish", "pipeline"),
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),

@@ -74,7 +74,7 @@ def test_a_failing_promtool_test_exits_1_and_shows_the_difference(run, sample_pr
 def test_test_patterns_select_files_and_an_unmatched_pattern_is_an_error(run):
     assert run("test", "service*").exit_code == 0
     result = run("test", "nothing-like-this")
-    assert result.exit_code == 1 and "no promtool test file matches nothing-like-this" in result.stderr
+    assert result.exit_code == 1 and "no promtool or route test file matches nothing-like-this" in result.stderr
 
 
 def test_a_test_file_naming_an_unknown_rule_file_is_rejected(run, sample_project):

@@ -57,7 +57,7 @@ def test_every_command_the_docs_name_exists(words):
 
 def test_the_docs_name_every_command():
     named = {tuple(w) for w in documented_commands()}
-    assert {("build",), ("check",), ("test",), ("lint",), ("slo", "windows"), ("import",)} <= named
+    assert {("build",), ("check",), ("test",), ("lint",), ("routes",), ("slo", "windows"), ("import",)} <= named
     assert {("publish", "grafana"), ("publish", "rules"), ("export", "k8s"), ("export", "provisioning")} <= named
 
 
@@ -80,17 +80,25 @@ def tour_files() -> dict[str, str]:
 def test_the_readme_tour_checks_and_passes_its_tests_verbatim(tmp_path, monkeypatch):
     files = tour_files()
     assert {"tour/dashboards/checkout.py", "tour/alerts/checkout.py", "tour/tests/promtool/checkout_test.yaml",
-            "tour/slo/checkout.py"} <= set(files)
+            "tour/slo/checkout.py", "tour/alertmanager/routing.py", "tour/tests/routes/checkout.yaml"} <= set(files)
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
     monkeypatch.chdir(tmp_path / "tour")
-    for command in ("check", "test"):
+    outputs = {}
+    for command in ("check", "test", "routes"):
         result = CliRunner().invoke(main, [command])
         assert result.exit_code == 0, result.output
-    assert "promtool tests: 2 passed, 0 failed" in result.output
+        outputs[command] = result.output
+    assert "ok   amtool check-config build/alertmanager/alertmanager.yml" in outputs["check"]
+    assert "promtool tests: 2 passed, 0 failed; route tests: 1 passed, 0 failed" in outputs["test"]
     assert sorted(p.name for p in (tmp_path / "tour" / "build" / "prometheus").iterdir()) == [
         "alerts-checkout.rules.yaml", "slo-checkout-availability.rules.yaml"]
+    table = outputs["routes"]
+    assert re.search(r"CheckoutHighErrorRate\s+│ critical\s+│ page \(pages\)\s+│ \{severity=\"critical\"\}", table)
+    assert re.search(r"CheckoutAvailabilityBurnRate\s+│ critical/page\s+│ page \(pages\)", table)
+    assert re.search(r"CheckoutAvailabilityBurnRate\s+│ warning/ticket\s+│ slack\s", table)
+    assert "5 alert rule(s), 0 routing finding(s), 0 waived" in table  # the SLO makes one rule per window pair
 
 
 def test_the_slo_windows_example_prints_the_workbook_table():

@@ -9,8 +9,9 @@ import click
 from .. import pipeline
 from .. import project as project_mod
 from ..errors import ExitCode
+from ..external_tool import FileResult
 from ..lint import Finding
-from .common import (busy, handle_errors, locator, make_project, project_options, project_path, promtool,
+from .common import (amtool, busy, handle_errors, locator, make_project, project_options, project_path, promtool,
                      scrape_option, seconds)
 from .servers import ServerOptions, server_options
 
@@ -28,8 +29,12 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> No
 
 
 def summary_line(report: pipeline.BuildReport) -> str:
-    return (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
+    line = (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
             f"{report.count('test')} promtool test files")
+    config = report.alertmanager
+    if config is not None:
+        line += f", Alertmanager config with {config.receivers} receivers and {config.routes} routes"
+    return line
 
 
 @click.command()
@@ -37,16 +42,19 @@ def summary_line(report: pipeline.BuildReport) -> str:
 @scrape_option
 @handle_errors
 def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str) -> None:
-    """Build, run `promtool check rules` on every rule file, and lint."""
+    """Build, run `promtool check rules` on every rule file and `amtool check-config` on the Alertmanager config,
+    and lint."""
     project = make_project(sources, out, tests)
     tool = promtool()
     with busy("building and running promtool check rules"):
         result = pipeline.check(project, tool, seconds(scrape_interval, "--scrape-interval"),
-                                project_mod.promtool_locator(tool))
-    for res in result.rule_checks:
-        click.echo(f"{'ok  ' if res.ok else 'FAIL'} promtool check rules {project_path(res.file, project)}")
-        if not res.ok:
-            click.echo(res.output, err=True)
+                                project_mod.promtool_locator(tool), amtool)
+    checks = (("promtool check rules", result.rule_checks), ("amtool check-config", result.config_checks))
+    for command, results in checks:
+        for res in results:
+            click.echo(f"{'ok  ' if res.ok else 'FAIL'} {command} {project_path(res.file, project)}")
+            if not res.ok:
+                click.echo(res.output, err=True)
     _print_findings(result.findings)
     click.echo(summary_line(result.build))
     if not result.ok:
@@ -60,8 +68,9 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
 @handle_errors
 def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
          prometheus: ServerOptions) -> None:
-    """Check rule conventions (names, severity, annotations, for, windows, test coverage); with --prometheus-url,
-    also against a live server (series, counters, scrape and evaluation intervals)."""
+    """Check rule conventions (names, severity, annotations, for, windows, test coverage, secrets) and where every
+    alert goes; with --prometheus-url, also against a live server (series, counters, scrape and evaluation
+    intervals)."""
     project = make_project(sources, out, tests)
     report = pipeline.build(project, locator())
     findings = pipeline.lint(project, report, seconds(scrape_interval, "--scrape-interval"))
@@ -85,19 +94,27 @@ def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape
 @click.argument("patterns", nargs=-1)
 @handle_errors
 def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patterns: tuple[str, ...]) -> None:
-    """Build, then run `promtool test rules` on the promtool tests whose file names match PATTERNS."""
+    """Build, then run `promtool test rules` on the promtool tests and `amtool config routes test` on the route
+    tests whose file names match PATTERNS."""
     project = make_project(sources, out, tests)
     tool = promtool()
-    with busy("building and running promtool tests"):
-        result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool))
-    for res in result.results:
+    with busy("building and running promtool and route tests"):
+        result = pipeline.run_tests(project, tool, patterns, project_mod.promtool_locator(tool), amtool)
+    for res in result.results + result.route_results:
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
-    passed = sum(r.ok for r in result.results)
-    click.echo(f"{summary_line(result.build)}; promtool tests: {passed} passed, {len(result.results) - passed} failed")
+    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}"
+    if result.route_results:
+        line += f"; route tests: {_tally(result.route_results)}"
+    click.echo(line)
     if not result.ok:
         sys.exit(ExitCode.INVALID)
+
+
+def _tally(results: list[FileResult]) -> str:
+    passed = sum(r.ok for r in results)
+    return f"{passed} passed, {len(results) - passed} failed"
 
 
 def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None) -> None:

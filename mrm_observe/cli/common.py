@@ -23,6 +23,7 @@ from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
 from ..progress import Progress
+from ..amtool import Amtool, find_amtool
 from ..promtool import Promtool, find_promtool
 
 Command = Callable[..., Any]
@@ -52,7 +53,8 @@ def project_options(func: Command) -> Command:
     func = click.option("--out", type=click.Path(path_type=Path), default=None,
                         help="Build folder [default: build].")(func)
     func = click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
-                        help="Definition folder or file; repeatable [default: dashboards/, alerts/, slo/].")(func)
+                        help="Definition folder or file; repeatable "
+                             "[default: dashboards/, alerts/, slo/, alertmanager/].")(func)
     return func
 
 
@@ -85,6 +87,11 @@ def project_path(path: str, project: projects.Project) -> str:
 def promtool() -> Promtool:
     """promtool, or ToolMissingError saying how to install it."""
     return find_promtool(os.environ, Path.cwd())
+
+
+def amtool() -> Amtool:
+    """amtool, or ToolMissingError saying how to install it (asked only when there is Alertmanager config to check)."""
+    return find_amtool(os.environ, Path.cwd())
 
 
 def locator() -> projects.Locator | None:
