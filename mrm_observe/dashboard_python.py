@@ -90,6 +90,13 @@ ATTRIBUTES: dict[str, tuple[Attribute, ...]] = {
 }
 """Per panel type: (class argument, where its value is in the panel's normal form, how to read it) for the
 settings a reader expects as arguments; MISSING from the reader means "not expressible as that argument"."""
+RESETS: dict[str, dict[str, Any]] = {
+    "stat": {"noValue": None, "reduceCalc": "lastNotNull"},
+    "gauge": {"calc": "lastNotNull"},
+    "bargauge": {"calc": "lastNotNull"},
+}
+"""Arguments whose grafanalib default is not Grafana's, written with Grafana's when the panel does not set them
+(the stat's "none" text for no value and its mean reducer, the gauges' mean)."""
 
 
 def accepts(class_name: str, argument: str, value: Any) -> bool:
@@ -162,15 +169,17 @@ def _pop(data: dict[str, Any], path: Path) -> None:
 
 
 def patch_value(panel: dict[str, Any], path: Path, built: Any, into: dict[str, Any]) -> None:
-    """Set in `into` (an extraJson literal) the member at `path` (up to the first list) to the panel's value. Where
-    the panel has none: to Grafana's default, else to null, member by member of what the build wrote there
-    (`built`), as extraJson can only add to what a class writes; null and empty objects mean "not set"."""
+    """Set in `into` (an extraJson literal) the member at `path` (up to the first list) to the panel's value, or,
+    where the panel has none, reset what the build wrote there (`built`) to Grafana's default, member by member
+    (extraJson can only add to what a class writes; a null reads as "not set")."""
     cut = next((i for i, key in enumerate(path) if isinstance(key, int)), len(path))
     if cut < len(path):
         path, built = path[:cut], MISSING
     value = _get(panel, path)
     if value is MISSING:
         value = _reset(panel.get("type", ""), path, built)
+        if value is MISSING:
+            return
     target = into
     for key in path[:-1]:
         if not isinstance(target.get(key), dict):
@@ -180,14 +189,15 @@ def patch_value(panel: dict[str, Any], path: Path, built: Any, into: dict[str, A
 
 
 def _reset(kind: str, path: Path, built: Any) -> Any:
-    """What to merge over the member a class wrote (`built`) so that it reads as Grafana's default there: the
-    default where one is known, else null, member by member of an object."""
+    """What to merge over the member a class wrote (`built`) so that it reads as Grafana's default there: only the
+    members that differ from the default, each set to it (null where the default is not known); MISSING when
+    nothing differs."""
     default = _default(kind, path)
-    if isinstance(default, dict) and isinstance(built, dict):
-        return {**{k: None for k in built if k not in default}, **copied(default)}
-    if default is None and isinstance(built, dict) and built:
-        return {k: _reset(kind, (*path, k), v) for k, v in built.items()}
-    return copied(default)
+    if isinstance(built, dict) and built and (default is None or isinstance(default, dict)):
+        members = {k: _reset(kind, (*path, k), v) for k, v in built.items()}
+        members = {k: v for k, v in members.items() if v is not MISSING}
+        return members or MISSING
+    return MISSING if built == default else copied(default)
 
 
 def _default(kind: str, path: Path) -> Any:
@@ -196,8 +206,8 @@ def _default(kind: str, path: Path) -> Any:
         found = _get(defaults.get("options", {}), path[1:])
     elif path[:3] == CUSTOM:
         found = _get(defaults.get("custom", {}), path[3:])
-    elif path == ("fieldConfig", "defaults", "color"):
-        found = defaults.get("color", MISSING)
+    elif path[:3] == ("fieldConfig", "defaults", "color"):
+        found = _get(defaults.get("color", MISSING), path[3:])
     elif path[:2] == ("fieldConfig", "defaults") and len(path) > 2:
         found = _get(FIELD_DEFAULTS, path[2:])
     else:
@@ -250,10 +260,13 @@ class DashboardPython:
         return changed
 
     def report(self, found: list[Difference]) -> None:
-        """What still differs becomes a note at its panel (or the dashboard)."""
+        """What still differs becomes a note at its panel (or the dashboard); a patch that did not help is taken
+        out again (maxDataPoints 100, which every build drops, say)."""
         for difference in found:
             where, inner = self.panel_of(difference[0])
             self._notes.setdefault(where, []).append(describe((inner, *difference[1:])))
+            if where in self.patches and inner and _get(self.patches[where], inner) is not MISSING:
+                _pop(self.patches[where], inner)
         if found:
             self._source = None
 
@@ -390,6 +403,8 @@ class DashboardPython:
             if value is not MISSING and read(value) is not MISSING and accepts(cls, name, read(value)):
                 kwargs.append((name, self._overrides(value) if name == "overrides" else read(value)))
                 _pop(rest, path)
+        given = {name for name, _ in kwargs}
+        kwargs += [(name, value) for name, value in RESETS.get(kind, {}).items() if name not in given]
         repeat = {"variable": "repeat", "direction": "repeatDirection", "maxPerRow": "maxPerRow"}
         if "repeat" in rest and all(accepts("Repeat", a, rest[k]) for a, k in repeat.items() if k in rest):
             kwargs.append(("repeat", Call(self._use("Repeat"), kwargs=[(a, rest.pop(k)) for a, k in repeat.items()

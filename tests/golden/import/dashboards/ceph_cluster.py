@@ -72,6 +72,8 @@ dashboards = [
                         },
                     },
                 ],
+                noValue=None,
+                reduceCalc="lastNotNull",
                 interval="1m",
                 hideTimeOverride=True,
                 maxDataPoints=100,
@@ -80,11 +82,6 @@ dashboards = [
                     Threshold("rgba(237, 129, 40, 0.9)", 1, 1.0),
                     Threshold("rgb(255, 0, 0)", 2, 2.0),
                 ],
-                extraJson={
-                    "fieldConfig": {"defaults": {"noValue": None}},
-                    "maxDataPoints": 100,
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
-                },
             ),
             # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units,
             #   valueHandler, warn are not Prometheus query settings and are not carried
@@ -102,11 +99,9 @@ dashboards = [
                 ],
                 graphMode="none",
                 colorMode="background",
+                noValue=None,
+                reduceCalc="lastNotNull",
                 thresholds=DEFAULT_THRESHOLDS,
-                extraJson={
-                    "fieldConfig": {"defaults": {"noValue": None}},
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
-                },
             ),
             # targets: aggregation, alias, crit, decimals, displayAliasType, displayType, displayValueWithAlias, units,
             #   valueHandler, warn are not Prometheus query settings and are not carried
@@ -127,11 +122,9 @@ dashboards = [
                 ],
                 graphMode="none",
                 colorMode="background",
+                noValue=None,
+                reduceCalc="lastNotNull",
                 thresholds=DEFAULT_THRESHOLDS,
-                extraJson={
-                    "fieldConfig": {"defaults": {"noValue": None}},
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
-                },
             ),
             # targets: aggregation, alias, decimals, displayAliasType, displayType, displayValueWithAlias, units,
             #   valueHandler are not Prometheus query settings and are not carried
@@ -158,11 +151,9 @@ dashboards = [
                 ],
                 graphMode="none",
                 colorMode="background",
+                noValue=None,
+                reduceCalc="lastNotNull",
                 thresholds=DEFAULT_THRESHOLDS,
-                extraJson={
-                    "fieldConfig": {"defaults": {"noValue": None}},
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
-                },
             ),
             # singlestat shown as a gauge: migrated to a stat (as Grafana does); its min and max are kept
             # maxDataPoints: 100 is not carried
@@ -182,6 +173,8 @@ dashboards = [
                 colorMode="none",
                 orientation="horizontal",
                 mappings=[{"type": "special", "options": {"match": "null", "result": {"text": "N/A"}}}],
+                noValue=None,
+                reduceCalc="lastNotNull",
                 maxDataPoints=100,
                 thresholds=[
                     Threshold("#299c46", 0, 0.0),
@@ -190,15 +183,8 @@ dashboards = [
                 ],
                 extraJson={
                     "fieldConfig": {
-                        "defaults": {
-                            "color": {"mode": "fixed", "fixedColor": "rgb(31, 120, 193)"},
-                            "min": 0,
-                            "max": 1,
-                            "noValue": None,
-                        },
+                        "defaults": {"color": {"mode": "fixed", "fixedColor": "rgb(31, 120, 193)"}, "min": 0, "max": 1},
                     },
-                    "maxDataPoints": 100,
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
                 },
             ),
             TimeSeries(

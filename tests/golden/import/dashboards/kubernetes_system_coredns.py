@@ -145,11 +145,9 @@ dashboards = [
                 textMode="value_and_name",
                 orientation="vertical",
                 mappings=[{"type": "value", "options": {"0": {"text": "DOWN"}, "1": {"text": "UP"}}}],
+                noValue=None,
+                reduceCalc="lastNotNull",
                 thresholds=[Threshold("red", 0, 0.0), Threshold("green", 1, 1.0)],
-                extraJson={
-                    "fieldConfig": {"defaults": {"noValue": None}},
-                    "options": {"reduceOptions": {"values": False, "calcs": ["lastNotNull"], "fields": ""}},
-                },
             ),
             TimeSeries(
                 title="CoreDNS - CPU Usage by instance",
