@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 TOOL = "mrm-observe"
 MANAGED_TAG = "mrm-observe"
@@ -16,11 +17,17 @@ DATASOURCE_TYPE = "prometheus"
 DATASOURCE_REF = {"type": DATASOURCE_TYPE, "uid": "${" + DATASOURCE_VARIABLE + "}"}
 
 SEVERITIES = ("critical", "warning", "info")
+"""Default `severity` vocabulary of alerts (a project sets its own: RuleConventions)."""
+RUNBOOK_ANNOTATIONS = ("runbook_url", "documentation")
+"""Default annotations that count as an alert's runbook."""
 DEFINITION_DIRS = ("dashboards", "alerts", "slo", "alertmanager")
 DASHBOARD_VARIABLES = ("dashboard", "dashboards")
 RULE_VARIABLES = ("groups",)
 SLO_VARIABLES = ("slos",)
 ALERTMANAGER_VARIABLES = ("alertmanager",)
+ORIGIN_VARIABLE = "imported_from"
+"""Module variable naming the file `mrm-observe import` made it from: a promtool test naming that file in its
+`rule_files` is run against the module's built rule file."""
 
 GRAFANA_DIR = "grafana"
 PROMETHEUS_DIR = "prometheus"
@@ -102,13 +109,13 @@ def owner_id(name: str) -> str:
 
 LINT_CHECKS = {
     "alert-name": "alert names are CamelCase (e.g. HighErrorRate)",
-    "severity": "alerts carry a severity label: critical, warning or info",
+    "severity": "alerts carry a severity label from the project's severities (critical, warning, info by default)",
     "summary": "alerts carry a summary annotation",
     "description": "alerts carry a description annotation",
-    "runbook": "alerts carry a runbook_url annotation",
+    "runbook": "alerts carry a runbook annotation (runbook_url or documentation by default)",
     "for": "alerts set `for` so one bad scrape does not page",
     "comparison": "alert expressions filter with a comparison or absent()",
-    "record-name": "recording rule names have the form level:metric:operations",
+    "record-name": "recording rule names have the form level:metric:operations (two or more parts)",
     "duplicate": "no two rules compute the same expression with the same labels",
     "rate-window": "rate()-like windows are at least 4x the scrape interval",
     "untested": "every alert has a promtool test case in which it fires",
@@ -135,6 +142,15 @@ never reaches anybody)."""
 def env_placeholder(name: str) -> str:
     """The placeholder for environment variable `name` in a built Alertmanager config."""
     return ENV_PLACEHOLDER_PREFIX + name
+
+
+@dataclass(frozen=True)
+class RuleConventions:
+    """A project's rule vocabulary (`[tool.mrm-observe]` in its pyproject.toml): the severities an alert may carry
+    and the annotations that count as its runbook."""
+
+    severities: tuple[str, ...] = SEVERITIES
+    runbook_annotations: tuple[str, ...] = RUNBOOK_ANNOTATIONS
 
 
 # --- SLOs: names compatible with Sloth's, so its dashboards and users' queries keep working ---

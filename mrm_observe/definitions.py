@@ -26,6 +26,8 @@ class Definitions:
     slos: list[Sourced] = field(default_factory=list)
     alertmanagers: list[Sourced] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    origins: list[Sourced] = field(default_factory=list)
+    """The file each imported rule module was made from (`obj`: its name, as a promtool test may name it)."""
 
     def extend(self, other: Definitions) -> None:
         self.dashboards += other.dashboards
@@ -33,6 +35,7 @@ class Definitions:
         self.slos += other.slos
         self.alertmanagers += other.alertmanagers
         self.problems += other.problems
+        self.origins += other.origins
 
 
 def is_dashboard(value: Any) -> bool:

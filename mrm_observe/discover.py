@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, RULE_VARIABLES, SLO_VARIABLES
+from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, ORIGIN_VARIABLE, RULE_VARIABLES, SLO_VARIABLES
 from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
 from .model.routing import Alertmanager, redacted
@@ -124,6 +124,12 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
                     into.append(Sourced(name, obj, where))
                 else:
                     found.problems.append(_wrong_type(name, label, expected, obj))
+    origin = getattr(module, ORIGIN_VARIABLE, None)
+    if isinstance(origin, str) and origin.strip() and "/" not in origin:
+        found.origins.append(Sourced(name, origin))
+    elif origin is not None:
+        found.problems.append(Problem(name, ORIGIN_VARIABLE, "", "must be the name of the file the rules were "
+                                      f"imported from, e.g. \"alerts.yml\" (got {origin!r})"))
     return found
 
 

@@ -23,7 +23,7 @@ from . import promql
 from .definitions import Sourced
 from .durations import parse_duration
 from .errors import Problem
-from .lint import MIN_WINDOW_SCRAPES, Finding, rule_object
+from .lint import MIN_WINDOW_SCRAPES, Finding, one_per_field, rule_object
 from .model.rules import AlertRule, RecordingRule
 from .promql import Selector, SelectorUse
 
@@ -141,17 +141,13 @@ def check(live: Plan, facts: Facts) -> LiveResult:
         notes.append(Finding("live-counter", Problem("", "", "", "the server has no metric metadata (VictoriaMetrics "
                                                      "keeps none), so no metric's type is known: not checked")))
     for r in live.rules:
-        seen: set[tuple[str, str, str]] = set()
-        for check_name, field_name, message, is_note in _rule_results(r, live, facts):
-            if (check_name, field_name, message) in seen:
-                continue
-            seen.add((check_name, field_name, message))
-            waiver = r.rule.waive.get(check_name)
-            if is_note:
-                if not waiver:
-                    notes.append(Finding(check_name, Problem(r.source, r.obj, field_name, message)))
-            else:
-                findings.append(Finding(check_name, Problem(r.source, r.obj, field_name, message), waiver))
+        results = _rule_results(r, live, facts)
+        for check_name, field_name, message in one_per_field([(c, f, m) for c, f, m, note in results if not note]):
+            findings.append(Finding(check_name, Problem(r.source, r.obj, field_name, message),
+                                    r.rule.waive.get(check_name)))
+        for check_name, field_name, message in one_per_field([(c, f, m) for c, f, m, note in results if note]):
+            if not r.rule.waive.get(check_name):
+                notes.append(Finding(check_name, Problem(r.source, r.obj, field_name, message)))
     return LiveResult(findings, notes)
 
 

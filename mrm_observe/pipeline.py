@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import posixpath
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 
@@ -21,8 +23,9 @@ from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
 from .conventions import (ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES, GRAFANA_DIR, MANIFEST,
-                          PROMETHEUS_DIR, ROUTES_TABLE, SLO_FOLDER, TEST_FILE_SUFFIX, TESTS_DIR, generated_header,
-                          generated_template_header, rule_file_name, slo_rule_file_name, slo_test_file_name)
+                          ORIGIN_VARIABLE, PROMETHEUS_DIR, ROUTES_TABLE, SLO_FOLDER, TEST_FILE_SUFFIX, TESTS_DIR,
+                          generated_header, generated_template_header, rule_file_name, slo_rule_file_name,
+                          slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
 from .errors import CheckFailed, DefinitionError, OutputError, Problem, ToolMissingError
@@ -105,6 +108,17 @@ class RoutesMeta:
 ArtifactMeta = DashboardMeta | RulesMeta | TestMeta | AlertmanagerMeta | TemplateMeta | RoutesMeta
 
 
+@dataclass(frozen=True)
+class SkippedTest:
+    """A YAML file under the tests folder that is not run, and why."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
 def manifest_entry(meta: ArtifactMeta) -> dict[str, Any]:
     """What manifest.json records about one file: its kind and every field that is set."""
     return {"kind": meta.kind, **{k: v for k, v in asdict(meta).items() if v is not None}}
@@ -127,6 +141,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     definitions: Definitions | None = None
     route_tests: list[route_tests.RouteTestFile] = field(default_factory=list)
+    skipped_tests: list[SkippedTest] = field(default_factory=list)
 
     def count(self, kind: str) -> int:
         return sum(1 for a in self.artifacts.values() if a.meta.kind == kind)
@@ -149,18 +164,20 @@ class BuildReport:
         return [(a.meta, a.content) for a in self.artifacts.values() if isinstance(a.meta, DashboardMeta)]
 
 
-def compile_all(project: Project, defs: Definitions) -> dict[str, Artifact]:
-    """Every output file's bytes keyed by its path under the build folder (pure apart from reading tests)."""
+def compile_all(project: Project, defs: Definitions) -> tuple[dict[str, Artifact], list[SkippedTest]]:
+    """Every output file's bytes keyed by its path under the build folder (pure apart from reading tests), and the
+    YAML files under the tests folder that are not staged, with the reason."""
     artifacts: dict[str, Artifact] = {}
     problems: list[Problem] = []
+    skipped: list[SkippedTest] = []
     artifacts.update(_dashboard_artifacts(defs, problems))
     artifacts.update(_rule_artifacts(defs, project.owner))
     artifacts.update(_slo_artifacts(defs, project.owner, problems))
-    artifacts.update(_test_artifacts(project, artifacts, problems))
+    artifacts.update(_test_artifacts(project, defs, artifacts, problems, skipped))
     artifacts.update(_alertmanager_artifacts(defs, project.owner))
     if problems:
         raise DefinitionError(problems)
-    return dict(sorted(artifacts.items()))
+    return dict(sorted(artifacts.items())), skipped
 
 
 def _dashboard_artifacts(defs: Definitions, problems: list[Problem]) -> dict[str, Artifact]:
@@ -241,33 +258,79 @@ def slo_rule_groups(defs: Definitions) -> list[Sourced]:
     return [Sourced(item.source, group) for item in defs.slos for group in compile_slo(item.obj)]
 
 
-def _test_artifacts(project: Project, built: dict[str, Artifact], problems: list[Problem]) -> dict[str, Artifact]:
-    """Hand-written promtool tests, staged beside the build with `rule_files` pointing at built rule files."""
-    out = {}
+TEST_SUFFIXES = (".yaml", ".yml")
+TEST_KEYS = ("rule_files", "tests")
+"""A YAML file under the tests folder holding either key is a promtool test file, whatever its name."""
+
+
+def _test_artifacts(project: Project, defs: Definitions, built: dict[str, Artifact], problems: list[Problem],
+                    skipped: list[SkippedTest]) -> dict[str, Artifact]:
+    """Hand-written promtool tests, staged beside the build with `rule_files` pointing at built rule files.
+
+    Every YAML file under the tests folder (subfolders too) is staged or added to `skipped` with the reason: it is
+    not a promtool test file, or sources were chosen by hand and it tests rule files not built from them. A
+    `rule_files` entry names a built rule file, or the file a rule module was imported from (`imported_from`).
+    """
+    out: dict[str, Artifact] = {}
     if not project.tests.is_dir():
         return out
-    for path in sorted(project.tests.glob(f"*{TEST_FILE_SUFFIX}")):
+    originals = _originals(defs)
+    for path in sorted(p for p in project.tests.rglob("*") if p.suffix in TEST_SUFFIXES and p.is_file()):
         source = _shown(path, project)
+        named = path.name.endswith(TEST_FILE_SUFFIX)
         try:
             data = yaml_input.load(path)
         except YAMLInputError as err:
-            problems.append(Problem(source, "", "", str(err)))
+            if named:
+                problems.append(Problem(source, "", "", str(err)))
+            else:
+                skipped.append(SkippedTest(source, f"not a promtool test file: it {err}"))
+            continue
+        if not named and not (isinstance(data, dict) and any(key in data for key in TEST_KEYS)):
+            skipped.append(SkippedTest(source, "not a promtool test file: it has neither rule_files nor tests"))
             continue
         if not isinstance(data, dict) or not isinstance(data.get("rule_files"), list):
             problems.append(Problem(source, "", "rule_files", "a promtool test file needs a list of rule_files"))
             continue
-        if project.partial and not any(f"{PROMETHEUS_DIR}/{entry}" in built for entry in data["rule_files"]):
-            continue  # it tests rules outside the chosen sources
-        staged = []
-        for entry in data["rule_files"]:
-            if f"{PROMETHEUS_DIR}/{entry}" not in built:
-                known = ", ".join(sorted(k.split("/", 1)[1] for k in built if k.startswith(PROMETHEUS_DIR)))
-                problems.append(Problem(source, "", "rule_files", f"{entry!r} is not a built rule file (built: {known})"))
-            staged.append(f"../{PROMETHEUS_DIR}/{entry}")
-        data["rule_files"] = staged
-        out[f"{TESTS_DIR}/{path.name}"] = Artifact(
+        targets = {str(entry): _built_rule_file(str(entry), built, originals) for entry in data["rule_files"]}
+        missing = {entry: why for entry, (target, why) in targets.items() if target is None}
+        if missing and project.partial:
+            skipped.append(SkippedTest(source, f"it tests {', '.join(map(repr, missing))}, not built from the sources "
+                                               "chosen with --source"))
+            continue
+        problems += [Problem(source, "", "rule_files", why) for why in missing.values()]
+        rel = path.relative_to(project.tests)
+        data["rule_files"] = [f"{'../' * len(rel.parts)}{PROMETHEUS_DIR}/{target}"
+                              for target, _ in targets.values() if target]
+        out[f"{TESTS_DIR}/{rel.as_posix()}"] = Artifact(
             to_yaml(data, generated_header(source, project.owner)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
     return out
+
+
+def _originals(defs: Definitions) -> dict[str, list[str]]:
+    """File name an imported rule module was made from -> the built rule file(s) of the modules naming it."""
+    built: dict[str, list[str]] = {}
+    for item in defs.origins:
+        built.setdefault(item.obj, []).append(rule_file_name(item.source))
+    return built
+
+
+def _built_rule_file(entry: str, built: dict[str, Artifact], originals: dict[str, list[str]]) -> tuple[str | None, str]:
+    """(the built rule file a test's `rule_files` entry means, "") or (None, why it means none): a built file's name
+    (also at the end of a path), or the name of a file one rule module was imported from."""
+    name = PurePosixPath(entry).name
+    for candidate in (entry, name):
+        if f"{PROMETHEUS_DIR}/{candidate}" in built:
+            return candidate, ""
+    made = originals.get(name, [])
+    if len(made) > 1:
+        return None, (f"{entry!r} was imported into several modules ({', '.join(made)}): name the built rule file "
+                      "instead")
+    if made and f"{PROMETHEUS_DIR}/{made[0]}" in built:
+        return made[0], ""
+    known = ", ".join(sorted(k.split("/", 1)[1] for k in built if k.startswith(PROMETHEUS_DIR)))
+    return None, (f"{entry!r} is not a built rule file (built: {known}) nor a file a rule module was imported from "
+                  f"(its `{ORIGIN_VARIABLE}`)")
 
 
 def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
@@ -279,8 +342,8 @@ def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
 def build(project: Project, locate: Locator | None = None) -> BuildReport:
     """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
     defs = load(project, locate)
-    artifacts = compile_all(project, defs)
-    report = BuildReport(artifacts, definitions=defs, route_tests=_route_tests(project, defs))
+    artifacts, skipped = compile_all(project, defs)
+    report = BuildReport(artifacts, definitions=defs, route_tests=_route_tests(project, defs), skipped_tests=skipped)
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
     files = {**{rel: artifact.content for rel, artifact in artifacts.items()}, MANIFEST: to_json(manifest)}
     written, report.removed = write_files(project.out, files,
@@ -372,6 +435,8 @@ class CheckReport:
     rule_checks: list[FileResult]
     findings: list[Finding]
     config_checks: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What promtool could not check, and why."""
 
     @property
     def ok(self) -> bool:
@@ -389,7 +454,7 @@ def lint(project: Project, report: BuildReport, scrape_interval: float) -> list[
               for alert in artifact.meta.alerts}
     defs = report.definitions
     assert defs is not None
-    return (lint_rules(defs.groups + slo_rule_groups(defs), tested, scrape_interval)
+    return (lint_rules(defs.groups + slo_rule_groups(defs), tested, scrape_interval, project.conventions)
             + route_checks.route_findings(defs, route_checks.alert_routes(defs)))
 
 
@@ -397,18 +462,68 @@ def check(project: Project, tool: Promtool, scrape_interval: float, locate: Loca
           amtool: AmtoolFinder = _no_amtool) -> CheckReport:
     """Build, `promtool check rules` every rule file, `amtool check-config` the Alertmanager config, and lint."""
     report = build(project, locate)
-    results = promtool_mod.check_rules(tool, files_of(report, project.out, "rules"), project.out)
+    results, notes = check_rule_files(tool, report, project.out)
     configs = [amtool_mod.check_config(amtool(), path) for path in files_of(report, project.out, "alertmanager")]
-    return CheckReport(report, results, lint(project, report, scrape_interval), configs)
+    return CheckReport(report, results, lint(project, report, scrape_interval), configs, notes)
+
+
+def check_rule_files(tool: Promtool, report: BuildReport, out: Path) -> tuple[list[FileResult], list[str]]:
+    """`promtool check rules` on every built rule file, and notes on what it could not check. A file whose groups
+    use fields this promtool predates (promtool_mod.GROUP_FIELDS_SINCE) is checked as such a promtool can read it
+    (readable_without: group labels folded into the rules, query_offset left out; mrm-observe validated both)."""
+    version, older = _for_older_promtool(tool, report, out)
+    copies: dict[str, str] = {}
+    notes = []
+    with tempfile.TemporaryDirectory() as scratch:
+        files = []
+        for rel in (rel for rel, artifact in report.artifacts.items() if artifact.meta.kind == "rules"):
+            if rel not in older:
+                files.append(out / rel)
+                continue
+            data, changed = older[rel]
+            copy = Path(scratch) / rel
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(to_yaml(data))
+            files.append(copy)
+            copies[str(copy)] = str(out / rel)
+            notes.append(f"{rel}: checked without {_fields(changed)}: promtool {version} does not read them "
+                         "(mrm-observe validated them)")
+        results = promtool_mod.check_rules(tool, files, out)
+    return [FileResult(copies[r.file], r.ok, r.output.replace(r.file, copies[r.file])) if r.file in copies else r
+            for r in results], notes
+
+
+def _for_older_promtool(tool: Promtool, report: BuildReport,
+                        out: Path) -> tuple[str, dict[str, tuple[dict, list[tuple[str, str]]]]]:
+    """promtool's version, and the built rule files (paths under the build folder) using group fields it predates,
+    each as that promtool can read it, with the (group, field) pairs changed."""
+    using = {rel: artifact.content for rel, artifact in report.artifacts.items() if artifact.meta.kind == "rules"
+             and any(f"\n  {name}:".encode() in artifact.content for name in promtool_mod.GROUP_FIELDS_SINCE)}
+    if not using:  # a group's own keys are indented by two spaces in a built file: none has these
+        return "", {}
+    known = promtool_mod.version(tool, out)
+    unknown = promtool_mod.unknown_group_fields(known)
+    older = {}
+    for rel, content in using.items():
+        data = yaml_input.loads(content)
+        changed = promtool_mod.readable_without(data, unknown)
+        if changed:
+            older[rel] = (data, changed)
+    return ".".join(map(str, known or ())), older
+
+
+def _fields(changed: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{field} of group {group!r}" for group, field in changed)
 
 
 @dataclass
 class TestReport:
-    """Per-file promtool test results and per-file route test results."""
+    """Per-file promtool test results and per-file route test results, and the test files not run with the reason."""
 
     build: BuildReport
     results: list[FileResult]
     route_results: list[FileResult] = field(default_factory=list)
+    skipped: list[SkippedTest] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -419,16 +534,34 @@ class TestReport:
 def run_tests(project: Project, tool: Promtool, patterns: tuple[str, ...] = (),
               locate: Locator | None = None, amtool: AmtoolFinder = _no_amtool) -> TestReport:
     """Build, then `promtool test rules` on the staged test files and `amtool config routes test` on the route
-    test files whose names match any pattern."""
+    test files whose names match any pattern; a test of a rule file that this promtool cannot read (a group field
+    newer than it) is skipped with the reason."""
     report = build(project, locate)
 
-    def chosen(name: str) -> bool:
+    def matches(name: str) -> bool:
         return not patterns or any(fnmatch.fnmatch(name, pat) or pat in name for pat in patterns)
 
-    files = [p for p in files_of(report, project.out, "test") if chosen(p.name)]
-    routes = [f for f in report.route_tests if chosen(Path(f.source).name)]
-    if patterns and not files and not routes:
+    chosen = [(rel, a) for rel, a in report.artifacts.items() if a.meta.kind == "test" and matches(Path(rel).name)]
+    routes = [f for f in report.route_tests if matches(Path(f.source).name)]
+    if patterns and not chosen and not routes:
         raise CheckFailed(f"no promtool or route test file matches {', '.join(patterns)}")
-    results = promtool_mod.test_rules(tool, files, project.out / TESTS_DIR)
+    version, older = _for_older_promtool(tool, report, project.out)
+    files, skipped = [], list(report.skipped_tests)
+    for rel, artifact in chosen:
+        unread = [f for f in _tested_rule_files(rel, artifact.content) if f in older] if older else []
+        if not unread:
+            files.append(project.out / rel)
+            continue
+        changed = [pair for f in unread for pair in older[f][1]]
+        since = max(promtool_mod.GROUP_FIELDS_SINCE[name] for _, name in changed)
+        skipped.append(SkippedTest(artifact.meta.source, f"its rule files use {_fields(changed)}, which promtool "
+                                   f"{version} does not read: run it with promtool {'.'.join(map(str, since))} "
+                                   "or later"))
     route_results = route_tests.run(amtool(), project.out / ALERTMANAGER_CONFIG, routes, project.root) if routes else []
-    return TestReport(report, results, route_results)
+    return TestReport(report, promtool_mod.test_rules(tool, files, project.out / TESTS_DIR), route_results, skipped)
+
+
+def _tested_rule_files(rel: str, content: bytes) -> list[str]:
+    """The rule files (paths under the build folder) a staged test file at `rel` names."""
+    data = yaml_input.loads(content)
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(rel), entry)) for entry in data.get("rule_files", [])]

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import promtool as promtool_mod
-from .conventions import DEFINITION_DIRS, ROUTE_TESTS_DIR, owner_id
+from .conventions import DEFINITION_DIRS, LABEL_NAME, LABEL_NAME_PATTERN, ROUTE_TESTS_DIR, RuleConventions, owner_id
 from .definitions import Definitions
 from .discover import discover
-from .errors import DefinitionError
+from .errors import DefinitionError, Problem
 from .promtool import Promtool
 from .validate import Locator, validate
 
@@ -32,6 +32,10 @@ class Project:
     """The project's id in generated headers: installs replace and remove only files of the same owner."""
     route_tests: Path | None = None
     """Folder of hand-written route tests (`*.yaml`), checked with amtool against the built Alertmanager config."""
+    conventions: RuleConventions = RuleConventions()
+    """The severities and runbook annotations its rules use."""
+    problems: tuple[Problem, ...] = ()
+    """What is wrong with its settings (reported with the definitions' problems)."""
 
     @classmethod
     def at(cls, root: Path, sources: tuple[Path, ...] = (), out: Path | None = None,
@@ -39,24 +43,65 @@ class Project:
         """Defaults: root/{dashboards,alerts,slo,alertmanager} that exist, root/build, root/tests/promtool and
         root/tests/routes; relative paths are under root."""
         chosen = tuple(root / s for s in sources) or tuple(root / d for d in DEFINITION_DIRS if (root / d).exists())
+        settings = read_settings(root)
         return cls(root, chosen, root / (out or "build"), root / (tests or "tests/promtool"), partial=bool(sources),
-                   owner=project_owner(root), route_tests=root / ROUTE_TESTS_DIR)
+                   owner=settings.owner, conventions=settings.conventions, problems=settings.problems,
+                   route_tests=root / ROUTE_TESTS_DIR)
 
 
-def project_owner(root: Path) -> str:
-    """The owner id: `[tool.mrm-observe] owner`, else `[project] name` in root/pyproject.toml, else the folder's name."""
+SETTINGS_FILE = "pyproject.toml"
+SETTINGS_TABLE = "[tool.mrm-observe]"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`[tool.mrm-observe]` of a project's pyproject.toml, with defaults for what it does not set."""
+
+    owner: str
+    conventions: RuleConventions
+    problems: tuple[Problem, ...] = ()
+
+
+def read_settings(root: Path) -> Settings:
+    """The owner id (`owner`, else `[project] name`, else the folder's name), `severities` and
+    `runbook-annotations`; a file that is missing or not TOML gives the defaults."""
     try:
-        config = tomllib.loads((root / "pyproject.toml").read_text())
+        config = tomllib.loads((root / SETTINGS_FILE).read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         config = {}
-    name = config.get("tool", {}).get("mrm-observe", {}).get("owner") or config.get("project", {}).get("name")
-    return owner_id(str(name) if name else root.resolve().name)
+    tool = config.get("tool")
+    table = tool.get("mrm-observe") if isinstance(tool, dict) else None
+    table = table if isinstance(table, dict) else {}
+    project = config.get("project")
+    name = table.get("owner") or (project.get("name") if isinstance(project, dict) else None)
+    problems: list[Problem] = []
+    default = RuleConventions()
+    conventions = RuleConventions(
+        severities=_names(table, "severities", default.severities, problems),
+        runbook_annotations=_names(table, "runbook-annotations", default.runbook_annotations, problems))
+    return Settings(owner_id(str(name) if name else root.resolve().name), conventions, tuple(problems))
+
+
+def _names(table: dict, key: str, default: tuple[str, ...], problems: list[Problem]) -> tuple[str, ...]:
+    """A setting that lists label values or annotation names (the default when unset or wrong)."""
+    value = table.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        problems.append(Problem(SETTINGS_FILE, SETTINGS_TABLE, key,
+                                f"must be a non-empty list of strings, e.g. {key} = {list(default)!r} (got {value!r})"))
+        return default
+    if key == "runbook-annotations" and not all(LABEL_NAME.match(v) for v in value):
+        problems.append(Problem(SETTINGS_FILE, SETTINGS_TABLE, key, f"must list annotation names "
+                                f"({LABEL_NAME_PATTERN}), e.g. runbook_url (got {value!r})"))
+        return default
+    return tuple(value)
 
 
 def load(project: Project, locate: Locator | None = None) -> Definitions:
     """Discover and validate every definition; raise DefinitionError with all problems."""
     defs = discover(project.sources, project.root)
-    problems = validate(defs, locate)
+    problems = list(project.problems) + validate(defs, locate, project.conventions)
     if problems:
         raise DefinitionError(problems)
     return defs

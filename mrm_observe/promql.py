@@ -166,6 +166,10 @@ class Parsed:
         _uses(self.ast, found, None, False)
         return found
 
+    def canonical(self) -> str:
+        """The expression as the parser prints it: two texts that differ only in spacing and comments give one."""
+        return str(self.ast)
+
     def value_type(self) -> str:
         """What the expression returns: scalar, instant vector, range vector or string."""
         return _value_type(self.ast)

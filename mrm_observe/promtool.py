@@ -11,11 +11,43 @@ from .external_tool import FileResult, Tool, ToolSpec, find_tool
 PROMTOOL = ToolSpec("promtool", "PROMTOOL", "prometheus", "prom/prometheus")
 Promtool = Tool
 _UNIT_TESTING = re.compile(r"^Unit Testing:\s+(.+?)\s*$")
+_VERSION = re.compile(r"version (\d+)\.(\d+)\.(\d+)")
+GROUP_FIELDS_SINCE = {"query_offset": (2, 53, 0), "labels": (3, 0, 0)}
+"""Rule-group fields and the promtool (Prometheus) version that first reads them: older ones refuse the file."""
 
 
 def find_promtool(env: Mapping[str, str], mount: Path) -> Promtool:
     """$PROMTOOL, then promtool on PATH, then Docker's prom/prometheus image; raise ToolMissingError."""
     return find_tool(PROMTOOL, env, mount)
+
+
+def version(tool: Promtool, cwd: Path) -> tuple[int, int, int] | None:
+    """promtool's version (major, minor, patch), or None when it does not say."""
+    done = tool.run(["--version"], cwd)
+    match = _VERSION.search(done.stdout + done.stderr)
+    return (int(match.group(1)), int(match.group(2)), int(match.group(3))) if match else None
+
+
+def unknown_group_fields(known: tuple[int, int, int] | None) -> list[str]:
+    """The rule-group fields a promtool of this version does not read (none when the version is unknown)."""
+    return [name for name, since in GROUP_FIELDS_SINCE.items() if known is not None and known < since]
+
+
+def readable_without(rule_file: dict, unknown: list[str]) -> list[tuple[str, str]]:
+    """Rewrite a rule file's dict in place so a promtool that lacks the `unknown` group fields reads it: group
+    labels are folded into every rule's (a rule's own win, as Prometheus does), query_offset is dropped. Returns
+    the (group, field) pairs changed."""
+    changed = []
+    for group in rule_file.get("groups") or []:
+        for name in unknown:
+            if name not in group:
+                continue
+            value = group.pop(name)
+            changed.append((str(group.get("name")), name))
+            if name == "labels":
+                for rule in group.get("rules") or []:
+                    rule["labels"] = dict(sorted({**value, **(rule.get("labels") or {})}.items()))
+    return changed
 
 
 def check_rules(tool: Promtool, files: Sequence[Path], cwd: Path) -> list[FileResult]:

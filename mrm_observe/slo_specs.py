@@ -13,12 +13,12 @@ from . import yaml_input
 from .conventions import SLO_WINDOW_PLACEHOLDER
 from .definitions import Definitions, Sourced
 from .errors import Problem
+from .input_kinds import KINDS, OPENSLO, SLO_KINDS, SLOTH, kind_of
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
+from .python_source import Source, call
 from .slo_math import slo_window_problems
 from .yaml_input import YAMLInputError
 
-SLOTH = "prometheus/v1"
-OPENSLO = ("openslo/v1", "openslo/v1alpha")
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _UNITS = {"Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
 OPENSLO_KINDS = ("SLO", "SLI", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource")
@@ -69,6 +69,10 @@ def _document(doc: Any, indicators: dict) -> list[SLO]:
         if kind not in OPENSLO_KINDS:
             raise SpecError("kind", f"unknown OpenSLO kind {kind!r}: expected one of {', '.join(OPENSLO_KINDS)}")
         return openslo_slos(doc, indicators) if kind == "SLO" else []
+    kind = kind_of(doc)
+    if kind is not None and kind not in SLO_KINDS:
+        raise SpecError("", f"is {KINDS[kind]}, not an SLO spec: turn it into a Python module with "
+                            "`mrm-observe import FILE --into .` and remove the file from here")
     raise SpecError("version", f"unsupported spec version {version!r}: use {SLOTH!r} (Sloth) or "
                                f"{OPENSLO[0]!r} (OpenSLO)")
 
@@ -247,7 +251,7 @@ def slo_problems(items: list[Sourced]) -> list[Problem]:
 
 
 def python_source(slos: list[SLO], origin: str) -> str:
-    """A definition module declaring these SLOs (what `mrm-observe import` prints)."""
+    """A definition module declaring these SLOs (what `mrm-observe import` writes)."""
     used = sorted({type(s).__name__ for s in slos} | {c.__name__ for s in slos for c in _classes(s)})
     body = "".join(f"    {_call(s, 1)},\n" for s in slos)
     return (f'"""SLOs imported from {origin} by `mrm-observe import`."""\n'
@@ -264,13 +268,8 @@ def _classes(model: BaseModel) -> set[type]:
 
 
 def _call(model: BaseModel, depth: int) -> str:
-    pad = "    " * (depth + 1)
-    args = []
-    for name, field in type(model).model_fields.items():
-        value = getattr(model, name)
-        if value == field.get_default(call_default_factory=True):
-            continue
-        text = _call(value, depth + 1) if isinstance(value, BaseModel) else repr(value)
-        args.append(f"{pad}{name}={text},")
-    return f"{type(model).__name__}(\n" + "\n".join(args) + f"\n{'    ' * depth})"
-
+    """The model as a call with the fields that differ from their defaults, nested models as calls."""
+    arguments = [(name, Source(_call(value, depth + 1)) if isinstance(value, BaseModel) else value)
+                 for name, field in type(model).model_fields.items()
+                 if (value := getattr(model, name)) != field.get_default(call_default_factory=True)]
+    return call(type(model).__name__, arguments, depth)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from . import promql
 from .conventions import (DATASOURCE_TYPE, LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME,
-                          METRIC_NAME_PATTERN, SEVERITIES, UID_MAX, dashboard_uid)
+                          METRIC_NAME_PATTERN, UID_MAX, RuleConventions, dashboard_uid)
 from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
@@ -34,11 +34,12 @@ REFRESH = re.compile(r"^\d+(ms|s|m|h)$")
 NO_REFRESH = ("", "auto")
 
 
-def validate(defs: Definitions, locate: Locator | None = None) -> list[Problem]:
+def validate(defs: Definitions, locate: Locator | None = None,
+             conventions: RuleConventions = RuleConventions()) -> list[Problem]:
     """Every problem in the definitions (discovery problems included)."""
     problems = list(defs.problems)
     problems += validate_dashboards(defs.dashboards, locate)
-    problems += validate_groups(defs.groups, locate)
+    problems += validate_groups(defs.groups, locate, conventions)
     problems += slo_problems(defs.slos)
     problems += alertmanager_problems(defs.alertmanagers)
     return problems
@@ -151,8 +152,10 @@ def _queries_prometheus(datasource: object) -> bool:
     return not isinstance(datasource, dict) or datasource.get("type", DATASOURCE_TYPE) == DATASOURCE_TYPE
 
 
-def validate_groups(items: list[Sourced], locate: Locator | None = None) -> list[Problem]:
-    """Group and rule fields, PromQL, durations, and identities unique across all groups."""
+def validate_groups(items: list[Sourced], locate: Locator | None = None,
+                    conventions: RuleConventions = RuleConventions()) -> list[Problem]:
+    """Group and rule fields, PromQL, durations, and rules unique across all groups (a rule is the same as
+    another when its name, labels and expression are: rules of one name that differ by selector are not)."""
     problems: list[Problem] = []
     group_names: dict[str, str] = {}
     identities: dict[tuple, str] = {}
@@ -165,23 +168,44 @@ def validate_groups(items: list[Sourced], locate: Locator | None = None) -> list
             problems.append(Problem(item.source, gobj, "name", f"is already used by a group in {group_names[group.name]}"))
         group_names.setdefault(group.name, item.source)
         problems += _duration_problem(item.source, gobj, "interval", group.interval)
+        problems += _duration_problem(item.source, gobj, "query_offset", group.query_offset)
+        problems += _label_name_problems(item.source, gobj, "labels", group.labels)
+        if group.limit is not None and group.limit < 0:
+            problems.append(Problem(item.source, gobj, "limit", f"must be 0 (no limit) or more (got {group.limit})"))
         if not group.rules:
             problems.append(Problem(item.source, gobj, "rules", "is empty: a group needs at least one rule"))
         for rule in group.rules:
             robj = f"{gobj}, {'alert' if isinstance(rule, AlertRule) else 'record'} {rule.name!r}"
-            problems += validate_rule(item.source, robj, rule, locate)
-            labels = rule.all_labels() if isinstance(rule, AlertRule) else rule.labels
-            key = (type(rule).__name__, rule.name, tuple(sorted(labels.items())))
+            problems += validate_rule(item.source, robj, rule, locate, conventions, group.labels)
+            key = (type(rule).__name__, rule.name, tuple(sorted(group.labels_of(rule).items())), same_expr(rule.expr))
             if key in identities:
-                problems.append(Problem(item.source, robj, "labels",
-                                        f"same name and labels as a rule in {identities[key]}: add a distinguishing label or rename"))
+                problems.append(Problem(item.source, robj, "expr", f"same name, labels and expression as a rule in "
+                                        f"{identities[key]}: remove one"))
             identities.setdefault(key, f"{item.source} ({gobj})")
     return problems
 
 
-def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
-                  locate: Locator | None = None) -> list[Problem]:
-    """Problems of one rule: name, expression, durations, labels, severity, waivers."""
+def same_expr(expr: str) -> str:
+    """What two expressions share when they compute the same thing as written (spacing and comments aside)."""
+    try:
+        return promql.parse(expr).canonical()
+    except ValueError:
+        return " ".join(expr.split())
+
+
+def severity_problem(labels: dict[str, str], conventions: RuleConventions) -> str | None:
+    """Why an alert's severity label is outside the project's vocabulary, else None."""
+    severity = labels.get("severity")
+    if severity is None or severity in conventions.severities:
+        return None
+    return (f"must be one of {', '.join(conventions.severities)} (got {severity!r}): add it to `severities` in "
+            "[tool.mrm-observe] of pyproject.toml, or waive it for this rule: waive={'severity': 'reason'}")
+
+
+def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule, locate: Locator | None = None,
+                  conventions: RuleConventions = RuleConventions(),
+                  group_labels: dict[str, str] | None = None) -> list[Problem]:
+    """Problems of one rule: name, expression, durations, labels, severity (unless waived), waivers."""
     problems: list[Problem] = []
     if isinstance(rule, RecordingRule) and not METRIC_NAME.match(rule.record):
         problems.append(Problem(source, obj, "record", f"must be a metric name ({METRIC_NAME_PATTERN})"))
@@ -192,15 +216,13 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
         why = rule_result_problem(rule.expr)
     if why:
         problems.append(Problem(source, obj, "expr", why))
-    for name in rule.labels:
-        if not LABEL_NAME.match(name) or name.startswith("__"):
-            problems.append(Problem(source, obj, "labels", f"{name!r} is not a valid label name ({LABEL_NAME_PATTERN})"))
+    problems += _label_name_problems(source, obj, "labels", rule.labels)
     if isinstance(rule, AlertRule):
         problems += _duration_problem(source, obj, "for", rule.for_)
         problems += _duration_problem(source, obj, "keep_firing_for", rule.keep_firing_for)
-        severity = rule.all_labels().get("severity")
-        if severity is not None and severity not in SEVERITIES:
-            problems.append(Problem(source, obj, "severity", f"must be one of {', '.join(SEVERITIES)} (got {severity!r})"))
+        why = severity_problem({**(group_labels or {}), **rule.all_labels()}, conventions)
+        if why and not rule.waive.get("severity", "").strip():
+            problems.append(Problem(source, obj, "severity", why))
         for name in rule.annotations:
             if not LABEL_NAME.match(name):
                 problems.append(Problem(source, obj, "annotations", f"{name!r} is not a valid annotation name"))
@@ -210,6 +232,11 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule,
         elif not reason.strip():
             problems.append(Problem(source, obj, "waive", f"waiving {check!r} needs a reason"))
     return problems
+
+
+def _label_name_problems(source: str, obj: str, field: str, labels: dict[str, str]) -> list[Problem]:
+    return [Problem(source, obj, field, f"{name!r} is not a valid label name ({LABEL_NAME_PATTERN})")
+            for name in labels if not LABEL_NAME.match(name) or name.startswith("__")]
 
 
 def _duration_problem(source: str, obj: str, field: str, value: str | None) -> list[Problem]:

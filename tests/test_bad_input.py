@@ -29,15 +29,34 @@ CASES = [
                   "dashboards/b.py": DASH + 'dashboard = Dashboard(title="Two", uid="same", panels=[])\n'},
                  ["dashboards/b.py: dashboard 'Two': uid: 'same' is already used by a dashboard in dashboards/a.py"],
                  id="duplicate dashboard uid"),
-    pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:sum", expr="sum(x)")'),
-                  "alerts/b.py": RULE + 'groups = [RuleGroup(name="h", rules=(RecordingRule(record="job:x:sum", expr="sum(y)"),))]\n'},
-                 ["alerts/b.py: group 'h', record 'job:x:sum': labels: same name and labels as a rule in alerts/a.py"],
-                 id="duplicate rule name and labels"),
+    pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:sum", expr="sum(x{a=\'1\'})")'),
+                  "alerts/b.py": RULE + 'groups = [RuleGroup(name="h", rules=(RecordingRule(record="job:x:sum", '
+                                        'expr="sum(\\n  x{a=\'1\'}  # the same\\n)"),))]\n'},
+                 ["alerts/b.py: group 'h', record 'job:x:sum': expr: same name, labels and expression as a rule in "
+                  "alerts/a.py"],
+                 id="duplicate rule: name, labels and expression (spacing and comments aside)"),
+    pytest.param({"alerts/a.py": RULE + 'groups = [RuleGroup(name="g", query_offset="a minute", labels={"team-a": "x"}, '
+                                        'limit=-1, rules=(RecordingRule(record="job:x:sum", expr="sum(x)"),))]\n'},
+                 ["alerts/a.py: group 'g': query_offset: invalid duration 'a minute'",
+                  "alerts/a.py: group 'g': labels: 'team-a' is not a valid label name",
+                  "alerts/a.py: group 'g': limit: must be 0 (no limit) or more (got -1)"],
+                 id="group query_offset, labels and limit"),
+    pytest.param({"pyproject.toml": '[tool.mrm-observe]\nseverities = "critical"\nrunbook-annotations = ["run-book"]\n',
+                  "alerts/a.py": group('AlertRule(alert="A", expr="up == 0")')},
+                 ["pyproject.toml: [tool.mrm-observe]: severities: must be a non-empty list of strings",
+                  "pyproject.toml: [tool.mrm-observe]: runbook-annotations: must list annotation names"],
+                 id="project settings of the wrong shape"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", for_="5 minutes")')},
                  ["alerts/a.py: group 'g', alert 'A': for: invalid duration '5 minutes'"], id="invalid duration"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", severity="page")')},
-                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of critical, warning, info (got 'page')"],
+                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of critical, warning, info (got 'page'): "
+                  "add it to `severities` in [tool.mrm-observe] of pyproject.toml, or waive it for this rule"],
                  id="unknown severity"),
+    pytest.param({"pyproject.toml": '[tool.mrm-observe]\nseverities = ["page", "ticket"]\n',
+                  "alerts/a.py": RULE + 'groups = [RuleGroup(name="g", labels={"severity": "warning"}, rules=('
+                                        'AlertRule(alert="A", expr="up == 0"),))]\n'},
+                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of page, ticket (got 'warning')"],
+                 id="a severity from the group's labels, outside the project's own severities"),
     pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="Empty")])\n'},
                  ["dashboards/a.py: dashboard 'D': panel 'Empty': has no query: give it targets=[Target(expr=...)]"],
                  id="panel without a query"),
@@ -207,6 +226,18 @@ ACCEPTED = [
                                             'Target(expr="sum(rate(http_requests_total[$__rate_interval])) by ($grp)")'
                                             '])])\n'},
                  id="a Grafana query with a dashboard variable in by()"),
+    pytest.param({"alerts/a.py": group(*(f'RecordingRule(record="code:http_requests:rate5m", expr=\'sum(rate('
+                                         f'http_requests_total{{code=~"{c}.."}}[5m]))\')' for c in "2345"))},
+                 id="recording rules of one name that differ by selector (one per HTTP code class)"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="Watchdog", expr="vector(1)", severity="none", '
+                                       'waive={"severity": "routed to the dead man\'s switch, never paged"})')},
+                 id="a severity outside the vocabulary, waived for one rule"),
+    pytest.param({"pyproject.toml": '[tool.mrm-observe]\nseverities = ["critical", "warning", "info", "none"]\n',
+                  "alerts/a.py": group('AlertRule(alert="Watchdog", expr="vector(1)", severity="none")')},
+                 id="a severity the project adds to its vocabulary"),
+    pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", labels={"code": 500, "paging": True}, '
+                                       'annotations={"ratio": 0.5})')},
+                 id="label and annotation values that are numbers or booleans, as YAML gives them"),
 ]
 
 

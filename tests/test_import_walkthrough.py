@@ -19,7 +19,7 @@ TOKEN = "glsa_standin_admin"
 
 
 def walkthrough_commands() -> list[str]:
-    section = DOC.split("## Walkthrough", 1)[1].split("\n## ", 1)[0]
+    section = DOC.split("### Walkthrough", 1)[1].split("\n### ", 1)[0]
     return [line for block in re.findall(r"```bash\n(.*?)```", section, re.S) for line in block.splitlines()
             if line.strip()]
 

@@ -2,6 +2,7 @@
 import pytest
 
 from mrm_observe import AlertRule, RecordingRule, RuleGroup
+from mrm_observe.conventions import RuleConventions
 from mrm_observe.definitions import Sourced
 from mrm_observe.lint import lint_rules
 
@@ -41,8 +42,45 @@ def test_untested_alerts_are_reported():
     assert [f.check for f in findings(AlertRule(**GOOD), tested=())] == ["untested"]
 
 
-def test_recording_rule_names_need_three_parts():
-    assert [f.check for f in findings(RecordingRule(record="http_requests_rate", expr="sum(up)"))] == ["record-name"]
+@pytest.mark.parametrize("name, ok", [
+    ("job:http_requests:rate5m", True),
+    ("node_namespace_pod_container:container_memory_rss", True),
+    ("cluster:namespace:pod_cpu:active:kube_pod_container_resource_requests", True),
+    ("instance:node_cpu:rate:sum", True),
+    ("http_requests_rate", False),
+    (":node_memory_MemAvailable_bytes:sum", False),
+    ("job::rate5m", False),
+    ("job:http_requests:", False),
+], ids=["three parts", "two parts", "five parts", "four parts", "one part", "empty level", "empty metric",
+        "empty operations"])
+def test_record_names_have_the_level_metric_operations_shape_with_two_or_more_parts(name, ok):
+    found = [f.check for f in findings(RecordingRule(record=name, expr="sum(up)"))]
+    assert found == ([] if ok else ["record-name"])
+
+
+def test_a_finding_appears_once_per_rule_and_field_however_often_its_cause_repeats():
+    rule = AlertRule(**{**GOOD, "expr": "rate(a[1m]) / rate(b[1m]) > irate(c[30s]) + rate(d[1m])"})
+    (found,) = findings(rule)
+    assert found.check == "rate-window" and found.problem.field == "expr"
+    assert found.problem.message.startswith("irate() over 30s, rate() over 60s see fewer than 4 scrapes")
+
+
+def test_documentation_counts_as_a_runbook_and_the_project_chooses_its_runbook_annotations_and_severities():
+    documented = AlertRule(**{**GOOD, "runbook_url": None, "annotations": {"documentation": "https://docs/x"}})
+    assert findings(documented) == []
+    own = RuleConventions(severities=("page",), runbook_annotations=("playbook",))
+    group = Sourced("alerts/a.py", RuleGroup(name="g", rules=(documented, AlertRule(**{**GOOD, "severity": None}))))
+    found = lint_rules([group], {"GoodAlert"}, 30.0, own)
+    assert [(f.check, f.problem.field, f.problem.message) for f in found] == [
+        ("runbook", "playbook", "add a runbook annotation (playbook)"),
+        ("severity", "severity", "set severity to one of page"),
+        ("runbook", "playbook", "add a runbook annotation (playbook)")]
+
+
+def test_a_severity_from_the_groups_labels_counts():
+    group = Sourced("alerts/a.py", RuleGroup(name="g", labels={"severity": "warning"},
+                                             rules=(AlertRule(**{**GOOD, "severity": None}),)))
+    assert lint_rules([group], {"GoodAlert"}, 30.0) == []
 
 
 def test_the_same_expression_twice_is_a_duplicate():

@@ -60,7 +60,7 @@ def test_route_tests_run_with_the_promtool_tests(project):
     result = run_test()
     assert result.exit_code == 0, result.output
     assert "ok   build/tests/a_test.yaml" in result.output and "ok   tests/routes/ok.yaml" in result.output
-    assert result.output.rstrip().endswith("promtool tests: 1 passed, 0 failed; route tests: 1 passed, 0 failed")
+    assert result.output.rstrip().endswith("promtool tests: 1 passed, 0 failed, 0 skipped; route tests: 1 passed, 0 failed")
 
 
 def test_a_case_reaching_other_receivers_fails_with_a_diff(project):
@@ -88,7 +88,7 @@ def test_patterns_choose_route_test_files_too(project):
     write_tree(project, {"tests/routes/other.yaml": "- labels: {a: b}\n  receivers: [page]\n"})
     result = run_test("ok")
     assert result.exit_code == 0, result.output
-    assert "other.yaml" not in result.output and "promtool tests: 0 passed, 0 failed; route tests: 1 passed" in \
+    assert "other.yaml" not in result.output and "promtool tests: 0 passed, 0 failed, 0 skipped; route tests: 1 passed" in \
         result.output
 
 

@@ -106,7 +106,7 @@ def test_import_prints_a_python_module_that_defines_the_same_slos(tmp_path):
     result = CliRunner().invoke(main, ["import", str(tmp_path / "billing.yml")])
     assert result.exit_code == 0, result.output
     namespace: dict = {}
-    exec(result.output, namespace)  # noqa: S102 - the generated module is the thing under test
+    exec(result.stdout, namespace)  # noqa: S102 - the generated module is the thing under test
     assert namespace["slos"] == [s.obj for s in load(tmp_path, SLOTH).slos]
 
 

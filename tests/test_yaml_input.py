@@ -56,3 +56,20 @@ def test_empty_documents_are_skipped_and_several_are_refused_where_one_is_expect
     assert load_all(path) == [{"a": 1}, {"b": 2}]
     with pytest.raises(YAMLInputError, match="holds 2 YAML documents; expected one"):
         load(path)
+
+
+def test_as_written_keeps_every_scalar_as_its_text_like_gos_decoder_into_a_string(tmp_path):
+    from mrm_observe import yaml_input
+    text = (b"defaults: &d {team: core, tier: 1}\n"
+            b"labels:\n  <<: *d\n  tier: 2\n  ratio: 1.0\n  on: yes\n  hex: 0x1F\n  when: 2024-01-01\n  none: ~\n"
+            b"  quoted: '007'\n")
+    (doc,) = yaml_input.documents(text, as_written=True)
+    assert doc["labels"] == {"tier": "2", "ratio": "1.0", "on": "yes", "hex": "0x1F", "when": "2024-01-01",
+                             "none": "", "quoted": "007", "team": "core"}
+    assert yaml_input.documents(text)[0]["labels"]["hex"] == 31  # what PyYAML alone would make of it
+
+
+def test_as_written_refuses_a_key_given_twice_as_prometheus_does():
+    from mrm_observe import yaml_input
+    with pytest.raises(yaml_input.YAMLInputError, match="key 'expr' is given twice"):
+        yaml_input.documents(b"rules:\n- expr: up\n  expr: down\n", as_written=True)

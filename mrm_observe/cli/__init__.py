@@ -12,8 +12,8 @@ import importlib
 import click
 
 COMMANDS = {"build": "build", "check": "build", "lint": "build", "test": "build", "publish": "publish",
-            "export": "export", "slo": "slo", "import": "slo", "report": "report", "gate": "gate", "tune": "tune",
-            "routes": "routes"}
+            "export": "export", "slo": "slo", "import": "importer", "report": "report", "gate": "gate",
+            "tune": "tune", "routes": "routes"}
 """Command name -> the module of this package that defines it (in its COMMANDS)."""
 
 

@@ -23,18 +23,26 @@ def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None) -> No
     """Validate definitions and write dashboard JSON and rule files into the build folder."""
     project = make_project(sources, out, tests)
     report = pipeline.build(project, locator())
+    _print_skipped(report.skipped_tests)
     click.echo(summary_line(report))
     click.echo(f"wrote {len(report.written)} changed file(s), removed {len(report.removed)} stale file(s) "
                f"in {project.out}")
 
 
 def summary_line(report: pipeline.BuildReport) -> str:
+    skipped = f" ({len(report.skipped_tests)} skipped)" if report.skipped_tests else ""
     line = (f"{report.count('dashboard')} dashboards, {report.rule_groups} rule groups, {report.rules} rules, "
-            f"{report.count('test')} promtool test files")
+            f"{report.count('test')} promtool test files{skipped}")
     config = report.alertmanager
     if config is not None:
         line += f", Alertmanager config with {config.receivers} receivers and {config.routes} routes"
     return line
+
+
+def _print_skipped(skipped: list[pipeline.SkippedTest]) -> None:
+    """Every YAML file under the tests folder that is not run, with the reason (stderr)."""
+    for item in skipped:
+        click.echo(f"skip {item}", err=True)
 
 
 @click.command()
@@ -55,6 +63,9 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
             click.echo(f"{'ok  ' if res.ok else 'FAIL'} {command} {project_path(res.file, project)}")
             if not res.ok:
                 click.echo(res.output, err=True)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    _print_skipped(result.build.skipped_tests)
     _print_findings(result.findings)
     click.echo(summary_line(result.build))
     if not result.ok:
@@ -104,7 +115,9 @@ def test(sources: tuple[Path, ...], out: Path | None, tests: Path | None, patter
         click.echo(f"{'ok  ' if res.ok else 'FAIL'} {project_path(res.file, project)}")
         if not res.ok:
             click.echo(res.output, err=True)
-    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}"
+    for item in result.skipped:
+        click.echo(f"skip {item}")
+    line = f"{summary_line(result.build)}; promtool tests: {_tally(result.results)}, {len(result.skipped)} skipped"
     if result.route_results:
         line += f"; route tests: {_tally(result.route_results)}"
     click.echo(line)

@@ -1,15 +1,10 @@
-"""`mrm-observe slo windows` (the burn-rate window table) and `mrm-observe import` (Sloth/OpenSLO -> Python)."""
+"""`mrm-observe slo windows`: the burn-rate window table."""
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 
 from ..durations import format_duration, parse_duration
-from ..errors import DefinitionError, Problem
 from ..slo_math import WINDOW_ROW_HEADER, budget_seconds, error_budget, window_rows
-from ..slo_specs import load_spec, python_source, slo_problems
-from .common import handle_errors
 
 
 @click.group("slo")
@@ -38,18 +33,4 @@ def windows(objective: float, period: str) -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
-@click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@handle_errors
-def import_spec(file: Path) -> None:
-    """Convert a Sloth prometheus/v1 or OpenSLO openslo/v1 file into a Python SLO module (printed to stdout)."""
-    found = load_spec(file, file.name)
-    problems = found.problems + slo_problems(found.slos)
-    if not problems and not found.slos:
-        problems = [Problem(file.name, "", "", "no SLO in this file")]
-    if problems:
-        raise DefinitionError(problems)
-    click.echo(python_source([item.obj for item in found.slos], file.name), nl=False)
-
-
-COMMANDS = (slo, import_spec)
+COMMANDS = (slo,)

@@ -28,8 +28,12 @@ def group_dict(group: RuleGroup) -> dict:
     out: dict = {"name": group.name}
     if group.interval:
         out["interval"] = group.interval
-    if group.limit:
+    if group.query_offset:
+        out["query_offset"] = group.query_offset
+    if group.limit is not None:
         out["limit"] = group.limit
+    if group.labels:
+        out["labels"] = dict(sorted(group.labels.items()))
     out["rules"] = [rule_dict(rule) for rule in group.rules]
     return out
 

@@ -5,14 +5,30 @@ severity, names) so that every problem in a module is reported at once.
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def prometheus_text(value: object) -> object:
+    """A label or annotation value as Prometheus reads a YAML scalar: numbers and booleans become their text
+    ("1", "0.5", "true"); anything else is left for the type check."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(prometheus_text)]
+"""A string field that also takes the YAML scalars Prometheus reads as strings."""
 
 
 class _Rule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     expr: str
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, Text] = Field(default_factory=dict)
     waive: dict[str, str] = Field(
         default_factory=dict, description="lint check id -> reason for not following that convention"
     )
@@ -27,6 +43,10 @@ class RecordingRule(_Rule):
     def name(self) -> str:
         return self.record
 
+    def all_labels(self) -> dict[str, str]:
+        """Labels as the rule file holds them."""
+        return dict(self.labels)
+
 
 class AlertRule(_Rule):
     """An alerting rule; `severity`, `summary`, `description` and `runbook_url` become labels and annotations."""
@@ -34,18 +54,18 @@ class AlertRule(_Rule):
     alert: str
     for_: str | None = Field(default=None, alias="for")
     keep_firing_for: str | None = None
-    severity: str | None = None
-    summary: str | None = None
-    description: str | None = None
-    runbook_url: str | None = None
-    annotations: dict[str, str] = Field(default_factory=dict)
+    severity: Text | None = None
+    summary: Text | None = None
+    description: Text | None = None
+    runbook_url: Text | None = None
+    annotations: dict[str, Text] = Field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.alert
 
     def all_labels(self) -> dict[str, str]:
-        """Labels as Prometheus will see them (severity folded in)."""
+        """Labels as the rule file holds them (severity folded in)."""
         labels = dict(self.labels)
         if self.severity is not None:
             labels["severity"] = self.severity
@@ -65,11 +85,21 @@ Rule = RecordingRule | AlertRule
 
 
 class RuleGroup(BaseModel):
-    """A named group of rules evaluated together every `interval`."""
+    """A named group of rules evaluated together every `interval`.
+
+    `query_offset` delays every query of the group (Prometheus 2.53 and later); `labels` are added to every rule's
+    result, a rule's own labels winning (Prometheus 3.0 and later).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     rules: tuple[Rule, ...]
     interval: str | None = None
+    query_offset: str | None = None
     limit: int | None = None
+    labels: dict[str, Text] = Field(default_factory=dict)
+
+    def labels_of(self, rule: Rule) -> dict[str, str]:
+        """The labels Prometheus gives a rule's result: the group's, then the rule's own (which win)."""
+        return {**self.labels, **rule.all_labels()}
