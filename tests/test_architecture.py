@@ -27,7 +27,7 @@ SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "mo
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
                  ("pipeline_lint", "pipeline"), ("lint_live", "lint"), ("tune", "tune"), ("tune", "report_markdown"),
-                 ("pipeline_import", "pipeline")}
+                 ("pipeline_import", "pipeline"), ("pipeline_import", "dashboard_pull")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and

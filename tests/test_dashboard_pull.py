@@ -68,3 +68,53 @@ def test_pulled_dashboards_become_modules_in_their_folders(grafana):
     assert "folder = " not in by_name["mds_performance"].source  # Grafana's root folder
     assert 'uid="lo02I1Aiz"' in by_name["osd_overview"].source
     assert (grafana.counts()["total"], grafana.counts()["writes"]) == (5, 0)  # one search, four reads
+
+
+def run(args, env=None, cwd=None):
+    from click.testing import CliRunner
+
+    from mrm_observe.cli import main
+    environment = {"GRAFANA_TOKEN": TOKEN, "GRAFANA_URL": None, "GRAFANA_USER": None, "CI": "1"} | (env or {})
+    return CliRunner().invoke(main, ["import", *args], env=environment)
+
+
+def test_the_import_command_reads_one_dashboard_to_stdout(grafana):
+    result = run(["--grafana-url", grafana.url, "--uid", "lo02I1Aiz"])
+    assert result.exit_code == 0, result.output
+    assert 'uid="lo02I1Aiz"' in result.stdout and 'folder = "Ceph"' in result.stdout
+    assert "note: " in result.stderr and "imported 1 module(s) (1 dashboards)" in result.stderr
+
+
+def test_the_import_command_writes_a_folders_dashboards_into_a_project(grafana, tmp_path):
+    result = run(["--folder", "Ceph", "--into", str(tmp_path)], env={"GRAFANA_URL": grafana.url})
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "dashboards").iterdir()) == ["ceph_pools_overview.py",
+                                                                          "osd_overview.py"]
+    again = run(["--folder", "Ceph", "--into", str(tmp_path)], env={"GRAFANA_URL": grafana.url})
+    assert again.exit_code == 1 and "exists already" in again.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--uid", "a", "--all"], "choose dashboards one way"),
+    (["--folder", "Ceph", "--all"], "choose dashboards one way"),
+    (["x.json", "--uid", "a"], "not both"),
+    ([], "give the files to import"),
+])
+def test_the_import_command_refuses_ambiguous_choices(grafana, tmp_path, args, message):
+    (tmp_path / "x.json").write_text("{}")
+    result = run([a if a != "x.json" else str(tmp_path / a) for a in args], env={"GRAFANA_URL": grafana.url})
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_the_import_command_needs_a_url_and_credentials(grafana):
+    assert "no Grafana URL" in run(["--all"]).output
+    no_token = run(["--all"], env={"GRAFANA_URL": grafana.url, "GRAFANA_TOKEN": None})
+    assert no_token.exit_code == 2 and "no Grafana credentials" in no_token.output
+
+
+def test_the_import_command_names_what_grafana_lacks_and_a_grafana_it_cannot_reach(grafana):
+    missing = run(["--uid", "nope"], env={"GRAFANA_URL": grafana.url})
+    assert missing.exit_code == 1 and "dashboard uid 'nope': Grafana has no dashboard with this uid" in missing.stderr
+    from prometheus_server import free_port
+    down = run(["--all", "--retries", "0"], env={"GRAFANA_URL": f"http://127.0.0.1:{free_port()}"})
+    assert down.exit_code == 3, down.output

@@ -47,8 +47,8 @@ def test_the_walkthrough_runs_verbatim(tmp_path, monkeypatch):
             outputs.append(result.output)
             assert result.exit_code == (4 if words[-1] == "--dry-run" else 0), (command, result.output)
         assert (tmp_path / "dashboards" / "osd_overview.py").is_file()
-        assert "drift" in outputs[2] and '-      "type": "graph"' in outputs[2] and '+      "type": "timeseries"' \
-            in outputs[2]
+        assert re.search(r"^drift +lo02I1Aiz +.*OSD Overview", outputs[2], re.M), outputs[2]
+        assert "+++ definition/lo02I1Aiz" in outputs[2]
         published = grafana.store.get_dashboard("lo02I1Aiz")["dashboard"]
         assert {p["type"] for p in published["panels"]} >= {"timeseries", "table", "piechart", "stat"}
         assert list((tmp_path / "backups" / "grafana").glob("lo02I1Aiz-v*.json"))
