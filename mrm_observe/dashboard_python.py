@@ -19,7 +19,7 @@ import mrm_observe
 from . import field_config
 from .dashboard_migrations import copied
 from .dashboard_normal_form import DEFAULTS, FIELD_DEFAULTS, MISSING, Difference, describe
-from .python_code import Call, Commented, Name, assignment, code, imports
+from .python_source import Call, Commented, Name, assignment, imports, layout
 
 GRAFANALIB = "grafanalib.core"
 PROJECT = "mrm_observe"
@@ -304,7 +304,7 @@ class DashboardPython:
             body += ("# Grafana's default thresholds: a panel built without thresholds would get only the green base.\n"
                      + assignment(DEFAULT_THRESHOLDS, [Call("Threshold", ("green", 0, 0.0)),
                                                        Call("Threshold", ("red", 1, 80.0))]))
-        body += "\n" + "dashboards = " + code([dashboard], 0, len("dashboards = ")) + "\n"
+        body += "\n" + "dashboards = " + layout([dashboard], 0, len("dashboards = ")) + "\n"
         title = self.expected.get("title", "")
         header = (f'"""{title}: imported from {self.origin} by `mrm-observe import`.\n\n'
                   "Migrated to the current dashboard model and checked by building it; what could not be carried is\n"

@@ -17,7 +17,7 @@ LAYERS = {
     "discover": 3, "validate": 3, "validate_routing": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5, "pipeline_tune": 5, "pipeline_import": 5,
-    "python_code": 0, "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2,
+    "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2,
     "dashboard_python": 3, "import_dashboards": 4, "dashboard_pull": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""

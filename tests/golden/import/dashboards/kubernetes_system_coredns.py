@@ -25,8 +25,8 @@ dashboards = [
         uid="k8s_system_coredns",
         description=(
             "This is a modern CoreDNS dashboard for your Kubernetes cluster(s). Made for kube-prometheus-stack and "
-            "take advantage of the latest Grafana features. GitHub repository: https://github.com/dotdc/"
-            "grafana-dashboards-kubernetes"
+            "take advantage of the latest Grafana features. GitHub repository: "
+            "https://github.com/dotdc/grafana-dashboards-kubernetes"
         ),
         tags=["Kubernetes", "Prometheus"],
         timezone="",
@@ -224,8 +224,8 @@ dashboards = [
                     Target(
                         expr=(
                             'sum(rate(coredns_dns_request_size_bytes_sum{instance=~"$instance",proto="$protocol", '
-                            'cluster=~"$cluster", job=~"$job"}[$__rate_interval])) by (proto) / sum(rate('
-                            'coredns_dns_request_size_bytes_count{instance=~"$instance",proto="$protocol", '
+                            'cluster=~"$cluster", job=~"$job"}[$__rate_interval])) by (proto) / '
+                            'sum(rate(coredns_dns_request_size_bytes_count{instance=~"$instance",proto="$protocol", '
                             'cluster=~"$cluster", job=~"$job"}[$__rate_interval])) by (proto)'
                         ),
                         legendFormat="average $protocol packet size",
@@ -326,8 +326,8 @@ dashboards = [
                     Target(
                         expr=(
                             'sum(rate(coredns_proxy_request_duration_seconds_count{proxy_name="forward", '
-                            'rcode=~"SERVFAIL|REFUSED", cluster=~"$cluster", job=~"$job"}[$__rate_interval])) by ('
-                            "rcode)"
+                            'rcode=~"SERVFAIL|REFUSED", cluster=~"$cluster", job=~"$job"}[$__rate_interval])) by '
+                            '(rcode)'
                         ),
                         legendFormat="{{ rcode }}",
                         interval="$resolution",
