@@ -10,6 +10,7 @@ from .matchers import quote
 
 AMTOOL = ToolSpec("amtool", "AMTOOL", "prometheus-alertmanager", "prom/alertmanager")
 Amtool = Tool
+STDIN = "/dev/stdin"
 
 
 def find_amtool(env: Mapping[str, str], mount: Path) -> Amtool:
@@ -21,6 +22,13 @@ def check_config(tool: Amtool, config: Path) -> FileResult:
     """`amtool check-config` on one Alertmanager config (its templates, found relative to it, are loaded too)."""
     done = tool.run(["check-config", str(config)], config.parent)
     return FileResult(str(config), done.returncode == 0, (done.stdout + done.stderr).strip())
+
+
+def check_config_text(tool: Amtool, text: str, cwd: Path) -> FileResult:
+    """`amtool check-config` on a config given as text, read from standard input so that it is never written to a
+    file (a config holding secrets; relative template globs are not looked up)."""
+    done = tool.run(["check-config", STDIN], cwd, stdin=text)
+    return FileResult(STDIN, done.returncode == 0, (done.stdout + done.stderr).strip())
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ class Tool:
 
     command: tuple[str, ...]
 
-    def run(self, args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-        """Run the tool with args in cwd and capture its output."""
-        return subprocess.run([*self.command, *args], cwd=cwd, capture_output=True, text=True, check=False)
+    def run(self, args: Sequence[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the tool with args in cwd (and `stdin` as its input) and capture its output."""
+        return subprocess.run([*self.command, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                              check=False)
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,15 @@ class ToolSpec:
     name: str
     variable: str
     package: str
-    image: str
+    image: str | None = None
+    """None: not run through Docker (kubectl needs the user's kubeconfig)."""
 
     def install_hint(self) -> str:
-        return (f"{self.name} not found: install it (Debian/Ubuntu: `apt-get install -y {self.package}`), "
-                f"point ${self.variable} at the binary, or install Docker to run it from the {self.image} image")
+        install = f"{self.name} not found: install it (Debian/Ubuntu: `apt-get install -y {self.package}`)"
+        if self.image is None:
+            return f"{install} or point ${self.variable} at the binary"
+        return (f"{install}, point ${self.variable} at the binary, or install Docker to run it from the {self.image} "
+                "image")
 
 
 @dataclass(frozen=True)
@@ -57,8 +62,8 @@ def find_tool(spec: ToolSpec, env: Mapping[str, str], mount: Path) -> Tool:
     if on_path:
         return Tool((on_path,))
     docker = shutil.which("docker", path=env.get("PATH"))
-    if docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
+    if spec.image and docker and subprocess.run([docker, "info"], capture_output=True, check=False).returncode == 0:
         where = str(mount.resolve())
-        return Tool((docker, "run", "--rm", "-v", f"{where}:{where}", "-w", where,
+        return Tool((docker, "run", "--rm", "-i", "-v", f"{where}:{where}", "-w", where,
                      "--entrypoint", spec.name, spec.image))
     raise ToolMissingError(spec.install_hint())

@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,19 @@ def escaped_forms(secret: str) -> set[str]:
     return {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret, safe=""), quote_plus(secret)}
 
 
+def secret_forms(secrets: Iterable[str]) -> tuple[str, ...]:
+    """Every escaped form of the (non-empty) secrets, longest first, for `redact`."""
+    return tuple(sorted({form for secret in secrets if secret for form in escaped_forms(secret)}, key=len,
+                        reverse=True))
+
+
+def redact(text: str, forms: Sequence[str]) -> str:
+    """The text with every form (from `secret_forms`) replaced by ***."""
+    for form in forms:
+        text = text.replace(form, "***")
+    return text
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """At most `attempts` tries; waits grow as backoff * 2**n with jitter, capped at max_delay."""
@@ -139,7 +152,7 @@ class ServerSettings:
         form a library may print it, longest first."""
         found = list(self.auth.secrets()) if self.auth else []
         found += [v for k, v in self.headers.items() if SECRET_HEADER.search(k) and v]
-        return tuple(sorted({form for secret in found for form in escaped_forms(secret)}, key=len, reverse=True))
+        return secret_forms(found)
 
 
 class SettingsError(ObserveError):
@@ -420,9 +433,7 @@ class HttpClient:
 
     def redact(self, text: str) -> str:
         """The text with every secret replaced by ***."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self._secrets)
 
 
 def describe(response: httpx.Response) -> str:

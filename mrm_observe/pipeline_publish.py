@@ -1,31 +1,42 @@
-"""Pipeline steps that leave the build folder: publish to Grafana, install rules for Prometheus, export manifests.
+"""Pipeline steps that leave the build folder: publish to Grafana, install rules for Prometheus and the config for
+Alertmanager, export manifests.
 
 Each step builds first (so definitions are validated and the build folder is current), then works from the
-build's artifacts. Settings (URL, credentials, TLS, retries) come from the CLI; nothing here reads the environment.
+build's artifacts. Settings (URL, credentials, TLS, retries) and the environment Alertmanager secrets are filled
+from come from the CLI; nothing here reads the environment.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from .alertmanager_api import AlertmanagerClient
+from .alertmanager_install import SOURCE as ALERTMANAGER_SOURCE
+from .alertmanager_install import AlertmanagerReport, Built, install_secret
+from .alertmanager_install import install as install_alertmanager
+from .compile.alertmanager_k8s import CONFIG_KEY as SECRET_CONFIG_KEY
+from .compile.alertmanager_k8s import (CONFIG_NAME, SECRET_NAME, DoesNotFit, alertmanager_config_resource,
+                                       alertmanager_config_spec, alertmanager_secret, operator_config)
 from .compile.k8s import (dashboard_configmap, folder_path, kustomization, oversized, prometheus_rule,
                           provisioning_provider)
-from .conventions import generated_header
+from .conventions import ALERTMANAGER_CONFIG, generated_header
 from .errors import DefinitionError, Problem
 from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .http_client import server_settings
 from .pipeline import BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, files_of, write_files
 from .prometheus_api import PrometheusClient
-from .promtool import Promtool
+from .promtool import Promtool, Tool
 from .publish import Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
 from .rules_install import InstallReport, install
 
-__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "Options", "Outcome", "Progress", "PublishResult",
-           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_grafana", "publish_rules",
+__all__ = ["ORG_HEADER", "Auth", "ExportReport", "GrafanaSettings", "K8sSecret", "Options", "Outcome", "Progress", "PublishResult",
+           "RetryPolicy", "ServerSettings", "export_k8s", "export_provisioning", "publish_alertmanager", "publish_grafana",
+           "publish_rules",
            "public_url", "server_settings", "targets_of"]
 
 K8S_DIR = "k8s"
@@ -74,16 +85,46 @@ def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus:
             client.close()
 
 
+@dataclass(frozen=True)
+class K8sSecret:
+    """Where `publish alertmanager --k8s-secret` puts the config: a Secret, through kubectl."""
+
+    kubectl: Tool
+    namespace: str
+    name: str
+
+
+def publish_alertmanager(project: Project, tool: Tool, target: Path | K8sSecret,
+                         alertmanager: ServerSettings | None, env: Mapping[str, str], confirm_timeout: float,
+                         locate: Locator | None = None) -> AlertmanagerReport:
+    """Build, then check, fill the secrets from `env`, install (a file, reloading Alertmanager when given one, or
+    a Kubernetes Secret) and confirm Alertmanager runs the config."""
+    build(project, locate)
+    built = Built((project.out / ALERTMANAGER_CONFIG).parent)
+    client = AlertmanagerClient(alertmanager) if alertmanager else None
+    try:
+        if isinstance(target, K8sSecret):
+            return install_secret(tool, target.kubectl, built, target.namespace, target.name, client, env,
+                                  confirm_timeout)
+        return install_alertmanager(tool, built, target, client, env, project.owner, confirm_timeout)
+    finally:
+        if client is not None:
+            client.close()
+
+
 @dataclass
 class ExportReport:
     folder: Path
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     files: int = 0
+    notes: list[str] = field(default_factory=list)
+    """What was left out, and why (e.g. an AlertmanagerConfig the config does not fit)."""
 
 
 def export_k8s(project: Project, namespace: str, locate: Locator | None = None) -> ExportReport:
-    """PrometheusRule per rule file and a sidecar ConfigMap per dashboard under <out>/k8s, plus a kustomization."""
+    """PrometheusRule per rule file, a sidecar ConfigMap per dashboard, the Alertmanager config as a Secret (and an
+    AlertmanagerConfig where it fits) under <out>/k8s, plus a kustomization."""
     report = build(project, locate)
     files: dict[str, bytes] = {}
     problems = []
@@ -99,11 +140,44 @@ def export_k8s(project: Project, namespace: str, locate: Locator | None = None) 
         elif isinstance(meta, RulesMeta):
             manifest = prometheus_rule(Path(rel).name, yaml.safe_load(artifact.content), namespace, meta.source)
             files[f"prometheusrule-{manifest['metadata']['name']}.yaml"] = to_yaml(manifest, header)
+    notes: list[str] = []
+    if (project.out / ALERTMANAGER_CONFIG).is_file():
+        files.update(_alertmanager_manifests(Built((project.out / ALERTMANAGER_CONFIG).parent), namespace,
+                                             project.owner, problems, notes))
     if problems:
         raise DefinitionError(problems)
     files["kustomization.yaml"] = to_yaml(kustomization(list(files), namespace),
                                           generated_header("the build", project.owner))
-    return _write_export(project.out / K8S_DIR, files)
+    exported = _write_export(project.out / K8S_DIR, files)
+    exported.notes = notes
+    return exported
+
+
+def _alertmanager_manifests(built: Built, namespace: str, owner: str, problems: list[Problem],
+                            notes: list[str]) -> dict[str, bytes]:
+    """The Alertmanager config as the operator's Secret and, where it fits, as an AlertmanagerConfig."""
+    source = ALERTMANAGER_SOURCE
+    header = generated_header(source, owner)
+    config = built.data()
+    operator, partial = operator_config(config)
+    problems += [Problem(source, "Alertmanager config", where, message) for where, message in partial]
+    templates: dict[str, str] = {}
+    for rel, content in built.templates().items():
+        name = Path(rel).name
+        if name in templates or name == SECRET_CONFIG_KEY:
+            problems.append(Problem(source, "Alertmanager templates", rel, f"a second file named {name}: the "
+                                    "Secret holds templates by file name, so they must differ"))
+        templates[name] = content.decode()
+    files = {f"secret-{SECRET_NAME}.yaml": to_yaml(
+        alertmanager_secret(to_yaml(operator, header).decode(), templates, namespace, source), header)}
+    try:
+        spec = alertmanager_config_spec(config)
+    except DoesNotFit as err:
+        notes.append(f"no AlertmanagerConfig: {err}")
+    else:
+        files[f"alertmanagerconfig-{CONFIG_NAME}.yaml"] = to_yaml(
+            alertmanager_config_resource(spec, namespace, source), header)
+    return files
 
 
 def export_provisioning(project: Project, dashboards_path: str, org_id: int = 1,

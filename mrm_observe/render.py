@@ -155,11 +155,12 @@ def write_atomic(path: Path, content: bytes) -> bool:
     return True
 
 
-def replace_file(path: Path, content: bytes) -> None:
+def replace_file(path: Path, content: bytes, private: bool = False) -> None:
     """Write via a temp file and rename, so a reader sees the old bytes or the new, never a part.
 
-    The file gets the mode a plain write would give it: a new one 0666 less the umask (the kernel applies it), a
-    replaced one keeps its mode (and, where the process may, its owner and group).
+    The file gets the mode a plain write would give it: a new one 0666 less the umask (the kernel applies it; 0600
+    when `private`, for a file holding secrets), a replaced one keeps its mode (and, where the process may, its
+    owner and group).
     """
     try:
         before: os.stat_result | None = path.stat()
@@ -169,7 +170,8 @@ def replace_file(path: Path, content: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # unique per writer thread
     tmp.unlink(missing_ok=True)  # a crashed earlier run's leftover would keep its own mode
     try:
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), "wb") as handle:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600 if private else 0o666),
+                       "wb") as handle:
             handle.write(content)
             if before is not None:
                 os.fchmod(handle.fileno(), stat.S_IMODE(before.st_mode))

@@ -1,7 +1,8 @@
 """Change many files in one folder as one change: all of it lands, or none of it does, even across a crash.
 
 Before the first change a journal (`.mrm-observe.journal` in the folder) records, for every path the change
-touches, the bytes and mode it had or that it did not exist. An exception, Ctrl-C or SIGTERM undoes the change
+touches, the bytes and mode it had or that it did not exist (readable by its owner only: the old bytes may hold
+secrets). An exception, Ctrl-C or SIGTERM undoes the change
 at once; a run killed outright leaves the journal, and the next transaction on that folder undoes it first, so
 a later run always converges. Only paths inside the folder can be touched.
 """
@@ -36,14 +37,20 @@ class FileTransaction:
         self.root = root
         self.writes: dict[Path, bytes] = {}
         self.removals: list[Path] = []
+        self.private: set[Path] = set()
         self.written: list[Path] = []
         self.removed: list[Path] = []
         self._pending = False
         self._previous_handler: Any = None
         self._folders: dict[Path, Path] = {}
+        self._created: list[Path] = []
 
-    def write(self, path: Path, content: bytes) -> None:
-        self.writes[self._inside(path)] = content
+    def write(self, path: Path, content: bytes, private: bool = False) -> None:
+        """Plan to write content to path; `private`: a new file is readable by its owner only (secrets)."""
+        full = self._inside(path)
+        self.writes[full] = content
+        if private:
+            self.private.add(full)
 
     def remove(self, path: Path) -> None:
         self.removals.append(self._inside(path))
@@ -74,6 +81,9 @@ class FileTransaction:
             if self._pending:
                 recover(self.root)
                 self._pending = False
+                for folder in self._created:  # deepest first; only what this change made and left empty
+                    if folder.is_dir() and not any(folder.iterdir()):
+                        folder.rmdir()
         finally:
             if self._previous_handler is not None:
                 signal.signal(signal.SIGTERM, self._previous_handler)
@@ -86,10 +96,12 @@ class FileTransaction:
         if not changed and not removed:
             return
         self.root.mkdir(parents=True, exist_ok=True)
-        replace_file(self.root / JOURNAL, _journal(self.root, changed + removed))
+        replace_file(self.root / JOURNAL, _journal(self.root, changed + removed), private=True)
         self._pending = True
+        self._created = sorted({folder for path in changed for folder in path.parents
+                                if folder.is_relative_to(self.root) and not folder.exists()}, reverse=True)
         for path in changed:
-            replace_file(path, self.writes[path])
+            replace_file(path, self.writes[path], private=path in self.private)
             self.written.append(path)
         for path in self.removals:
             if path.is_file():

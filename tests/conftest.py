@@ -32,6 +32,19 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+def built_alertmanager(project: Path, config: dict, templates: dict[str, str], owner: str = "project") -> Path:
+    """The build's Alertmanager folder as the compile step writes it (generated header, config, templates), for
+    tests of what comes after the build; returns the config file."""
+    import yaml
+
+    from mrm_observe.conventions import ALERTMANAGER_CONFIG, generated_header
+
+    path = project / "build" / ALERTMANAGER_CONFIG
+    write_tree(path.parent, {f"templates/{name}": text for name, text in templates.items()})
+    path.write_text(generated_header("alertmanager/", owner) + yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 @pytest.fixture
 def sample_project(tmp_path: Path) -> Path:
     """A copy of tests/fixtures/sample (one dashboard module, one alerts module, one promtool test)."""

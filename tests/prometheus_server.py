@@ -95,18 +95,22 @@ class PrometheusServer(ServerProcess):
     def start(cls, workdir: Path, rule_files: Sequence[str] = ("rules/*.yaml",), evaluation_interval: str = "1s",
               scrape_configs: list[dict[str, Any]] | None = None, openmetrics: str | None = None,
               extra_args: Sequence[str] = (), lifecycle: bool = True, port: int | None = None,
-              tls: tuple[Path, Path] | None = None, user: str | None = None) -> PrometheusServer:
+              tls: tuple[Path, Path] | None = None, user: str | None = None,
+              alertmanagers: Sequence[str] = ()) -> PrometheusServer:
         """Write prometheus.yml into workdir (rule_files relative to it) and start the server; wait until ready.
 
         Pass `port` (from free_port()) when scrape_configs must name the server's own address, and
         `tls=(cert_file, key_file)` to serve https:// only (see `self_signed`), and `user` (as root) to run it as
-        that user, as Debian's service does (workdir must then be writable by that user).
+        that user, as Debian's service does (workdir must then be writable by that user), and `alertmanagers`
+        (host:port) to send firing alerts to.
         """
         workdir.mkdir(parents=True, exist_ok=True)
         config = workdir / "prometheus.yml"
         config.write_text(yaml.safe_dump({
             "global": {"scrape_interval": "1s", "evaluation_interval": evaluation_interval},
-            "rule_files": list(rule_files), "scrape_configs": scrape_configs or []}))
+            "rule_files": list(rule_files), "scrape_configs": scrape_configs or [],
+            **({"alerting": {"alertmanagers": [{"static_configs": [{"targets": list(alertmanagers)}]}]}}
+               if alertmanagers else {})}))
         if openmetrics is not None:
             backfill_openmetrics(openmetrics, workdir / "data")
         port = port or free_port()

@@ -13,7 +13,7 @@ LAYERS = {
     "external_tool": 1, "matchers": 1, "input_kinds": 1, "python_source": 1,
     "slo_math": 2, "slo_specs": 2, "import_rules": 2, "query_batch": 2, "compile": 2, "render": 2,
     "dashboard_schema": 2, "promtool": 2, "grafana_api": 2, "prometheus_api": 2, "charts": 2, "amtool": 2,
-    "routing_tree": 2, "notification_templates": 2,
+    "routing_tree": 2, "notification_templates": 2, "alertmanager_api": 2, "alertmanager_config": 2, "kubectl": 2,
     "discover": 3, "validate": 3, "validate_routing": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5, "pipeline_tune": 5, "pipeline_import": 5,
@@ -27,7 +27,8 @@ SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "mo
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
                  ("pipeline_lint", "pipeline"), ("lint_live", "lint"), ("tune", "tune"), ("tune", "report_markdown"),
-                 ("pipeline_import", "pipeline"), ("pipeline_import", "dashboard_pull")}
+                 ("pipeline_import", "pipeline"), ("rules_install", "install"), ("alertmanager_install", "install"),
+                 ("pipeline_import", "dashboard_pull")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and

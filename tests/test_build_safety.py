@@ -77,9 +77,9 @@ CHILD = textwrap.dedent("""
     from mrm_observe import transaction
     from mrm_observe.pipeline import Project, build
     real, count = transaction.replace_file, []
-    def slow(path, content):
+    def slow(path, content, **options):
         count.append(path)
-        done = real(path, content)
+        done = real(path, content, **options)
         if len(count) == 3 and not Path(sys.argv[2]).exists():
             Path(sys.argv[2]).write_text("half")
             time.sleep(30)

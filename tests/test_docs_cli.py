@@ -16,7 +16,8 @@ SHARED = {
     "--source": "## Project options", "--out": "## Project options", "--tests": "## Project options",
     **{opt: "## Server options" for opt in ("--grafana-url", "--prometheus-url", "--token-file", "--ca-file",
                                             "--insecure", "--timeout", "--retries", "--backoff",
-                                            "--prometheus-token-file", "--header")},
+                                            "--prometheus-token-file", "--header", "--alertmanager-url",
+                                            "--alertmanager-token-file")},
 }
 """Options documented once in a shared section, which the command's section must point to."""
 

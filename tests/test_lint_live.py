@@ -7,11 +7,9 @@ import math
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -19,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import write_tree
+from exporter import Exporter
 from mrm_observe import RecordingRule, RuleGroup
 from mrm_observe.cli import main
 from mrm_observe.definitions import Sourced
@@ -251,32 +250,6 @@ req_seconds_count 2
 untyped_thing 1
 """
 SLOW_INTERVAL = "2m"
-
-
-class Exporter:
-    """A loopback HTTP exporter serving fixed metrics text at /metrics (404 elsewhere)."""
-
-    def __init__(self, text: str) -> None:
-        body = text.encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                status = 200 if self.path == "/metrics" else 404
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain; version=0.0.4")
-                self.end_headers()
-                self.wfile.write(body if status == 200 else b"")
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.address = f"127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def history(now: float, slow_address: str) -> str:

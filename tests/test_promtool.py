@@ -91,7 +91,7 @@ def test_without_promtool_a_working_docker_runs_the_prom_prometheus_image(tmp_pa
     write_tree(tmp_path, {"rules.yaml": RULES})
     tool = find_promtool({"PATH": str(bin_dir)}, tmp_path)
     where = str(tmp_path.resolve())
-    assert tool.command[1:] == ("run", "--rm", "-v", f"{where}:{where}", "-w", where,
+    assert tool.command[1:] == ("run", "--rm", "-i", "-v", f"{where}:{where}", "-w", where,
                                 "--entrypoint", "promtool", "prom/prometheus")
     (result,) = check_rules(tool, [tmp_path / "rules.yaml"], tmp_path)
     assert result.ok and "SUCCESS" in result.output

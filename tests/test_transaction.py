@@ -61,11 +61,11 @@ def test_a_change_stopped_half_way_is_undone_at_once(folder, monkeypatch, error)
     before = state(folder)
     calls = []
 
-    def flaky(path, content):
+    def flaky(path, content, **options):
         calls.append(path.name)
         if len(calls) == 3 and path.name != JOURNAL:
             raise error
-        return real(path, content)
+        return real(path, content, **options)
 
     real = render.replace_file
     monkeypatch.setattr(transaction, "replace_file", flaky)
@@ -91,8 +91,8 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     from mrm_observe import transaction
     real = transaction.replace_file
-    def slow(path, content):
-        done = real(path, content)
+    def slow(path, content, **options):
+        done = real(path, content, **options)
         if path.name == "a.yaml" and not Path(sys.argv[2]).exists():
             Path(sys.argv[2]).write_text("half")
             time.sleep(30)
@@ -139,8 +139,8 @@ def test_sigkill_half_way_leaves_a_journal_and_the_next_run_converges(folder, tm
 
 
 def test_a_removed_file_comes_back_with_its_mode_when_undone(folder, monkeypatch):
-    monkeypatch.setattr(transaction, "replace_file", lambda path, content: (_ for _ in ()).throw(OSError(28, "full"))
-                        if path.name == "new.yaml" else render.replace_file(path, content))
+    monkeypatch.setattr(transaction, "replace_file", lambda path, content, **options: (_ for _ in ()).throw(OSError(28, "full"))
+                        if path.name == "new.yaml" else render.replace_file(path, content, **options))
     tx = FileTransaction(folder)
     tx.remove(Path("b.yaml"))
     tx.write(Path("new.yaml"), b"x")
@@ -166,3 +166,23 @@ def test_leaving_without_commit_undoes_an_applied_change(folder):
             assert (folder / "a.yaml").read_bytes() == b"new a\n" and (folder / JOURNAL).exists()
             raise RuntimeError("reload refused")
     assert state(folder) == before
+
+
+def test_the_journal_is_private_and_an_undone_change_leaves_no_new_folder(tmp_path):
+    """The journal holds the previous bytes (a config's secrets, say): readable by its owner only. Folders the
+    change made are removed when it is undone."""
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "config.yml").write_text("old")
+    seen = []
+    with pytest.raises(RuntimeError):
+        with FileTransaction(folder) as tx:
+            tx.write(Path("config.yml"), b"new")
+            tx.write(Path("templates/deep/x.tmpl"), b"t", private=True)
+            tx.apply()
+            seen.append(stat.S_IMODE((folder / JOURNAL).stat().st_mode))
+            seen.append(stat.S_IMODE((folder / "templates" / "deep" / "x.tmpl").stat().st_mode))
+            raise RuntimeError("reload refused")
+    assert seen == [0o600, 0o600]
+    assert sorted(p.name for p in folder.iterdir()) == ["config.yml"]
+    assert (folder / "config.yml").read_text() == "old"

@@ -22,6 +22,7 @@ from .. import durations
 from .. import project as projects
 from ..durations import parse_duration
 from ..errors import DefinitionError, ObserveError
+from ..external_tool import Tool
 from ..progress import Progress
 from ..amtool import Amtool, find_amtool
 from ..promtool import Promtool, find_promtool
@@ -92,6 +93,13 @@ def promtool() -> Promtool:
 def amtool() -> Amtool:
     """amtool, or ToolMissingError saying how to install it (asked only when there is Alertmanager config to check)."""
     return find_amtool(os.environ, Path.cwd())
+
+
+def kubectl() -> Tool:
+    """kubectl, or ToolMissingError saying how to install it (asked only by `publish alertmanager --k8s-secret`)."""
+    from ..kubectl import find_kubectl
+
+    return find_kubectl(os.environ)
 
 
 def locator() -> projects.Locator | None:

@@ -19,7 +19,8 @@ def export() -> None:
 @click.option("--namespace", default="monitoring", show_default=True, help="Namespace of every manifest.")
 @handle_errors
 def k8s(sources: tuple[Path, ...], out: Path | None, tests: Path | None, namespace: str) -> None:
-    """PrometheusRule manifests and one Grafana-sidecar ConfigMap per dashboard, in <out>/k8s."""
+    """PrometheusRule manifests, one Grafana-sidecar ConfigMap per dashboard and the Alertmanager config (Secret,
+    AlertmanagerConfig), in <out>/k8s."""
     _print_export(pp.export_k8s(make_project(sources, out, tests), namespace, locator()))
 
 
@@ -38,6 +39,8 @@ def provisioning(sources: tuple[Path, ...], out: Path | None, tests: Path | None
 def _print_export(report: pp.ExportReport) -> None:
     click.echo(f"{report.files} file(s) in {report.folder}: {len(report.written)} written, "
                f"{len(report.removed)} stale removed")
+    for note in report.notes:
+        click.echo(f"note: {note}")
 
 
 COMMANDS = (export,)

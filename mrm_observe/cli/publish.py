@@ -1,7 +1,9 @@
-"""`mrm-observe publish grafana|rules`: dashboards to Grafana, rule files to Prometheus."""
+"""`mrm-observe publish grafana|rules|alertmanager`: dashboards to Grafana, rule files to Prometheus, the routing
+config to Alertmanager."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +11,8 @@ import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
-from .common import handle_errors, locator, make_project, progress_bar, project_options, promtool
+from .common import (amtool, handle_errors, kubectl, locator, make_project, progress_bar, project_options,
+                     promtool)
 from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
@@ -18,7 +21,8 @@ DIFF_ACTIONS = ("drift", "would-update")
 
 @click.group()
 def publish() -> None:
-    """Publish: dashboards to Grafana's HTTP API, rule files to a Prometheus rules folder."""
+    """Publish: dashboards to Grafana's HTTP API, rule files to a Prometheus rules folder, the routing config to
+    Alertmanager."""
 
 
 @publish.command("grafana")
@@ -107,6 +111,44 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
                f"{len(report.groups)} group(s) loaded and healthy")
     if report.not_evaluated:
         click.echo(f"not evaluated yet: {', '.join(report.not_evaluated)}")
+
+
+@publish.command("alertmanager")
+@project_options
+@click.option("--config-path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The config file Alertmanager reads (its --config.file).")
+@click.option("--k8s-secret", is_flag=True,
+              help="Apply the config as the Secret prometheus-operator reads (kubectl) instead of a file.")
+@click.option("--namespace", default="monitoring", show_default=True, help="With --k8s-secret: the Secret's namespace.")
+@click.option("--secret-name", default="alertmanager-main", show_default=True,
+              help="With --k8s-secret: the Secret's name (the Alertmanager resource's configSecret).")
+@server_options("alertmanager")
+@click.option("--confirm-timeout", type=click.FloatRange(0),
+              help="Seconds to wait for Alertmanager to run the new config [default: 10, 180 with --k8s-secret].")
+@handle_errors
+def alertmanager(sources: tuple[Path, ...], out: Path | None, tests: Path | None, config_path: Path | None,
+                 k8s_secret: bool, namespace: str, secret_name: str, alertmanager: ServerOptions,
+                 confirm_timeout: float | None) -> None:
+    """amtool-check the built Alertmanager config, fill its secrets from the environment, install it (a file,
+    atomically with a backup, or a Kubernetes Secret), reload Alertmanager and confirm it runs the new config."""
+    if (config_path is None) == (not k8s_secret):
+        raise click.UsageError("pass either --config-path (the file Alertmanager reads) or --k8s-secret")
+    settings = alertmanager.settings() if alertmanager.url else None
+    target: Path | pp.K8sSecret = pp.K8sSecret(kubectl(), namespace, secret_name) if config_path is None \
+        else config_path
+    timeout = confirm_timeout if confirm_timeout is not None else 180.0 if k8s_secret else 10.0
+    report = pp.publish_alertmanager(make_project(sources, out, tests), amtool(), target, settings, os.environ,
+                                     timeout, locator())
+    backup = f" (backup: {report.backup})" if report.backup else ""
+    filled = f"; secrets filled from {', '.join('$' + n for n in report.secrets)}" if report.secrets else ""
+    click.echo(f"Alertmanager config {'installed' if report.written else 'unchanged'}: {report.target}{backup}{filled}")
+    if settings is None:
+        click.echo("no --alertmanager-url: Alertmanager was not reloaded" if not k8s_secret else
+                   "no --alertmanager-url: not confirmed that Alertmanager runs it")
+        return
+    url = pp.public_url(settings.url)
+    done = ("reloaded" if report.reloaded else "nothing changed, no reload of") if not k8s_secret else "confirmed with"
+    click.echo(f"{done} {url}; it runs the new config")
 
 
 COMMANDS = (publish,)

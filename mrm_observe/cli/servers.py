@@ -1,4 +1,4 @@
-"""Connection options shared by every command that talks to a server (Grafana, Prometheus): one decorator adds
+"""Connection options shared by every command that talks to a server (Grafana, Prometheus, Alertmanager): one decorator adds
 them, one typed object carries them, one builder turns them into the HTTP layer's settings.
 
 Kept apart from `cli.common` so that commands which talk to no server do not load the HTTP stack; the HTTP layer
@@ -49,6 +49,8 @@ SERVERS = {
     "prometheus": ServerKind("Prometheus", "Prometheus-compatible server (Prometheus, VictoriaMetrics, vmalert, "
                              "Mimir, ...).", "--prometheus-token-file", token_help="bearer token", headers=True,
                              retries=True),
+    "alertmanager": ServerKind("Alertmanager", "Alertmanager base URL.", "--alertmanager-token-file",
+                               token_help="bearer token", headers=True, retries=True),
 }
 """The servers commands talk to; every one takes a URL, credentials and TLS options."""
 

@@ -5,6 +5,7 @@
   `grafana_dashboard: "1"`, folder in the `grafana_folder` annotation, data key `<uid>.json`; Kubernetes caps
   ConfigMap data at 1 MiB, so larger dashboards are refused.
 * A Grafana file-provisioning provider whose folders come from the folder structure of the JSON files.
+* The Alertmanager config as a Secret and an AlertmanagerConfig: alertmanager_k8s.py.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def k8s_name(prefix: str, text: str) -> str:
     return name[:NAME_MAX].rstrip("-")
 
 
-def _metadata(name: str, namespace: str, source: str, labels: dict[str, str] | None = None,
+def metadata(name: str, namespace: str, source: str, labels: dict[str, str] | None = None,
               annotations: dict[str, str] | None = None) -> dict[str, Any]:
     return {"name": name, "namespace": namespace, "labels": {**MANAGED_BY, **(labels or {})},
             "annotations": {SOURCE_ANNOTATION: source, **(annotations or {})}}
@@ -44,7 +45,7 @@ def prometheus_rule(file_name: str, rules: dict[str, Any], namespace: str, sourc
     """A PrometheusRule holding the groups of one built rule file (`alerts-api.rules.yaml` -> `alerts-api`)."""
     stem = file_name.split(".", 1)[0]
     return {"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
-            "metadata": _metadata(k8s_name("mrm", stem), namespace, source),
+            "metadata": metadata(k8s_name("mrm", stem), namespace, source),
             "spec": {"groups": rules.get("groups") or []}}
 
 
@@ -67,7 +68,7 @@ def dashboard_configmap(uid: str, content: str, folder: tuple[str, ...], namespa
     """A sidecar ConfigMap for one dashboard's JSON (call `oversized` first)."""
     annotations = {FOLDER_ANNOTATION: folder_path(folder)} if folder else {}
     return {"apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": _metadata(k8s_name("grafana-dashboard", uid), namespace, source,
+            "metadata": metadata(k8s_name("grafana-dashboard", uid), namespace, source,
                                   {SIDECAR_LABEL: SIDECAR_LABEL_VALUE}, annotations),
             "data": {f"{uid}.json": content}}
 

@@ -1,0 +1,152 @@
+"""A built Alertmanager config as data (pure): its secrets filled from the environment at publish time, and
+whether the configuration an Alertmanager reports running is that config.
+
+Alertmanager reports its configuration (`/api/v2/status`, `config.original`) marshalled again from what it
+loaded: defaults added, durations in their shortest form (300s -> 5m), matchers quoted (`a=b` -> `a="b"`),
+template globs joined to the config's folder, and most secrets masked as `<secret>`. `difference` therefore
+asks whether everything the built config says is in the running one, read the way Alertmanager reads it; it
+works on the built config with its placeholders still in it, so no secret value takes part in the comparison
+or in what it reports (a path such as `route.routes[1].group_wait`, never a value).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from . import matchers
+from .conventions import ENV_PLACEHOLDER
+from .matchers import Matcher
+from .durations import parse_duration
+from .errors import ExitCode, ObserveError
+
+MASKED = "<secret>"
+"""What Alertmanager shows instead of a secret."""
+MATCHER_KEYS = frozenset({"matchers", "source_matchers", "target_matchers"})
+CASELESS_KEYS = frozenset({"weekdays", "months"})
+"""Time-interval fields Alertmanager reads in any case and shows in lower case."""
+
+
+class SecretMissing(ObserveError):
+    """An environment variable the config's placeholders name is unset or empty (a usage error)."""
+
+    exit_code = ExitCode.USAGE
+
+
+def env_secrets(config: Any) -> list[str]:
+    """The environment variables the config's placeholders (`conventions.env_placeholder`) name, sorted."""
+    return sorted({name for text in _strings(config) for name in ENV_PLACEHOLDER.findall(text)})
+
+
+def fill_secrets(config: Any, env: Mapping[str, str]) -> tuple[Any, tuple[str, ...]]:
+    """(a copy of the config with every placeholder replaced by its variable's value, the values used).
+
+    SecretMissing names every variable that is unset or empty (never a value).
+    """
+    names = env_secrets(config)
+    missing = [name for name in names if not env.get(name)]
+    if missing:
+        raise SecretMissing(f"the Alertmanager config takes {', '.join(f'${n}' for n in missing)} from the "
+                            "environment at publish time, and it is unset or empty: set it (docs/alerting.md)")
+    filled = _walk_strings(config, lambda text: ENV_PLACEHOLDER.sub(lambda m: env[m[1]], text))
+    return filled, tuple(env[name] for name in names)
+
+
+def _strings(data: Any) -> Iterator[str]:
+    """Every string value (not key) in data."""
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        for value in data:
+            yield from _strings(value)
+    elif isinstance(data, str):
+        yield data
+
+
+def _walk_strings(data: Any, change: Callable[[str], str]) -> Any:
+    """A copy of data with every string value (not key) passed through `change`."""
+    if isinstance(data, dict):
+        return {key: _walk_strings(value, change) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_walk_strings(value, change) for value in data]
+    return change(data) if isinstance(data, str) else data
+
+
+def difference(running: Any, expected: Any, path: str = "") -> str | None:
+    """Where the running config lacks or contradicts the expected one (a path like `route.group_wait`), or None
+    when it holds everything the expected config says."""
+    if isinstance(expected, dict):
+        if not isinstance(running, dict):
+            return path or "(the whole config)"
+        for key, value in expected.items():
+            where = f"{path}.{key}" if path else str(key)
+            there = running.get(key)
+            if _empty(there):
+                if _empty(value):
+                    continue  # Go leaves zero values out when it marshals
+                return where
+            if key in MATCHER_KEYS:
+                found = None if _same_matchers(there, value) else where
+            elif key == "templates" and not path:
+                found = _template_difference(there, value)
+            elif key in CASELESS_KEYS and isinstance(there, list) and isinstance(value, list):
+                found = difference([str(v).lower() for v in there], [str(v).lower() for v in value], where)
+            else:
+                found = difference(there, value, where)
+            if found:
+                return found
+        return None
+    if isinstance(expected, list):
+        if not isinstance(running, list) or len(running) != len(expected):
+            return path
+        for index, (there, value) in enumerate(zip(running, expected)):
+            found = difference(there, value, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if isinstance(expected, str):
+        return None if _same_text(running, expected) else path
+    return None if running == expected else path
+
+
+def _same_matchers(running: Any, expected: Any) -> bool:
+    try:
+        return isinstance(running, list) and isinstance(expected, list) and \
+            _parsed(running) == _parsed(expected)
+    except ValueError:
+        return False
+
+
+def _parsed(items: list[Any]) -> list[Matcher]:
+    """Every matcher of a matchers list (a string may hold several: `{a="b", c=~"d"}`); ValueError if one is bad."""
+    return [matcher for item in items for matcher in matchers.parse(str(item))]
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value == 0 or value in ("", [], {})
+
+
+def _same_text(running: Any, expected: str) -> bool:
+    if not isinstance(running, str):
+        return False
+    if running == expected or running == MASKED:
+        return True
+    if ENV_PLACEHOLDER.search(expected):
+        parts = ENV_PLACEHOLDER.split(expected)  # literal, name, literal, name, ..., literal
+        pattern = ".+".join(re.escape(literal) for literal in parts[::2])
+        return re.fullmatch(pattern, running, re.DOTALL) is not None
+    try:
+        return parse_duration(running) == parse_duration(expected)
+    except ValueError:
+        return False
+
+
+def _template_difference(running: Any, expected: Any) -> str | None:
+    """Template globs: Alertmanager joins relative ones to the config file's folder."""
+    if not isinstance(running, list) or not isinstance(expected, list) or len(running) != len(expected):
+        return "templates"
+    for index, (there, glob) in enumerate(zip(running, expected)):
+        relative = str(glob).removeprefix("./")
+        if there != glob and not str(there).endswith("/" + relative):
+            return f"templates[{index}]"
+    return None
