@@ -166,7 +166,8 @@ def _strings(mapping: Any, where: str) -> dict[str, str]:
 
 
 def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
-    """An OpenSLO SLO: rolling window, Occurrences budgeting, ratio SLI with Prometheus queries."""
+    """An OpenSLO SLO: rolling window, Occurrences budgeting, ratio SLI with Prometheus queries; the alerts' runbook
+    from `metadata.annotations.runbook_url`."""
     meta, spec = _mapping(doc.get("metadata"), "metadata"), _mapping(_need(doc, "spec", ""), "spec")
     method = spec.get("budgetingMethod", "Occurrences")
     if method != "Occurrences":
@@ -174,6 +175,7 @@ def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
                                                 "budgets compile to burn-rate rules")
     period = _window(spec)
     sli = _ratio(spec, indicators)
+    runbook = _strings(meta.get("annotations"), "metadata.annotations").get("runbook_url")
     objectives = _sequence(_need(spec, "objectives", "spec"), "spec.objectives")
     out = []
     for i, objective in enumerate(objectives):
@@ -187,7 +189,8 @@ def openslo_slos(doc: dict, indicators: dict) -> list[SLO]:
         if own is None:
             raise SpecError("spec.indicator", "is required: an inline ratioMetric SLI or an indicatorRef")
         out.append(SLO(service=_need(spec, "service", "spec"), name=name, objective=round(percent, 10),
-                       period=period, description=spec.get("description", ""), sli=own, spec=doc["apiVersion"]))
+                       period=period, description=spec.get("description", ""), sli=own, spec=doc["apiVersion"],
+                       alerting=Alerting(runbook_url=runbook)))
     return out
 
 

@@ -9,13 +9,13 @@ Metrics (the contract these SLOs rely on):
 """
 from mrm_observe import SLO, Alerting, ErrorRatioSLI, LatencySLI
 
-RUNBOOKS = "https://github.com/mrm-ai/mrm-observe/blob/main/docs/runbooks-slo.md"
 LABELS = {"team": "platform"}
 
 
 def alerting(name: str) -> Alerting:
-    """Page and ticket alerts named `name`, linking to the SLO's section in docs/runbooks-slo.md."""
-    return Alerting(name=name, runbook_url=f"{RUNBOOKS}#{name.lower()}")
+    """Page and ticket alerts named `name`; they link to the `## name` section of docs/runbooks-slo.md through
+    `[tool.mrm-observe] runbook-base-url` in pyproject.toml."""
+    return Alerting(name=name)
 
 
 def queue_success(queue: str) -> ErrorRatioSLI:

@@ -63,6 +63,19 @@ def assert_golden(actual: bytes, golden: Path) -> None:
 
 
 @pytest.fixture(scope="session")
+def ran_page(tmp_path_factory):
+    """page (README.md, docs/x.md) -> the doc_examples.Session its examples ran in, each page run once per session."""
+    import doc_examples
+    done = {}
+
+    def run(page: str) -> doc_examples.Session:
+        if page not in done:
+            done[page] = doc_examples.run_page(page, tmp_path_factory.mktemp(page.replace("/", "-")) / "project")
+        return done[page]
+    return run
+
+
+@pytest.fixture(scope="session")
 def history():
     """The synthetic SLO history of tests/slo_history.py (generated once)."""
     import slo_history

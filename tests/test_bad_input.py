@@ -247,3 +247,25 @@ def test_valid_input_at_the_edge_of_a_check_builds(tmp_path, monkeypatch, files)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["build"])
     assert result.exit_code == 0, result.stderr
+
+
+DOCUMENTED = {  # the broken files behind the example messages of docs/definitions.md ("Bad input")
+    "alerts/api.py": RULE + 'groups = [RuleGroup(name="api", rules=(\n'
+                            '    AlertRule(alert="ApiHighLatency", expr="sum(rate(x[5m])"),\n'
+                            '    AlertRule(alert="ApiDown", expr="up == 0", severity="page"),\n))]\n',
+    "dashboards/app.py": DASH + 'dashboard = Dashboard(title="App", panels=[TimeSeries(title="Errors")])\n',
+    "dashboards/a.py": DASH + 'dashboard = Dashboard(title="One", uid="same", panels=[])\n',
+    "dashboards/b.py": DASH + 'dashboard = Dashboard(title="Two", uid="same", panels=[])\n',
+}
+
+
+def test_the_messages_docs_definitions_md_shows_are_what_build_prints(tmp_path, monkeypatch):
+    import doc_examples
+    (example,) = [e for e in doc_examples.examples("docs/definitions.md")
+                  if e.kind == "run by" and e.arg == "tests/test_bad_input.py"]
+    monkeypatch.chdir(write_tree(tmp_path, DOCUMENTED))
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 1
+    printed = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert printed == example.body.splitlines()
+    assert f"{len(printed)} problem(s); nothing was written" in result.stderr

@@ -93,3 +93,34 @@ def test_rate_window_threshold_follows_the_scrape_interval():
     rule = AlertRule(**{**GOOD, "expr": "rate(x[2m]) > 0"})
     assert findings(rule, scrape=30.0) == []
     assert [f.check for f in findings(rule, scrape=60.0)] == ["rate-window"]
+
+
+WAIVED_PROJECT = {"alerts/a.py": """
+    from mrm_observe import AlertRule, RuleGroup
+    groups = [RuleGroup(name="g", rules=(
+        AlertRule(alert="Quiet", expr="up == 0", for_="5m", severity="info", summary="s", description="d",
+                  waive={"runbook": "no runbook for info alerts", "untested": "covered end to end"}),
+        AlertRule(alert="Loud", expr="up < 1", for_="5m", severity="info", description="d",
+                  runbook_url="https://example.invalid/rb#loud", waive={"untested": "covered end to end"}),
+    ))]
+"""}
+
+
+@pytest.mark.parametrize("show", [False, True], ids=["summary only", "--show-waived"])
+def test_lint_show_waived_lists_each_waived_finding_with_its_reason(tmp_path, monkeypatch, show):
+    from click.testing import CliRunner
+
+    from conftest import write_tree
+    from mrm_observe.cli import main
+    monkeypatch.chdir(write_tree(tmp_path, WAIVED_PROJECT))
+    result = CliRunner().invoke(main, ["lint", *(["--show-waived"] if show else [])])
+    assert result.exit_code == 1  # Loud has no summary: not waived
+    assert "group 'g', alert 'Loud': summary:" in result.stderr and "(waived" not in result.stderr
+    waived = [line for line in result.stdout.splitlines() if "(waived: " in line]
+    untested = "alert: no promtool test shows this alert firing: add a case under tests/promtool/ [untested]"
+    assert waived == ([
+        "lint: alerts/a.py: group 'g', alert 'Quiet': runbook_url: add a runbook annotation (runbook_url or documentation) [runbook] "
+        "(waived: no runbook for info alerts)",
+        f"lint: alerts/a.py: group 'g', alert 'Quiet': {untested} (waived: covered end to end)",
+        f"lint: alerts/a.py: group 'g', alert 'Loud': {untested} (waived: covered end to end)"] if show else [])
+    assert result.stdout.splitlines()[-1] == "lint: 1 finding(s), 3 waived"

@@ -1,10 +1,12 @@
-"""The platform's own definitions: runbooks, promtool coverage, the panels the issue asks for, the metric contract,
-and the shape of the HighErrorRate expression."""
+"""The platform's own definitions: properties that hold whatever is defined (runbooks, promtool coverage, the metric
+contract), checked on the platform and on a copy with what docs/platform.md adds; then the panels and alerts the
+platform must have, and the shape of some expressions."""
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from functools import cache
+from dataclasses import dataclass
+from functools import cache, cached_property
 from pathlib import Path
 
 import promql_parser
@@ -13,50 +15,61 @@ import yaml
 
 from mrm_observe import promql
 from mrm_observe.compile.dashboards import compile_dashboard
+from mrm_observe.compile.slo import compile_slo
 from mrm_observe.conventions import rule_file_name
-from mrm_observe.discover import discover
 from mrm_observe.lint import lint_rules
 from mrm_observe.model.rules import AlertRule, RecordingRule
-from mrm_observe.validate import uid_of, validate
+from mrm_observe.project import Project, load
+from mrm_observe.validate import uid_of
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNBOOKS = ROOT / "docs" / "runbooks.md"
-PROMTOOL_TESTS = ROOT / "tests" / "promtool"
 RUNBOOK_BASE = "https://github.com/mrm-ai/mrm-observe/blob/main/docs/runbooks.md"
 RUNBOOK_PARTS = ("**Meaning.**", "**Impact.**", "**Diagnosis.**", "**Mitigation.**")
 
 
-# --- loading -------------------------------------------------------------------------------------------------
+# --- a platform: its definitions, tests and docs ----------------------------------------------------------------
 
-@cache
-def definitions():
-    return discover([ROOT / "alerts", ROOT / "dashboards"], ROOT)
+@dataclass(frozen=True)
+class Platform:
+    """The platform's definitions (loaded as `mrm-observe` loads them), promtool tests and docs under a root."""
+
+    root: Path
+
+    @cached_property
+    def definitions(self):
+        return load(Project.at(self.root))
+
+    def alert_rules(self) -> list[tuple[str, AlertRule]]:
+        """(source module, rule) for every alerting rule of alerts/."""
+        return [(g.source, r) for g in self.definitions.groups for r in g.obj.rules if isinstance(r, AlertRule)]
+
+    def alert_names(self) -> list[str]:
+        return sorted({rule.alert for _, rule in self.alert_rules()})
+
+    @cached_property
+    def compiled_dashboards(self) -> dict[str, dict]:
+        return {d.obj.title: compile_dashboard(d.obj, uid_of(d)) for d in self.definitions.dashboards}
+
+    @cached_property
+    def promtool_cases(self) -> dict[str, list[dict]]:
+        """Test file name -> its alert_rule_test entries (each with the test group's name and interval)."""
+        cases = {}
+        for path in sorted((self.root / "tests" / "promtool").glob("*_test.yaml")):
+            data = yaml.safe_load(path.read_text())
+            cases[path.name] = [
+                {**case, "group": group.get("name", ""), "interval": group.get("interval"),
+                 "rule_files": data.get("rule_files", [])}
+                for group in data.get("tests", []) for case in group.get("alert_rule_test", [])
+            ]
+        return cases
+
+    def sections(self, page: str) -> dict[str, str]:
+        """`## Heading` -> the section's text, in docs/<page>."""
+        parts = re.split(r"^## (.+)$", (self.root / "docs" / page).read_text(), flags=re.M)
+        return {heading.strip(): body for heading, body in zip(parts[1::2], parts[2::2])}
 
 
-def alert_rules() -> list[tuple[str, AlertRule]]:
-    """(source module, rule) for every alerting rule."""
-    return [(g.source, r) for g in definitions().groups for r in g.obj.rules if isinstance(r, AlertRule)]
-
-
-def alert_names() -> list[str]:
-    return sorted({rule.alert for _, rule in alert_rules()})
-
-
-def rule_named(name: str) -> AlertRule:
-    return next(rule for _, rule in alert_rules() if rule.alert == name)
-
-
-@cache
-def compiled_dashboards() -> dict[str, dict]:
-    return {d.obj.title: compile_dashboard(d.obj, uid_of(d)) for d in definitions().dashboards}
-
-
-def panels_of(title: str) -> dict[str, dict]:
-    out = {}
-    for panel in compiled_dashboards()[title]["panels"]:
-        for p in [panel, *panel.get("panels", [])]:
-            out[p["title"]] = p
-    return out
+PLATFORM = Platform(ROOT)
 
 
 def exprs_of(panel: dict) -> list[str]:
@@ -76,43 +89,189 @@ def metric_names(expr: str) -> set[str]:
     return found
 
 
-@cache
-def promtool_cases() -> dict[str, list[dict]]:
-    """Test file name -> its alert_rule_test entries (each with the test group's name and interval)."""
-    cases = {}
-    for path in sorted(PROMTOOL_TESTS.glob("*_test.yaml")):
-        data = yaml.safe_load(path.read_text())
-        cases[path.name] = [
-            {**case, "group": group.get("name", ""), "interval": group.get("interval"),
-             "rule_files": data.get("rule_files", [])}
-            for group in data.get("tests", []) for case in group.get("alert_rule_test", [])
-        ]
-    return cases
-
-
 def github_anchor(heading: str) -> str:
     """The anchor GitHub gives a markdown heading: lower case, punctuation dropped, spaces to dashes."""
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-def runbook_sections() -> dict[str, str]:
-    """`## Heading` -> the section's text."""
-    parts = re.split(r"^## (.+)$", RUNBOOKS.read_text(), flags=re.M)
-    return {heading.strip(): body for heading, body in zip(parts[1::2], parts[2::2])}
+def contract_metrics(root: Path) -> set[str]:
+    """Metric names in docs/platform.md's contract table (backticked names in its Metric column, `_suffix` expanded)."""
+    text = (root / "docs" / "platform.md").read_text()
+    table = text.split("**Assumed metric contract.**", 1)[1]
+    names: set[str] = set()
+    for line in table.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) < 4 or not cells[1].startswith("`"):
+            continue
+        previous = ""
+        for name in re.findall(r"`([A-Za-z_:][\w:]*)`", cells[1]):
+            if name.startswith("_"):  # `_spec_min_replicas` after a full name shares its prefix
+                prefix = re.match(r"(.+?)_(?:status|spec)_", previous)
+                if not prefix:
+                    continue  # a suffix mentioned in prose, e.g. "no `_total` suffix"
+                name = prefix.group(1) + name
+            names.add(name)
+            previous = name
+    return names
 
 
-# --- the definitions load cleanly ----------------------------------------------------------------------------
+# --- properties of whatever is defined: each check lists what breaks it --------------------------------------------
 
-def test_platform_definitions_load_and_validate_without_problems():
-    defs = definitions()
-    assert validate(defs) == []
-    assert sorted(compiled_dashboards()) == ["MRM / Application", "MRM / Business", "MRM / Infrastructure"]
+def dashboards_have_titles_of_their_own_and_described_panels(p: Platform) -> list[str]:
+    titles = [d.obj.title for d in p.definitions.dashboards]
+    return [f"two dashboards are titled {t!r}" for t in sorted({t for t in titles if titles.count(t) > 1})] + [
+        f"{t}: panel {panel.get('title')!r} has no description" for t, d in p.compiled_dashboards.items()
+        for panel in d["panels"] if panel.get("type") != "row" and not panel.get("description")]
 
 
-def test_platform_rules_follow_every_lint_convention_without_waivers():
-    tested = {case["alertname"] for cases in promtool_cases().values() for case in cases}
-    findings = lint_rules(definitions().groups, tested, scrape_interval=30.0)
-    assert [str(f) for f in findings] == []
+def rules_follow_every_lint_convention_without_waivers(p: Platform) -> list[str]:
+    tested = {case["alertname"] for cases in p.promtool_cases.values() for case in cases}
+    return [str(f) for f in lint_rules(p.definitions.groups, tested, scrape_interval=30.0)]
+
+
+def every_alert_links_to_its_own_runbook_section(p: Platform) -> list[str]:
+    sections, found = p.sections("runbooks.md"), []
+    for _, rule in p.alert_rules():
+        base, _, anchor = (rule.runbook_url or "").partition("#")
+        body = sections.get(rule.alert)
+        if base != RUNBOOK_BASE or anchor != github_anchor(rule.alert):
+            found.append(f"{rule.alert}: runbook_url {rule.runbook_url!r} is not {RUNBOOK_BASE}#{github_anchor(rule.alert)}")
+        if body is None:
+            found.append(f"docs/runbooks.md has no '## {rule.alert}' section")
+        elif missing := [part for part in RUNBOOK_PARTS if part not in body]:
+            found.append(f"runbook section {rule.alert} lacks {missing}")
+    return found
+
+
+def every_runbook_section_belongs_to_an_alert(p: Platform) -> list[str]:
+    return [f"docs/runbooks.md: '## {s}' is no alert's" for s in sorted(set(p.sections("runbooks.md")) - set(p.alert_names()))]
+
+
+def alerts_sharing_a_name_share_their_annotations(p: Platform) -> list[str]:
+    by_name = defaultdict(set)
+    for _, rule in p.alert_rules():
+        by_name[rule.alert].add((rule.summary, rule.description, rule.runbook_url))
+    return [f"{name}: {len(v)} different annotation sets" for name, v in sorted(by_name.items()) if len(v) > 1]
+
+
+def every_alert_severity_has_a_firing_case_in_its_module_test_file(p: Platform) -> list[str]:
+    found = []
+    for source, name, severity in sorted({(src, r.alert, r.severity) for src, r in p.alert_rules()}):
+        test_file = Path(source).stem + "_test.yaml"
+        cases = [c for c in p.promtool_cases.get(test_file, []) if c["alertname"] == name]
+        fired = {a["exp_labels"].get("severity") for c in cases for a in c.get("exp_alerts") or []}
+        if not cases:
+            found.append(f"tests/promtool/{test_file} has no case for {name}")
+        elif not all(rule_file_name(source) in c["rule_files"] for c in cases):
+            found.append(f"tests/promtool/{test_file}: a case for {name} does not load {rule_file_name(source)}")
+        elif severity not in fired:
+            found.append(f"no case where {name} fires with severity {severity}")
+    return found
+
+
+def every_alert_has_a_case_where_it_must_not_fire(p: Platform) -> list[str]:
+    quiet = {c["alertname"] for cases in p.promtool_cases.values() for c in cases if not c.get("exp_alerts")}
+    return [f"no promtool case asserts that {name} stays quiet" for name in p.alert_names() if name not in quiet]
+
+
+def every_promtool_test_group_sets_its_interval(p: Platform) -> list[str]:
+    return [f"{f}: test group {c['group']!r} sets no interval" for f, cases in p.promtool_cases.items()
+            for c in cases if not c["interval"]]
+
+
+def there_is_one_promtool_test_file_per_alerts_module(p: Platform) -> list[str]:
+    modules = {Path(source).stem for source, _ in p.alert_rules()}
+    files = {Path(f).name.removesuffix("_test.yaml") for f in p.promtool_cases}
+    return [f"alerts/{m}.py has no tests/promtool/{m}_test.yaml" for m in sorted(modules - files)] + [
+        f"tests/promtool/{f}_test.yaml tests no alerts module" for f in sorted(files - modules)]
+
+
+def every_metric_the_definitions_query_is_in_the_contract(p: Platform) -> list[str]:
+    used: set[str] = set()
+    for dashboard in p.compiled_dashboards.values():
+        for panel in dashboard["panels"]:
+            for sub in [panel, *panel.get("panels", [])]:
+                for expr in exprs_of(sub):
+                    used |= metric_names(expr)
+        for var in dashboard["templating"]["list"]:
+            selector = re.fullmatch(r"label_values\((.+), \w+\)", var.get("query", ""))
+            if selector:
+                used |= metric_names(selector.group(1))
+    rules = [r for g in p.definitions.groups for r in g.obj.rules]
+    slo_rules = [r for item in p.definitions.slos for g in compile_slo(item.obj) for r in g.rules]
+    for rule in rules + slo_rules:
+        used |= metric_names(rule.expr)
+    recorded = {r.record for r in rules + slo_rules if isinstance(r, RecordingRule)}
+    return [f"{name} is not in docs/platform.md's contract" for name in sorted(used - recorded - contract_metrics(p.root))]
+
+
+def every_slo_alert_links_to_its_runbook_section(p: Platform) -> list[str]:
+    sections, found = p.sections("runbooks-slo.md"), []
+    for item in p.definitions.slos:
+        slo = item.obj
+        if slo.alert_name not in sections:
+            found.append(f"docs/runbooks-slo.md has no '## {slo.alert_name}' section")
+        if not (slo.alerting.runbook_url or "").endswith(f"runbooks-slo.md#{github_anchor(slo.alert_name)}"):
+            found.append(f"{slo.id}: runbook_url {slo.alerting.runbook_url!r} is not its runbooks-slo.md section")
+    return found
+
+
+CHECKS = [dashboards_have_titles_of_their_own_and_described_panels, rules_follow_every_lint_convention_without_waivers,
+          every_alert_links_to_its_own_runbook_section, every_runbook_section_belongs_to_an_alert,
+          alerts_sharing_a_name_share_their_annotations, every_alert_severity_has_a_firing_case_in_its_module_test_file,
+          every_alert_has_a_case_where_it_must_not_fire, every_promtool_test_group_sets_its_interval,
+          there_is_one_promtool_test_file_per_alerts_module, every_metric_the_definitions_query_is_in_the_contract,
+          every_slo_alert_links_to_its_runbook_section]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_the_platform(check):
+    assert check(PLATFORM) == []
+
+
+@cache
+def with_additions(root: Path) -> Platform:
+    """The platform copy docs/platform.md added to (one Platform, so its definitions load once)."""
+    return Platform(root)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+def test_adding_what_docs_platform_md_shows_keeps_every_check(check, ran_page):
+    """The section 'Adding a dashboard, an alert or an SLO' ran on a copy of the platform (check and test passed)."""
+    assert check(with_additions(ran_page("docs/platform.md").root)) == []
+
+
+def test_the_checks_saw_the_additions_and_catch_what_they_would_miss(ran_page, tmp_path):
+    added = with_additions(ran_page("docs/platform.md").root)
+    assert "MRM / Search" in added.compiled_dashboards and "SearchIndexLagging" in added.alert_names()
+    assert "search-availability" in {item.obj.id for item in added.definitions.slos}
+    assert "search_index_lag_seconds" in contract_metrics(added.root)
+    bare = Platform(tmp_path)  # the same additions without their runbook sections and contract row
+    for name in ("dashboards", "alerts", "slo", "tests", "pyproject.toml"):
+        source = added.root / name
+        (tmp_path / name).symlink_to(source, target_is_directory=source.is_dir())
+    (tmp_path / "docs").mkdir()
+    for page in ("runbooks.md", "runbooks-slo.md", "platform.md"):
+        (tmp_path / "docs" / page).write_text((ROOT / "docs" / page).read_text())
+    assert every_alert_links_to_its_own_runbook_section(bare) == ["docs/runbooks.md has no '## SearchIndexLagging' section"]
+    assert every_slo_alert_links_to_its_runbook_section(bare) == [
+        "docs/runbooks-slo.md has no '## SearchAvailabilityBurnRate' section"]
+    assert every_metric_the_definitions_query_is_in_the_contract(bare) == [
+        "search_index_lag_seconds is not in docs/platform.md's contract"]
+
+
+# --- what the platform must have ---------------------------------------------------------------------------------
+
+def rule_named(name: str) -> AlertRule:
+    return next(rule for _, rule in PLATFORM.alert_rules() if rule.alert == name)
+
+
+def panels_of(title: str) -> dict[str, dict]:
+    out = {}
+    for panel in PLATFORM.compiled_dashboards[title]["panels"]:
+        for p in [panel, *panel.get("panels", [])]:
+            out[p["title"]] = p
+    return out
 
 
 REQUIRED_ALERTS = ["HighErrorRate", "HighLatency", "PodCrashLooping", "HpaAtMaxReplicas", "QueueBacklogGrowing",
@@ -121,63 +280,7 @@ REQUIRED_ALERTS = ["HighErrorRate", "HighLatency", "PodCrashLooping", "HpaAtMaxR
 
 
 def test_the_alerts_the_issue_asks_for_exist():
-    assert set(REQUIRED_ALERTS) <= set(alert_names())
-
-
-# --- runbooks ------------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("name", alert_names())
-def test_alert_links_to_its_own_runbook_section(name):
-    sections = runbook_sections()
-    url = rule_named(name).runbook_url
-    base, _, anchor = url.partition("#")
-    assert base == RUNBOOK_BASE
-    assert name in sections, f"docs/runbooks.md has no '## {name}' section"
-    assert github_anchor(name) == anchor
-    body = sections[name]
-    missing = [part for part in RUNBOOK_PARTS if part not in body]
-    assert missing == [], f"runbook section {name} lacks {missing}"
-
-
-def test_every_runbook_section_belongs_to_an_alert():
-    assert sorted(runbook_sections()) == alert_names()
-
-
-def test_alerts_sharing_a_name_share_their_annotations():
-    by_name = defaultdict(set)
-    for _, rule in alert_rules():
-        by_name[rule.alert].add((rule.summary, rule.description, rule.runbook_url))
-    assert {name: len(v) for name, v in by_name.items() if len(v) > 1} == {}
-
-
-# --- promtool coverage ---------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("source, name, severity",
-                         sorted({(src, r.alert, r.severity) for src, r in alert_rules()}))
-def test_every_alert_severity_has_a_firing_case_in_its_module_test_file(source, name, severity):
-    test_file = Path(source).stem + "_test.yaml"
-    cases = [c for c in promtool_cases().get(test_file, []) if c["alertname"] == name]
-    assert cases, f"tests/promtool/{test_file} has no case for {name}"
-    assert all(rule_file_name(source) in c["rule_files"] for c in cases)
-    fired = {a["exp_labels"].get("severity") for c in cases for a in c.get("exp_alerts") or []}
-    assert severity in fired, f"no case where {name} fires with severity {severity}"
-
-
-@pytest.mark.parametrize("name", alert_names())
-def test_every_alert_has_a_case_where_it_must_not_fire(name):
-    quiet = [c for cases in promtool_cases().values() for c in cases
-             if c["alertname"] == name and not c.get("exp_alerts")]
-    assert quiet, f"no promtool case asserts that {name} stays quiet"
-
-
-def test_every_promtool_test_group_sets_its_interval():
-    missing = [(f, c["group"]) for f, cases in promtool_cases().items() for c in cases if not c["interval"]]
-    assert missing == []
-
-
-def test_there_is_one_promtool_test_file_per_alerts_module():
-    modules = {Path(source).stem for source, _ in alert_rules()}
-    assert {Path(f).name.removesuffix("_test.yaml") for f in promtool_cases()} == modules
+    assert set(REQUIRED_ALERTS) <= set(PLATFORM.alert_names())
 
 
 # --- dashboards ----------------------------------------------------------------------------------------------
@@ -236,7 +339,7 @@ def test_error_panels_split_4xx_from_5xx(title):
 
 
 def test_application_queries_follow_the_service_and_route_variables():
-    dashboard = compiled_dashboards()["MRM / Application"]
+    dashboard = PLATFORM.compiled_dashboards["MRM / Application"]
     assert {"service", "route"} <= {v["name"] for v in dashboard["templating"]["list"]}
     api = [e for p in panels_of("MRM / Application").values() for e in exprs_of(p) if "http_request" in e]
     assert api and all('service=~"$service"' in e and 'route=~"$route"' in e for e in api)
@@ -245,44 +348,6 @@ def test_application_queries_follow_the_service_and_route_variables():
 def test_per_route_panels_group_by_route():
     for title in ("Request rate per route", "Error ratio per route (4xx / 5xx)", "Latency p95 per route"):
         assert all("route" in re.search(r"by \(([^)]*)\)", e).group(1) for e in exprs_of(panels_of("MRM / Application")[title]))
-
-
-def contract_metrics() -> set[str]:
-    """Metric names in docs/platform.md's contract table (backticked names in its Metric column, `_suffix` expanded)."""
-    text = (ROOT / "docs" / "platform.md").read_text()
-    table = text.split("**Assumed metric contract.**", 1)[1]
-    names: set[str] = set()
-    for line in table.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 4 or not cells[1].startswith("`"):
-            continue
-        previous = ""
-        for name in re.findall(r"`([A-Za-z_:][\w:]*)`", cells[1]):
-            if name.startswith("_"):  # `_spec_min_replicas` after a full name shares its prefix
-                prefix = re.match(r"(.+?)_(?:status|spec)_", previous)
-                if not prefix:
-                    continue  # a suffix mentioned in prose, e.g. "no `_total` suffix"
-                name = prefix.group(1) + name
-            names.add(name)
-            previous = name
-    return names
-
-
-def test_every_metric_the_definitions_query_is_in_the_readme_contract():
-    used: set[str] = set()
-    for dashboard in compiled_dashboards().values():
-        for panel in dashboard["panels"]:
-            for expr in exprs_of(panel):
-                used |= metric_names(expr)
-        for var in dashboard["templating"]["list"]:
-            selector = re.fullmatch(r"label_values\((.+), \w+\)", var.get("query", ""))
-            if selector:
-                used |= metric_names(selector.group(1))
-    for group in definitions().groups:
-        for rule in group.obj.rules:
-            used |= metric_names(rule.expr)
-    recorded = {r.record for g in definitions().groups for r in g.obj.rules if isinstance(r, RecordingRule)}
-    assert sorted(used - recorded - contract_metrics()) == []
 
 
 # --- expression shapes ---------------------------------------------------------------------------------------
@@ -340,27 +405,15 @@ def test_high_latency_takes_p95_of_the_request_duration_histogram_against_one_se
     assert isinstance(ast.lhs, promql_parser.Call) and ast.lhs.func.name == "histogram_quantile"
     assert ast.lhs.args[0].val == 0.95
     (recorded,) = metric_names(str(ast.lhs.args[1]))
-    source = next(r for g in definitions().groups for r in g.obj.rules
+    source = next(r for g in PLATFORM.definitions.groups for r in g.obj.rules
                   if isinstance(r, RecordingRule) and r.record == recorded)
     assert metric_names(source.expr) == {"http_request_duration_seconds_bucket"}
     assert "le" in re.search(r"by \(([^)]*)\)", source.expr).group(1)
 
 
 def test_replication_lag_pages_before_the_fifteen_minute_rpo():
-    rules = [r for _, r in alert_rules() if r.alert == "PostgresReplicationLag"]
+    rules = [r for _, r in PLATFORM.alert_rules() if r.alert == "PostgresReplicationLag"]
     critical = next(r for r in rules if r.severity == "critical")
     threshold = promql.parse(critical.expr).ast.rhs.val
     for_seconds = int(critical.for_.rstrip("m")) * 60
     assert threshold + for_seconds < 15 * 60
-
-
-def test_every_platform_slo_alert_links_to_its_runbook_section():
-    from mrm_observe.discover import discover
-    sections = {line[3:].strip() for line in (ROOT / "docs" / "runbooks-slo.md").read_text().splitlines()
-                if line.startswith("## ")}
-    slos = [item.obj for item in discover([ROOT / "slo"], ROOT).slos]
-    assert slos
-    for slo in slos:
-        name = slo.alerting.name
-        assert name in sections, f"docs/runbooks-slo.md has no '## {name}' section"
-        assert slo.alerting.runbook_url.endswith(f"runbooks-slo.md#{name.lower()}")

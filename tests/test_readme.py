@@ -1,5 +1,5 @@
-"""The README and docs keep working: their commands exist, make targets exist, the tour runs verbatim,
-benchmarks run (tiny sizes)."""
+"""The README and docs keep working: their commands exist, make targets exist, the tour runs verbatim (with every
+other example, in tests/test_doc_examples.py), benchmarks run (tiny sizes)."""
 import re
 import subprocess
 import sys
@@ -15,7 +15,6 @@ README = (ROOT / "README.md").read_text()
 DOCS = {path.relative_to(ROOT).as_posix(): path.read_text() for path in sorted((ROOT / "docs").glob("*.md"))}
 EVERYTHING = "\n".join([README, *DOCS.values()])
 COMMAND = re.compile(r"mrm-observe ((?:[a-z][a-z0-9-]*)(?: [a-z][a-z0-9-]*)?)")
-BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 LINK = re.compile(r"\]\(((?:docs/)?[\w./-]+\.md)\)")
 
 
@@ -67,34 +66,20 @@ def test_every_make_target_the_docs_use_exists():
     assert used and used <= targets, used - targets
 
 
-def tour_files() -> dict[str, str]:
-    """The README's tour: every code block whose first line is `# tour/<path>`."""
-    files = {}
-    for _, body in BLOCK.findall(README):
-        first, _, rest = body.partition("\n")
-        if first.startswith("# tour/"):
-            files[first.removeprefix("# ")] = rest
-    return files
-
-
-def test_the_readme_tour_checks_and_passes_its_tests_verbatim(tmp_path, monkeypatch):
-    files = tour_files()
+def test_the_readme_tour_checks_and_passes_its_tests_verbatim(ran_page):
+    """The tour's files and commands ran (tests/doc_examples.py); what they built is what the README says."""
+    session = ran_page("README.md")
+    tour = session.root / "tour"
+    written = {p.relative_to(session.root).as_posix() for p in tour.rglob("*") if "build" not in p.parts}
     assert {"tour/dashboards/checkout.py", "tour/alerts/checkout.py", "tour/tests/promtool/checkout_test.yaml",
-            "tour/slo/checkout.py", "tour/alertmanager/routing.py", "tour/tests/routes/checkout.yaml"} <= set(files)
-    for rel, text in files.items():
-        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / rel).write_text(text)
-    monkeypatch.chdir(tmp_path / "tour")
-    outputs = {}
-    for command in ("check", "test", "routes"):
-        result = CliRunner().invoke(main, [command])
-        assert result.exit_code == 0, result.output
-        outputs[command] = result.output
-    assert "ok   amtool check-config build/alertmanager/alertmanager.yml" in outputs["check"]
-    assert "promtool tests: 2 passed, 0 failed, 0 skipped; route tests: 1 passed, 0 failed" in outputs["test"]
-    assert sorted(p.name for p in (tmp_path / "tour" / "build" / "prometheus").iterdir()) == [
+            "tour/slo/checkout.py", "tour/alertmanager/routing.py", "tour/tests/routes/checkout.yaml"} <= written
+    printed = "".join(session.outputs.values())
+    assert "lint: 0 finding(s)" in printed
+    assert "ok   amtool check-config build/alertmanager/alertmanager.yml" in printed
+    assert "promtool tests: 2 passed, 0 failed, 0 skipped; route tests: 1 passed, 0 failed" in printed
+    assert sorted(p.name for p in (tour / "build" / "prometheus").iterdir()) == [
         "alerts-checkout.rules.yaml", "slo-checkout-availability.rules.yaml"]
-    table = outputs["routes"]
+    table = printed
     assert re.search(r"CheckoutHighErrorRate\s+│ critical\s+│ page \(pages\)\s+│ \{severity=\"critical\"\}", table)
     assert re.search(r"CheckoutAvailabilityBurnRate\s+│ critical/page\s+│ page \(pages\)", table)
     assert re.search(r"CheckoutAvailabilityBurnRate\s+│ warning/ticket\s+│ slack\s", table)

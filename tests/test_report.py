@@ -124,3 +124,34 @@ def test_a_calendar_week_starts_on_monday_in_the_given_time_zone():
 
 def test_period_windows_are_whole_seconds():
     assert Period("calendar-week", AT, AT.replace(hour=13, minute=30, second=1), 604800).window == "1h30m1s"
+
+
+def shown_in(shown, real, where: str = "") -> list[str]:
+    """Where a documented value differs from the real one: every key shown must be there with the same value
+    (numbers to 6 significant digits); a list shows the first of the real items."""
+    if isinstance(shown, dict):
+        if not isinstance(real, dict):
+            return [f"{where}: not a mapping"]
+        return [p for k, v in shown.items() for p in ([f"{where}.{k}: missing"] if k not in real
+                                                     else shown_in(v, real[k], f"{where}.{k}"))]
+    if isinstance(shown, list):
+        if not isinstance(real, list) or len(shown) > len(real):
+            return [f"{where}: not a list of at least {len(shown)}"]
+        return [p for i, v in enumerate(shown) for p in shown_in(v, real[i], f"{where}[{i}]")]
+    if isinstance(shown, float) and not isinstance(real, bool):
+        return [] if real == pytest.approx(shown, rel=1e-5, abs=1e-9) else [f"{where}: {real} (shown {shown})"]
+    return [] if shown == real else [f"{where}: {real!r} (shown {shown!r})"]
+
+
+def test_the_json_document_docs_report_md_shows_is_what_the_report_makes():
+    """docs/report.md's JSON example: an SLO a third of whose budget is gone at 10 events a second."""
+    import json
+
+    import doc_examples
+    (example,) = [e for e in doc_examples.examples("docs/report.md") if e.arg == "tests/test_report.py"]
+    (shown,) = json.loads(example.body)["slos"]
+    ratios = {"5m": 0.0, "30m": 0.0, "1h": 0.002, "2h": 0.0005, "6h": 0.0004, "1d": 0.0005, "3d": 0.0003,
+              "period": 0.001 / 3}
+    real = slo_report(API, period_of(API, "rolling", AT), answers(ratios, rate=10.0), AT)
+    assert shown_in(shown, real) == []
+    assert json.loads(example.body)["at"] == "2026-11-30T12:00:00Z"

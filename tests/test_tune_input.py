@@ -216,3 +216,16 @@ def test_usage_errors_exit_2(tmp_path, monkeypatch, args, message):
     result = CliRunner().invoke(main, ["tune", "--prometheus-url", "http://127.0.0.1:9", *args])
     assert result.exit_code == 2, result.output
     assert message in result.stderr
+
+
+def test_the_yaml_incident_docs_tune_md_shows_is_read_as_the_csv_of_its_session(tmp_path):
+    """docs/tune.md's YAML incident is the first incident of docs/tune-session/incidents.csv, with the alerts it
+    names (the session's CSV names none)."""
+    import doc_examples
+    (example,) = [e for e in doc_examples.examples("docs/tune.md") if e.arg == "tests/test_tune_input.py"]
+    (tmp_path / "incidents.yaml").write_text(example.body)
+    (incident,) = load_incidents(tmp_path / "incidents.yaml")
+    first = load_incidents(doc_examples.ROOT / "docs" / "tune-session" / "incidents.csv")[0]
+    assert incident.entry() == {**first.entry(), "alerts": ["CheckoutHighErrorRate", "Checkout*BurnRate"]}
+    assert incident.concerns("CheckoutHighErrorRate") and incident.concerns("CheckoutAvailabilityBurnRate")
+    assert not incident.concerns("ApiAvailabilityBurnRate")

@@ -20,6 +20,7 @@ import yaml
 from click.testing import CliRunner
 from conftest import UPDATE_GOLDEN, write_tree
 
+import doc_examples
 import tune_history as h
 from mrm_observe import pipeline_tune
 from mrm_observe.cli import main
@@ -313,26 +314,23 @@ def test_every_format_comes_out_of_the_cli(prometheus, rules, tmp_path):
 
 # --- the worked session of docs/tune.md ------------------------------------------------------------------------------
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "tune.md"
-SESSION = ("## A tuning session", "## The JSON document")
-BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
+PAGE = "docs/tune.md"
+DOC = doc_examples.ROOT / PAGE
 SED = re.compile(r"^sed -i 's/(.*)/(.*)/' (\S+)$")
 DOCUMENTED_URL = "http://prometheus:9090"
 
 
-def session_steps(text: str) -> list[tuple[list[str], re.Match | None]]:
-    """(commands of a bash block, the output block right after it, if any) in the session's sections."""
+def session_steps() -> list[tuple[list[str], doc_examples.Example | None]]:
+    """(commands of a bash block, the output block right after it, if any): the examples of docs/tune.md marked
+    `run by tests/test_tune_prometheus.py` (tests/doc_examples.py reads them)."""
+    mine = [e for e in doc_examples.examples(PAGE) if e.kind == "run by" and e.arg == "tests/test_tune_prometheus.py"]
     steps = []
-    for heading in SESSION:
-        start = text.index(heading)
-        end = text.find("\n## ", start + len(heading))
-        blocks = list(BLOCK.finditer(text, start, end if end > 0 else len(text)))
-        for block, after in zip(blocks, [*blocks[1:], None]):
-            if block[1] != "bash":
-                continue
-            lines = block[2].replace("\\\n", " ").splitlines()
-            follows = after is not None and after[1] != "bash" and not text[block.end():after.start()].strip()
-            steps.append(([" ".join(line.split()) for line in lines if line.strip()], after if follows else None))
+    for block, after in zip(mine, [*mine[1:], None]):
+        if block.lang != "bash":
+            continue
+        lines = block.body.replace("\\\n", " ").splitlines()
+        follows = after is not None and after.lang != "bash"
+        steps.append(([" ".join(line.split()) for line in lines if line.strip()], after if follows else None))
     return steps
 
 
@@ -361,7 +359,7 @@ def test_the_documented_tuning_session_is_what_the_tool_prints(prometheus, tmp_p
     shutil.copytree(DOC.parent / "tune-session", folder)
     monkeypatch.chdir(folder)
     text = DOC.read_text()
-    steps = session_steps(text)
+    steps = session_steps()
     assert len(steps) == 5
     updated, shift = text, 0
     for commands, block in steps:
@@ -370,15 +368,15 @@ def test_the_documented_tuning_session_is_what_the_tool_prints(prometheus, tmp_p
             assert (folder / "checkout.html").read_text().startswith("<!DOCTYPE html>")
             continue
         if UPDATE_GOLDEN:
-            start, end = block.start(2) + shift, block.end(2) + shift
+            start, end = block.span[0] + shift, block.span[1] + shift
             fresh = "\n".join(line.rstrip() for line in output.splitlines()) + "\n"
             updated, shift = updated[:start] + fresh + updated[end:], shift + len(fresh) - (end - start)
-        elif block[1] == "json":
-            assert json.loads(output) == json.loads(block[2])
-        elif block[1] == "text":
-            assert [line.strip() for line in output.splitlines()] == [line.strip() for line in block[2].splitlines()]
+        elif block.lang == "json":
+            assert json.loads(output) == json.loads(block.body)
+        elif block.lang == "text":
+            assert [line.strip() for line in output.splitlines()] == [line.strip() for line in block.body.splitlines()]
         else:
-            assert output == block[2]
+            assert output == block.body
     if UPDATE_GOLDEN:
         DOC.write_text(updated)
     assert (DOC.parent / "tune-html.png").stat().st_size < 150_000

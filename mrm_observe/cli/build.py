@@ -75,9 +75,10 @@ def check(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrap
 @click.command()
 @project_options
 @scrape_option
+@click.option("--show-waived", is_flag=True, help="Also list each waived finding with its reason.")
 @server_options("prometheus")
 @handle_errors
-def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str,
+def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape_interval: str, show_waived: bool,
          prometheus: ServerOptions) -> None:
     """Check rule conventions (names, severity, annotations, for, windows, test coverage, secrets) and where every
     alert goes; with --prometheus-url, also against a live server (series, counters, scrape and evaluation
@@ -86,7 +87,7 @@ def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape
     report = pipeline.build(project, locator())
     findings = pipeline.lint(project, report, seconds(scrape_interval, "--scrape-interval"))
     if not prometheus.url:
-        _print_findings(findings)
+        _print_findings(findings, show_waived=show_waived)
     else:
         from .. import pipeline_lint  # the HTTP stack, only when there is a server to ask
 
@@ -95,7 +96,7 @@ def lint(sources: tuple[Path, ...], out: Path | None, tests: Path | None, scrape
         _print_findings(findings, live.notes, f"lint: live checks against {live.server}: {live.selectors} "
                         f"selector(s) asked ({live.skipped_recorded} recorded by this project's rules and "
                         f"{live.skipped_absent} only in absent() not asked), {live.requests} request(s) in "
-                        f"{live.seconds:.2f}s")
+                        f"{live.seconds:.2f}s", show_waived)
     if any(not f.waived for f in findings):
         sys.exit(ExitCode.INVALID)
 
@@ -130,12 +131,16 @@ def _tally(results: list[FileResult]) -> str:
     return f"{passed} passed, {len(results) - passed} failed"
 
 
-def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None) -> None:
-    """Failing findings and notes (what a live check could not tell) on stderr; the summary on stdout."""
+def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None,
+                    show_waived: bool = False) -> None:
+    """Failing findings and notes (what a live check could not tell) on stderr, waived findings with their reasons
+    on stdout when asked; the summary on stdout."""
     waived = [f for f in findings if f.waived]
     for finding in findings:
         if not finding.waived:
             click.echo(f"lint: {finding}", err=True)
+        elif show_waived:
+            click.echo(f"lint: {finding}")
     for note in notes or []:
         click.echo(f"lint: note: {note}", err=True)
     if live is not None:

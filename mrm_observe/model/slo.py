@@ -156,6 +156,16 @@ class SLO(_Frozen):
     def alert_name(self) -> str:
         return self.alerting.name or "".join(p.capitalize() for p in re.split(r"[^a-zA-Z0-9]+", self.id) if p) + "BurnRate"
 
+    def with_default_runbook(self, base_url: str, annotations: tuple[str, ...] = ("runbook_url",)) -> SLO:
+        """This SLO, its alerts linking to `<base_url>#<alert name, lower case>` (the anchor GitHub gives a
+        `## AlertName` heading) in the first of the runbook `annotations`, unless it names a runbook itself."""
+        alerting = self.alerting
+        if alerting.runbook_url or any(name in alerting.annotations for name in annotations):
+            return self
+        url, name = f"{base_url}#{self.alert_name.lower()}", annotations[0]
+        update = {"runbook_url": url} if name == "runbook_url" else {"annotations": {**alerting.annotations, name: url}}
+        return self.model_copy(update={"alerting": alerting.model_copy(update=update)})
+
     def problems(self) -> list[tuple[str, str]]:
         """(field, message) for everything wrong with this SLO."""
         found: list[tuple[str, str]] = []
