@@ -1,4 +1,5 @@
-"""docs/import.md's walkthrough runs verbatim: export from Grafana (the stand-in), import, build, diff, publish."""
+"""docs/import.md's dashboard walkthrough runs verbatim (its blocks are marked as run by this test, see
+tests/doc_examples.py): export from Grafana (the stand-in), import, build, diff, publish."""
 from __future__ import annotations
 
 import json
@@ -7,21 +8,20 @@ import re
 import shlex
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from standin import GrafanaStandin
 
 from conftest import FIXTURES
+from doc_examples import examples
 from mrm_observe.cli import main
 
-DOC = (Path(__file__).resolve().parents[1] / "docs" / "import.md").read_text()
+PAGE = "docs/import.md"
 TOKEN = "glsa_standin_admin"
 
 
 def walkthrough_commands() -> list[str]:
-    section = DOC.split("### Walkthrough", 1)[1].split("\n### ", 1)[0]
-    return [line for block in re.findall(r"```bash\n(.*?)```", section, re.S) for line in block.splitlines()
-            if line.strip()]
+    return [line for example in examples(PAGE) if example.kind == "run by" and Path(__file__).name in example.arg
+            for line in example.body.splitlines() if line.strip()]
 
 
 def test_the_walkthrough_has_the_four_steps():
@@ -30,9 +30,6 @@ def test_the_walkthrough_has_the_four_steps():
 
 
 def test_the_walkthrough_runs_verbatim(tmp_path, monkeypatch):
-    import_help = CliRunner().invoke(main, ["import", "--help"]).output
-    if "--grafana-url" not in import_help:
-        pytest.skip("`mrm-observe import --grafana-url` is not in this build of the CLI yet")
     with GrafanaStandin() as grafana:
         original = json.loads((FIXTURES / "ceph" / "dashboards" / "osds-overview.json").read_text())
         from mrm_observe.grafana_api import Auth, GrafanaClient, GrafanaSettings
