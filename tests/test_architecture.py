@@ -18,6 +18,8 @@ LAYERS = {
     "discover": 3, "validate": 3, "validate_routing": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5, "pipeline_tune": 5, "pipeline_import": 5,
+    "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2,
+    "dashboard_python": 3, "import_dashboards": 4, "dashboard_pull": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
 SAME_LAYER_OK = {("validate", "discover"), ("go_template", "hints"), ("compile", "compile"), ("model", "model"),
@@ -26,7 +28,8 @@ SAME_LAYER_OK = {("validate", "discover"), ("go_template", "hints"), ("compile",
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
                  ("pipeline_lint", "pipeline"), ("lint_live", "lint"), ("tune", "tune"), ("tune", "report_markdown"),
-                 ("pipeline_import", "pipeline"), ("rules_install", "install"), ("alertmanager_install", "install")}
+                 ("pipeline_import", "pipeline"), ("rules_install", "install"), ("alertmanager_install", "install"),
+                 ("pipeline_import", "dashboard_pull")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and
