@@ -11,7 +11,8 @@ from typing import Any
 _SOURCES = {
     "grafanalib.core": ("Annotations", "BarGauge", "Dashboard", "DashboardLink", "DataLink", "GaugePanel", "GridPos",
                         "Heatmap", "Histogram", "Logs", "PieChartv2", "Repeat", "RowPanel", "Stat", "StateTimeline",
-                        "Table", "Target", "Template", "Templating", "Text", "Threshold", "Time", "TimeSeries"),
+                        "Table", "Template", "Templating", "Text", "Threshold", "Time", "TimeSeries"),
+    ".targets": ("Target",),
     ".annotations": ("firing_alerts", "prometheus_annotation"),
     ".field_config": ("by_name", "by_query", "by_regex", "data_link", "range_map", "thresholds", "transformation",
                       "value_map"),

@@ -15,6 +15,13 @@ class Sourced:
     source: str
     obj: Any
     folder: tuple[str, ...] = ()
+    line: int | None = None
+    """The line of the module that holds the object (its assignment, or its item in a literal list), when known."""
+
+    @property
+    def where(self) -> str:
+        """`file:line`, or the file alone."""
+        return f"{self.source}:{self.line}" if self.line else self.source
 
 
 @dataclass

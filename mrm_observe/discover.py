@@ -1,6 +1,7 @@
 """Find and import definition modules; tag every object with the file it came from."""
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import importlib.util
@@ -14,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import hints
 from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, ORIGIN_VARIABLE, RULE_VARIABLES, SLO_VARIABLES
 from .definitions import Definitions, Sourced, is_dashboard
 from .errors import Problem
@@ -74,7 +76,8 @@ def _load_python(path: Path, name: str, package: str, source: Path) -> Definitio
         with contextlib.redirect_stdout(sys.stderr):  # a module's print() never mixes into our output (--json)
             module = importlib.import_module(f"{package}.{dotted}")
     except SyntaxError as err:
-        return Definitions(problems=[Problem(f"{name}:{err.lineno}", "", "", f"syntax error: {err.msg}")])
+        return Definitions(problems=[Problem(f"{name}:{err.lineno}", "", "",
+                                             f"syntax error: {err.msg}{hints.syntax_hint(err)}")])
     except ValidationError as err:
         return Definitions(problems=_validation_problems(err, name))
     except SystemExit as err:  # sys.exit() or argparse at import must not end the run as a silent success
@@ -82,7 +85,8 @@ def _load_python(path: Path, name: str, package: str, source: Path) -> Definitio
                                              f"called sys.exit({err.code!r}) while being imported: a definition "
                                              "module must define objects, not run a program")])
     except Exception as err:  # a definition module may raise anything; report it, keep going
-        return Definitions(problems=[Problem(_line_in(err, path, name), "", "", f"{type(err).__name__}: {err}")])
+        return Definitions(problems=[Problem(_line_in(err, path, name), "", "",
+                                             hints.exception_message(err, exported))])
     return _collect(module, name)
 
 
@@ -94,11 +98,28 @@ def _line_in(err: BaseException, path: Path, name: str) -> str:
 def _validation_problems(err: ValidationError, name: str) -> list[Problem]:
     line = next((f.lineno for f in reversed(traceback.extract_tb(err.__traceback__)) if f.filename.endswith(name)), None)
     where = f"{name}:{line}" if line else name
-    return [
-        Problem(where, err.title, ".".join(str(p) for p in e["loc"]) or "",
-                f"{e['msg']} (got {redacted(e['loc'], e.get('input'))!r})")
-        for e in err.errors()
-    ]
+    model = exported(err.title)
+    return [Problem(where, err.title, ".".join(str(p) for p in e["loc"]) or "", _pydantic_message(e, model))
+            for e in err.errors()]
+
+
+def _pydantic_message(error: Any, model: Any) -> str:
+    """pydantic's message with the value named briefly, or for an unknown field the closest valid one."""
+    if error["type"] == "extra_forbidden" and model is not None:
+        valid = hints.fields_of_parent(model, tuple(error["loc"]))
+        if valid:
+            name = str(error["loc"][-1])
+            return f"unknown field{hints.did_you_mean(name, valid)} (valid: {', '.join(valid)})"
+    return f"{error['msg']} (got {hints.describe(redacted(error['loc'], error.get('input')))})"
+
+
+def exported(name: str) -> Any:
+    """A class or helper definitions use, by name: what `mrm_observe` exports, or grafanalib's when loaded."""
+    import mrm_observe
+
+    if name in mrm_observe.__all__:
+        return getattr(mrm_observe, name)
+    return getattr(sys.modules.get("grafanalib.core"), name, None)
 
 
 def _collect(module: types.ModuleType, name: str) -> Definitions:
@@ -112,6 +133,7 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         )
         return found
     folder = _folder_of(module, name, found.problems)
+    lines = _assignment_lines(Path(module.__file__ or ""))
     for variables, fits, expected, into, where in (
         (DASHBOARD_VARIABLES, is_dashboard, "a grafanalib Dashboard", found.dashboards, folder),
         (RULE_VARIABLES, lambda obj: isinstance(obj, RuleGroup), "a RuleGroup", found.groups, ()),
@@ -120,10 +142,13 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
     ):
         for var in variables:
             for label, obj in _items(module, var):
-                if fits(obj):
-                    into.append(Sourced(name, obj, where))
+                at = f"{name}:{lines[label]}" if label in lines else name
+                if not fits(obj):
+                    found.problems.append(_wrong_type(at, label, expected, obj))
+                elif is_dashboard(obj) and not isinstance(obj.title, str):
+                    found.problems.append(Problem(at, label, "title", f"expected a string, got {hints.describe(obj.title)}"))
                 else:
-                    found.problems.append(_wrong_type(name, label, expected, obj))
+                    into.append(Sourced(name, obj, where, lines.get(label)))
     origin = getattr(module, ORIGIN_VARIABLE, None)
     if isinstance(origin, str) and origin.strip() and "/" not in origin:
         found.origins.append(Sourced(name, origin))
@@ -131,6 +156,24 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         found.problems.append(Problem(name, ORIGIN_VARIABLE, "", "must be the name of the file the rules were "
                                       f"imported from, e.g. \"alerts.yml\" (got {origin!r})"))
     return found
+
+
+def _assignment_lines(path: Path) -> dict[str, int]:
+    """Line of each module-level definition variable's assignment and of each item of a literal list
+    (`dashboards[1]` -> its line), for problems found in objects after the module ran."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    lines = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        for target in targets:
+            if isinstance(target, ast.Name):
+                lines[target.id] = node.lineno
+                if isinstance(node.value, (ast.List, ast.Tuple)):
+                    lines.update({f"{target.id}[{i}]": item.lineno for i, item in enumerate(node.value.elts)})
+    return lines
 
 
 def _items(module: types.ModuleType, var: str) -> list[tuple[str, Any]]:

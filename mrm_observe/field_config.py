@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .hints import ArgumentError, describe, is_number
+
 THRESHOLD_COLOURS = ("orange", "red")
 FIELD_PROPERTIES = {"unit": "unit", "decimals": "decimals", "min": "min", "max": "max", "display_name": "displayName",
                     "axis_placement": "custom.axisPlacement", "fill_opacity": "custom.fillOpacity"}
@@ -18,6 +20,9 @@ FIELD_PROPERTIES = {"unit": "unit", "decimals": "decimals", "min": "min", "max":
 
 def thresholds(values: Sequence[float], colours: Sequence[str] = (), base: str = "green") -> dict[str, Any]:
     """Absolute thresholds: the base colour, then one step per value (amber then red by default, red alone for one)."""
+    if not isinstance(values, (list, tuple)) or not all(is_number(v) for v in values):
+        raise ArgumentError(f"thresholds: expected a list of numbers, one (red) or two (amber, red), e.g. [0.5] or "
+                            f"[0.5, 0.9] (got {describe(values)})")
     if not colours:
         colours = THRESHOLD_COLOURS[-len(values):] if values else ()
     if len(colours) != len(values):

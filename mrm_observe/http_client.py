@@ -141,9 +141,9 @@ class ServerSettings:
         for name, value in self.headers.items():
             if not value.isprintable() or not name.isprintable():
                 raise ValueError(f"header {name.strip()!r} must be one printable line")
-        scheme = urlsplit(self.url).scheme
-        if scheme not in ("http", "https") or not urlsplit(self.url).hostname:
-            raise ValueError(f"server URL must be http:// or https:// with a host (got {public_url(self.url)!r})")
+        why = url_problem(self.url)
+        if why:
+            raise ValueError(f"server URL {why}")
         if self.ca_file and self.insecure:
             raise ValueError("a CA file and skipping TLS verification exclude each other")
 
@@ -450,6 +450,23 @@ def describe(response: httpx.Response) -> str:
             return f"{response.status_code}{shown}: {message}"
     text = response.text.strip()[:200] if not body else ""
     return f"{response.status_code} {response.reason_phrase}".strip() + (f": {text}" if text else "")
+
+
+def url_problem(url: str) -> str | None:
+    """Why a server URL cannot work (said at once, as a usage error, rather than after retries), else None."""
+    shown = re.sub(r"//[^/@]*@", "//", url)  # never print credentials written into the URL
+    example = "e.g. http://localhost:9090 or https://grafana.example.com"
+    if not url.strip() or any(c.isspace() or not c.isprintable() for c in url):
+        return f"must not be empty or contain spaces or control characters (got {shown!r}): {example}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        hint = f"did you mean 'http://{shown}'?" if "://" not in url else example
+        return f"must be http:// or https:// with a host (got {shown!r}): {hint}"
+    try:
+        parts.port
+    except ValueError:
+        return f"has a port that is not a number from 1 to 65535 (got {shown!r}): {example}"
+    return None
 
 
 def public_url(url: str) -> str:

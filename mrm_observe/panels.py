@@ -8,18 +8,49 @@ Thresholds, value mappings, overrides and links are built with `mrm_observe.fiel
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from grafanalib.core import (BarGauge, GaugePanel, GridPos, Heatmap, PieChartv2, Repeat, RowPanel, Stat,
                              StateTimeline, Table, Target, TimeSeries)
 
 from .field_config import by_name, thresholds as threshold_steps, transformation
+from .hints import ArgumentError, describe, unknown_argument
+
+Factory = TypeVar("Factory", bound=Callable[..., Any])
 
 RATE_WINDOW = "$__rate_interval"
 LEGEND_TABLE_CALCS = ("mean", "max", "lastNotNull")
+
+
+def helper(factory: Factory) -> Factory:
+    """Check a factory's keyword arguments before it runs: a misspelled one names the factory, the closest valid
+    name and all of them (including the `_finish` options it passes on as `**look`), never `_finish()`."""
+    own = inspect.signature(factory).parameters
+    valid = [n for n, p in own.items() if p.kind is not p.VAR_KEYWORD]
+    if any(p.kind is p.VAR_KEYWORD for p in own.values()):
+        valid += [n for n in inspect.signature(_finish).parameters if n != "panel" and n not in valid]
+
+    @functools.wraps(factory)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for name in kwargs:
+            if name not in valid:
+                raise ArgumentError(unknown_argument(factory.__name__, name, valid))
+        return factory(*args, **kwargs)
+    return checked  # type: ignore[return-value]
+
+
+def label_names(labels: Sequence[str] | str, argument: str = "by") -> tuple[str, ...]:
+    """Label names as a tuple: one name given as a string is one label (`by="route"`, not r, o, u, t, e)."""
+    names = (labels,) if isinstance(labels, str) else labels
+    if not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ArgumentError(f"{argument}: expected a label name or a list of label names, e.g. {argument}=[\"service\"] "
+                        f"(got {describe(labels)})")
+    return tuple(names)
 
 
 def _by(labels: Sequence[str]) -> str:
@@ -28,6 +59,12 @@ def _by(labels: Sequence[str]) -> str:
 
 def _legend(labels: Sequence[str]) -> str:
     return " ".join("{{" + label + "}}" for label in labels)
+
+
+def _listed(value: Sequence[Mapping[str, Any]] | Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A list of field-config mappings (overrides, links, value mappings); one given alone is one, not a list of its
+    keys."""
+    return [value] if isinstance(value, Mapping) else list(value)
 
 
 def _matchers(selector: str, extra: str = "") -> str:
@@ -43,7 +80,8 @@ def _warn_crit(warn: float | None, crit: float | None) -> list[dict[str, Any]]:
 
 def _finish(panel: TimeSeries, title: str | None = None, description: str | None = None,
             thresholds: Sequence[float] = (), legend_table: bool = False,
-            overrides: Sequence[Mapping[str, Any]] = (), links: Sequence[Mapping[str, Any]] = ()) -> TimeSeries:
+            overrides: Sequence[Mapping[str, Any]] | Mapping[str, Any] = (),
+            links: Sequence[Mapping[str, Any]] | Mapping[str, Any] = ()) -> TimeSeries:
     """Apply the keyword options every time series factory takes.
 
     title and description replace the factory's; thresholds draws lines at one (red) or two (amber, red)
@@ -54,22 +92,25 @@ def _finish(panel: TimeSeries, title: str | None = None, description: str | None
         panel.title = title
     if description:
         panel.description = description
-    if thresholds:
-        panel.thresholds = threshold_steps(thresholds)["steps"]
+    steps = threshold_steps(thresholds)["steps"]
+    if len(steps) > 1:
+        panel.thresholds = steps
         panel.thresholdsStyleMode = "line"
     if legend_table:
         panel.legendDisplayMode = "table"
         panel.legendCalcs = list(LEGEND_TABLE_CALCS)
-    panel.overrides = [*panel.overrides, *overrides]
-    panel.links = [*panel.links, *links]
+    panel.overrides = [*panel.overrides, *_listed(overrides)]
+    panel.links = [*panel.links, *_listed(links)]
     return panel
 
 
+@helper
 def row(title: str) -> RowPanel:
     """A full-width row header; the panels after it belong to it."""
     return RowPanel(title=title)
 
 
+@helper
 def timeseries(title: str, exprs: Sequence[str | Target] | str, unit: str = "short", legend: str = "",
                description: str = "", width: int = 12, height: int = 8, stacked: bool = False,
                **look: Any) -> TimeSeries:
@@ -83,18 +124,22 @@ def timeseries(title: str, exprs: Sequence[str | Target] | str, unit: str = "sho
     ), **look)
 
 
-def request_rate(metric: str, selector: str, by: Sequence[str] = ("service",), width: int = 8,
+@helper
+def request_rate(metric: str, selector: str, by: Sequence[str] | str = ("service",), width: int = 8,
                  **look: Any) -> TimeSeries:
     """RED rate: requests per second from a counter (or a histogram's _count)."""
+    by = label_names(by)
     panel = timeseries("Request rate", f"sum{_by(by)} (rate({metric}{_matchers(selector)}[{RATE_WINDOW}]))",
                        unit="reqps", legend=_legend(by), width=width,
                        description=f"Requests per second, from {metric}.")
     return _finish(panel, **look)
 
 
-def error_ratio(metric: str, selector: str, by: Sequence[str] = ("service",), status_label: str = "status",
+@helper
+def error_ratio(metric: str, selector: str, by: Sequence[str] | str = ("service",), status_label: str = "status",
                 width: int = 8, **look: Any) -> TimeSeries:
     """RED errors: 4xx and 5xx as a fraction of all requests (a ratio, not a rate)."""
+    by = label_names(by)
     total = f"sum{_by(by)} (rate({metric}{_matchers(selector)}[{RATE_WINDOW}]))"
     targets = []
     for cls in ("4", "5"):
@@ -105,9 +150,12 @@ def error_ratio(metric: str, selector: str, by: Sequence[str] = ("service",), st
     return _finish(panel, **look)
 
 
-def latency_quantiles(histogram: str, selector: str, by: Sequence[str] = ("service",),
-                      quantiles: Sequence[float] = (0.5, 0.95, 0.99), width: int = 8, **look: Any) -> TimeSeries:
-    """RED duration: p50/p95/p99 from a Prometheus histogram (`<histogram>_bucket`)."""
+@helper
+def latency_quantiles(histogram: str, selector: str, by: Sequence[str] | str = ("service",),
+                      quantiles: Sequence[float] | float = (0.5, 0.95, 0.99), width: int = 8, **look: Any) -> TimeSeries:
+    """RED duration: p50/p95/p99 from a Prometheus histogram (`<histogram>_bucket`); one quantile may be given alone."""
+    by = label_names(by)
+    quantiles = (quantiles,) if isinstance(quantiles, (int, float)) else quantiles
     group = _by(("le", *by))
     targets = [
         Target(expr=f"histogram_quantile({q}, sum{group} (rate({histogram}_bucket{_matchers(selector)}[{RATE_WINDOW}])))",
@@ -119,25 +167,29 @@ def latency_quantiles(histogram: str, selector: str, by: Sequence[str] = ("servi
     return _finish(panel, **look)
 
 
-def red_panels(metric: str, histogram: str, selector: str, by: Sequence[str] = ("service",),
+@helper
+def red_panels(metric: str, histogram: str, selector: str, by: Sequence[str] | str = ("service",),
                status_label: str = "status") -> list[TimeSeries]:
     """Rate, errors and duration side by side for one service selector."""
     return [request_rate(metric, selector, by), error_ratio(metric, selector, by, status_label),
             latency_quantiles(histogram, selector, by)]
 
 
+@helper
 def utilisation(title: str, expr: str, legend: str = "", unit: str = "percentunit", width: int = 12,
                 **look: Any) -> TimeSeries:
     """USE utilisation: a 0..1 (or unit-bearing) busy fraction over time."""
     return timeseries(title, expr, unit=unit, legend=legend, width=width, **look)
 
 
+@helper
 def saturation(title: str, expr: str, legend: str = "", unit: str = "short", width: int = 12,
                **look: Any) -> TimeSeries:
     """USE saturation: queued or waiting work over time."""
     return timeseries(title, expr, unit=unit, legend=legend, width=width, **look)
 
 
+@helper
 def stat_kpi(title: str, expr: str, unit: str = "short", warn: float | None = None, crit: float | None = None,
              description: str = "", width: int = 6, height: int = 4, reduce: str = "lastNotNull") -> Stat:
     """A KPI stat with a sparkline; warn/crit add amber/red thresholds."""
@@ -162,21 +214,26 @@ class Column:
     crit: float | None = None
 
 
-def ranked_table(title: str, columns: Sequence[Column], by: Sequence[str], sort_by: str | None = None,
+@helper
+def ranked_table(title: str, columns: Sequence[Column] | Column, by: Sequence[str] | str, sort_by: str | None = None,
                  limit: int = 10, description: str = "", width: int = 24, height: int = 8,
-                 links: Sequence[Mapping[str, Any]] = (), overrides: Sequence[Mapping[str, Any]] = ()) -> Table:
+                 links: Sequence[Mapping[str, Any]] | Mapping[str, Any] = (),
+                 overrides: Sequence[Mapping[str, Any]] | Mapping[str, Any] = ()) -> Table:
     """A table with one row per label set of `by` and one column per query, sorted on one column (the first by
     default), highest first, cut to `limit` rows: "top routes by error ratio". Each query must aggregate by
     exactly `by`; `overrides` add to the columns' own (e.g. a data link on a label column)."""
+    by = label_names(by)
+    columns = [columns] if isinstance(columns, Column) else list(columns)
     if not columns or len(columns) > 26:
         raise ValueError("a ranked table takes 1 to 26 columns")
     titles = [c.title for c in columns]
     sort_by = sort_by or titles[0]
     if sort_by not in titles:
         raise ValueError(f"sort_by {sort_by!r} is not one of the columns {titles}")
-    overrides = [*(by_name(c.title, unit=c.unit, **_colour_text(c.warn, c.crit)) for c in columns), *overrides]
+    overrides = [*(by_name(c.title, unit=c.unit, **_colour_text(c.warn, c.crit)) for c in columns),
+                 *_listed(overrides)]
     return Table(
-        title=title, description=description, links=list(links), gridPos=GridPos(h=height, w=width, x=0, y=0),
+        title=title, description=description, links=_listed(links), gridPos=GridPos(h=height, w=width, x=0, y=0),
         targets=[Target(expr=c.expr, instant=True, format="table", refId=_ref(i)) for i, c in enumerate(columns)],
         overrides=overrides,
         transformations=[
@@ -198,6 +255,7 @@ def _colour_text(warn: float | None, crit: float | None) -> dict[str, Any]:
             "properties": {"custom.cellOptions": {"type": "color-text"}}}
 
 
+@helper
 def gauge(title: str, expr: str, unit: str = "percentunit", min_value: float = 0, max_value: float = 1,
           warn: float | None = None, crit: float | None = None, legend: str = "", description: str = "",
           width: int = 6, height: int = 6, repeat: str | None = None) -> GaugePanel:
@@ -209,6 +267,7 @@ def gauge(title: str, expr: str, unit: str = "percentunit", min_value: float = 0
         gridPos=GridPos(h=height, w=width, x=0, y=0), repeat=Repeat("h", repeat, 6) if repeat else Repeat())
 
 
+@helper
 def bar_gauge(title: str, expr: str, legend: str, unit: str = "percentunit", min_value: float = 0,
               max_value: float | None = 1, warn: float | None = None, crit: float | None = None,
               description: str = "", width: int = 12, height: int = 8) -> BarGauge:
@@ -229,6 +288,7 @@ HEATMAP_OPTIONS = {
 }
 
 
+@helper
 def latency_heatmap(histogram: str, selector: str, title: str = "Latency distribution", unit: str = "s",
                     description: str = "", width: int = 12, height: int = 8) -> Heatmap:
     """Requests per second in each bucket of a Prometheus histogram (`<histogram>_bucket`), over time: where the
@@ -242,14 +302,16 @@ def latency_heatmap(histogram: str, selector: str, title: str = "Latency distrib
         gridPos=GridPos(h=height, w=width, x=0, y=0))
 
 
-def state_timeline(title: str, expr: str, legend: str, mappings: Sequence[Mapping[str, Any]],
+@helper
+def state_timeline(title: str, expr: str, legend: str, mappings: Sequence[Mapping[str, Any]] | Mapping[str, Any],
                    description: str = "", width: int = 24, height: int = 8) -> StateTimeline:
     """Each series as a band of states over time, coloured and named by value mappings (field_config.value_map)."""
     return StateTimeline(
-        title=title, description=description, mappings=list(mappings), rowHeight=0.8,
+        title=title, description=description, mappings=_listed(mappings), rowHeight=0.8,
         targets=[Target(expr=expr, legendFormat=legend)], gridPos=GridPos(h=height, w=width, x=0, y=0))
 
 
+@helper
 def pie(title: str, expr: str, legend: str, unit: str = "short", description: str = "", width: int = 8,
         height: int = 8) -> PieChartv2:
     """Shares of a whole as a donut, with value and percent in a legend table."""

@@ -23,12 +23,14 @@ from .compile.rules import rule_file
 from .compile.slo import compile_slo
 from .compile.slo_dashboards import slo_dashboard
 from .compile.slo_tests import slo_test_file
-from .conventions import (ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES, GRAFANA_DIR, MANIFEST,
-                          ORIGIN_VARIABLE, PROMETHEUS_DIR, ROUTES_TABLE, SLO_FOLDER, TEST_FILE_SUFFIX, TESTS_DIR,
+from .conventions import (ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES, DEFINITION_DIRS, GRAFANA_DIR,
+                          MANIFEST, ORIGIN_VARIABLE, PROMETHEUS_DIR, ROUTES_TABLE, SLO_FOLDER, TEST_FILE_SUFFIX,
+                          TESTS_DIR,
                           generated_header, generated_template_header, rule_file_name, slo_rule_file_name,
                           slo_test_file_name)
 from .dashboard_schema import schema_errors
 from .definitions import Definitions, Sourced
+from .discover import display_path
 from .errors import CheckFailed, DefinitionError, OutputError, Problem, ToolMissingError
 from .external_tool import FileResult
 from .lint import Finding, lint_rules
@@ -301,12 +303,37 @@ def _test_artifacts(project: Project, defs: Definitions, built: dict[str, Artifa
                                                "chosen with --source"))
             continue
         problems += [Problem(source, "", "rule_files", why) for why in missing.values()]
+        problems += series_problems(source, data)
         rel = path.relative_to(project.tests)
         data["rule_files"] = [f"{'../' * len(rel.parts)}{PROMETHEUS_DIR}/{target}"
                               for target, _ in targets.values() if target]
         out[f"{TESTS_DIR}/{rel.as_posix()}"] = Artifact(
             to_yaml(data, generated_header(source, project.owner)), TestMeta(source, tuple(sorted(tested_alerts_in(data)))))
     return out
+
+
+def series_problems(source: str, test_file: dict[str, Any]) -> list[Problem]:
+    """Test groups whose input series promtool would read differently from what was meant, found before running
+    (promtool's only sign is a bare `got:[]`): no `interval:` (promtool then steps the values by
+    evaluation_interval, older versions not at all), and `values` that YAML read as a number (unquoted `0x10` is
+    hexadecimal 16, and the staged copy says 16)."""
+    tests = test_file.get("tests")
+    found = []
+    for i, test in enumerate(tests if isinstance(tests, list) else []):
+        series = test.get("input_series") if isinstance(test, dict) else None
+        if not series:
+            continue
+        if not test.get("interval"):
+            found.append(Problem(source, f"tests[{i}]", "interval", "is missing: give the step between input_series "
+                                 "values, e.g. `interval: 1m` (without it promtool steps them by evaluation_interval, "
+                                 "older versions not at all, and reports only `got:[]`)"))
+        for j, item in enumerate(series if isinstance(series, list) else []):
+            values = item.get("values") if isinstance(item, dict) else None
+            if isinstance(values, (int, float)) and not isinstance(values, bool):
+                found.append(Problem(source, f"tests[{i}].input_series[{j}]", "values", f"YAML read these values as "
+                                     f"the number {values!r} (unquoted 0x10 is hexadecimal 16): quote them, e.g. "
+                                     f"values: '0x10'"))
+    return found
 
 
 def _originals(defs: Definitions) -> dict[str, list[str]]:
@@ -341,19 +368,24 @@ def tested_alerts_in(test_file: dict[str, Any]) -> set[str]:
             for case in test.get("alert_rule_test") or [] if case.get("alertname") and case.get("exp_alerts")}
 
 
-def compile_project(project: Project, locate: Locator | None = None) -> BuildReport:
-    """Validate and compile everything in memory (nothing is written): what a build would write."""
+def compile_project(project: Project, locate: Locator | None = None,
+                    require_definitions: bool = False) -> BuildReport:
+    """Validate and compile everything in memory (nothing is written): what a build would write; with
+    `require_definitions`, a DefinitionError when no definition was found."""
     defs = load(project, locate)
     log.info("loaded %d dashboard(s), %d rule group(s), %d SLO(s) from %s", len(defs.dashboards), len(defs.groups),
              len(defs.slos), ", ".join(_shown(p, project) for p in project.sources) or "no sources")
+    if require_definitions and not (defs.dashboards or defs.groups or defs.slos or defs.alertmanagers):
+        raise DefinitionError([nothing_found(project)])
     artifacts, skipped = compile_all(project, defs)
     log.info("compiled %d file(s)", len(artifacts))
     return BuildReport(artifacts, definitions=defs, route_tests=_route_tests(project, defs), skipped_tests=skipped)
 
 
-def build(project: Project, locate: Locator | None = None) -> BuildReport:
-    """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error."""
-    report = compile_project(project, locate)
+def build(project: Project, locate: Locator | None = None, require_definitions: bool = False) -> BuildReport:
+    """Validate and compile everything, then write atomically and remove stale outputs; nothing is written on error,
+    nor, with `require_definitions`, when no definition was found."""
+    report = compile_project(project, locate, require_definitions)
     artifacts = report.artifacts
     manifest = {"generated_by": "mrm-observe", "files": {rel: manifest_entry(a.meta) for rel, a in artifacts.items()}}
     files = {**{rel: artifact.content for rel, artifact in artifacts.items()}, MANIFEST: to_json(manifest)}
@@ -366,6 +398,18 @@ def build(project: Project, locate: Locator | None = None) -> BuildReport:
         log.info("removed stale %s", rel)
     log.info("%d file(s) in %s left as they were", len(artifacts) - len(report.written), _shown(project.out, project))
     return report
+
+
+def nothing_found(project: Project) -> Problem:
+    """Where a build looked and found no definition, and what to do about it."""
+    if project.sources:
+        where = ", ".join(display_path(s, project.root) + ("/" if s.is_dir() else "") for s in project.sources)
+        return Problem(where, "", "", "no definitions found: add a module that sets `dashboards`, `groups`, `slos` or "
+                                      "`alertmanager`, or pass --allow-empty to build nothing")
+    looked = ", ".join(f"{d}/" for d in DEFINITION_DIRS)
+    return Problem(project.root.as_posix(), "", "", f"no definitions found: none of {looked} exists here; run from "
+                                                    "the project's folder, pass --source, or pass --allow-empty to "
+                                                    "build nothing")
 
 
 def _route_tests(project: Project, defs: Definitions) -> list[route_tests.RouteTestFile]:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import yaml_input
 from .conventions import DEFAULT_SCRAPE_INTERVAL, RuleConventions, rule_file_name
@@ -23,7 +23,7 @@ from .durations import parse_duration
 from .errors import DefinitionError, ObserveError, Problem
 from .import_rules import ImportedGroups, module_name, rule_groups, rule_module, waiver_reason
 from .importing import Imported
-from .input_kinds import DASHBOARD, DASHBOARD_KINDS, KINDS, RULE_KINDS, SLO_KINDS, expanded, expected, kind_of
+from .input_kinds import DASHBOARD_KINDS, RULE_KINDS, SLO_KINDS, expanded, expected, kind_of
 from .lint import findings_by_rule
 from .model.rules import RuleGroup
 from .pipeline import tested_alerts_in, write_files
@@ -31,6 +31,9 @@ from .project import read_settings
 from .slo_specs import load_spec, python_source, slo_problems
 from .validate import severity_problem, validate_groups
 from .yaml_input import YAMLInputError
+
+if TYPE_CHECKING:
+    from .grafana_api import GrafanaClient
 
 TESTS_FOLDER = "tests/promtool"
 NOT_WAIVED = ("live-",)
@@ -74,15 +77,10 @@ def import_files(files: tuple[Path, ...], into: Path | None = None, force: bool 
         except DefinitionError as err:
             problems += err.problems
             continue
+        _add_modules(report, path.name, imported, problems)
         for module in imported:
-            rel = f"{module.folder}/{module.name}.py"
-            if rel in report.modules:
-                problems.append(Problem(path.name, "", "", f"would be written to {rel}, as another file given "
-                                        "would: import them one at a time, or rename one"))
-            report.modules[rel] = module
-            report.notes += [f"{path.name}: {note}" for note in module.notes]
             if module.folder == "alerts":
-                built_rules[path.name] = rule_file_name(rel)
+                built_rules[path.name] = rule_file_name(f"{module.folder}/{module.name}.py")
     for path in tests:
         try:
             rel, content, notes = copied_test(path, built_rules)
@@ -123,7 +121,7 @@ def import_file(path: Path, conventions: RuleConventions = RuleConventions(),
         modules.append(_rule_module(path, conventions, tested))
     for document, kind in zip(documents, kinds):
         if kind in DASHBOARD_KINDS:
-            modules += _dashboard_modules(name, document, kind)
+            modules += _dashboard_modules(name, document)
     if skipped and modules:
         modules[0] = Imported(modules[0].folder, modules[0].name, modules[0].source, modules[0].notes + tuple(skipped))
     return modules
@@ -199,26 +197,40 @@ def waive_as_imported(groups: tuple[RuleGroup, ...], origin: str, conventions: R
     return waived, counts
 
 
-def _dashboard_modules(name: str, document: Any, kind: str) -> list[Imported]:
-    """Dashboards, through the dashboard importer (a dashboard's JSON, or each `*.json` entry of a ConfigMap)."""
-    try:
-        from .import_dashboards import import_dashboards
-    except ModuleNotFoundError:
-        raise DefinitionError([Problem(name, "", "", f"is {KINDS[kind]}, and this version of mrm-observe cannot "
-                                       "import dashboards yet")]) from None
-    if kind == DASHBOARD:
-        return import_dashboards(name, document)
-    modules: list[Imported] = []
-    for key, text in document["data"].items():
-        if not str(key).endswith(".json"):
-            continue
-        try:
-            dashboard = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as err:
-            raise DefinitionError([Problem(name, f"ConfigMap {document.get('metadata', {}).get('name', '')!r}",
-                                           f"data.{key}", f"is not a dashboard's JSON: {err}")]) from None
-        modules += import_dashboards(f"{name}:{key}", dashboard)
-    return modules
+def _dashboard_modules(name: str, document: Any) -> list[Imported]:
+    """Dashboards, through the dashboard importer: a dashboard's JSON, the API's answer, or a ConfigMap (each
+    `*.json` entry one module named after it, in the folder of its `grafana_folder` annotation)."""
+    from .import_dashboards import import_dashboards  # grafanalib and the compiler only when a file holds dashboards
+
+    return import_dashboards(name, document)
+
+
+def import_from_grafana(client: GrafanaClient, uids: tuple[str, ...] = (), folder: str | None = None,
+                        everything: bool = False, into: Path | None = None, force: bool = False) -> ImportReport:
+    """Dashboards read from Grafana (by uid, every one of a folder, or all) as modules; with `into`, written into
+    its dashboards/ like imported files (existing modules only with `force`)."""
+    from .dashboard_pull import import_pulled
+    from .grafana_api import public_url
+
+    report = ImportReport()
+    problems: list[Problem] = []
+    _add_modules(report, public_url(client.url), import_pulled(client, uids, folder, everything), problems)
+    if problems:
+        raise DefinitionError(problems)
+    if into is not None:
+        _write(report, into, force)
+    return report
+
+
+def _add_modules(report: ImportReport, source: str, modules: list[Imported], problems: list[Problem]) -> None:
+    """Record one input's modules and notes; two inputs making the same module is a problem."""
+    for module in modules:
+        rel = f"{module.folder}/{module.name}.py"
+        if rel in report.modules:
+            problems.append(Problem(source, "", "", f"would be written to {rel}, as another file given "
+                                    "would: import them one at a time, or rename one"))
+        report.modules[rel] = module
+        report.notes += [f"{source}: {note}" for note in module.notes]
 
 
 def _tested_alerts(tests: list[Path]) -> set[str]:

@@ -3,11 +3,20 @@ time (four-space indents, one argument per line, lines within WIDTH where the va
 
 Strings are kept exactly: a text with line breaks becomes a triple-quoted literal whose lines stand flush left, so
 the text reads as it did in the imported file (comments and line breaks of a PromQL expression included); a long
-one-line text is split at spaces into adjacent literals inside parentheses.
+one-line text is split into adjacent literals inside parentheses, after spaces (or, in a long stretch without
+them, after commas, pipes, slashes, opening brackets and ampersands: PromQL label lists, regexes, URLs).
+
+Two ways to write: `call`/`literal` build the text from the inside out, one argument per line (rule and SLO
+modules); `layout` lays out a tree of `Call`s and literals the way black would, a call on one line where it fits
+and comments before list items (dashboard modules, where most calls are short: `GridPos(h=8, w=12, x=0, y=0)`).
 """
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 WIDTH = 120
 INDENT = "    "
@@ -118,16 +127,28 @@ def _escape(char: str, quote: str) -> str:
     return char
 
 
+BREAK_AFTER = re.compile(r"[^ ]* +|[^ ]+$")
+BREAK_ALSO_AFTER = re.compile(r"[^,|/({&]*[,|/({&]+|[^,|/({&]+$")
+"""Where a long text is cut: after spaces, and within a stretch too long for a line also after these characters."""
+
+
+def _pieces(text: str, room: int) -> list[str]:
+    """The text cut after spaces (and, in a stretch longer than `room`, after BREAK_ALSO_AFTER characters)."""
+    pieces = []
+    for word in BREAK_AFTER.findall(text):
+        pieces += BREAK_ALSO_AFTER.findall(word) if len(word) > room else [word]
+    return pieces
+
+
 def _wrapped(text: str, depth: int) -> str:
-    """A long one-line text as adjacent literals in parentheses, split after spaces, quoted alike."""
+    """A long one-line text as adjacent literals in parentheses, cut after spaces (see _pieces), quoted alike."""
     inner = INDENT * (depth + 1)
     style = _style(text)
     room = WIDTH - len(inner) - len(style) - 1
-    words = text.split(" ")
     chunks: list[list[str]] = [[]]
     used = 0
-    for index, word in enumerate(words):
-        piece = _body(word + (" " if index < len(words) - 1 else ""), style)
+    for word in _pieces(text, room):
+        piece = _body(word, style)
         if chunks[-1] and used + len(piece) > room:
             chunks.append([])
             used = 0
@@ -168,3 +189,108 @@ def _triple_quoted(text: str) -> str:
             break
         out[index] = '\\"'
     return '"""\\\n' + "".join(out) + '"""'
+
+
+# --- layout: a tree of calls and literals, black's way ------------------------------------------------------------
+@dataclass(frozen=True)
+class Call:
+    """`name(arg, ..., key=value, ...)` in a tree for `layout`."""
+
+    name: str
+    args: Sequence[Any] = ()
+    kwargs: Sequence[tuple[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class Commented:
+    """A list item with comment lines before it (forces the list onto several lines)."""
+
+    value: Any
+    comments: Sequence[str] = field(default_factory=tuple)
+
+
+def _one_line(value: Any, cache: dict[int, str | None]) -> str | None:
+    """The value on one line, or None when it cannot be (it holds a comment or a text of several lines); remembered
+    by object for the rest of one `layout` call, so laying out a tree stays linear."""
+    key = id(value)
+    if key in cache:
+        return cache[key]
+    text: str | None
+    if isinstance(value, Name):
+        text = str(value)
+    elif isinstance(value, str):
+        text = None if "\n" in value else quoted(value)
+    elif isinstance(value, Commented):
+        text = None
+    elif isinstance(value, Call):
+        parts = [_one_line(a, cache) for a in value.args] + [
+            None if (f := _one_line(v, cache)) is None else f"{k}={f}" for k, v in value.kwargs]
+        text = None if None in parts else f"{value.name}({', '.join(parts)})"  # type: ignore[arg-type]
+    elif isinstance(value, dict):
+        parts = [None if (f := _one_line(v, cache)) is None else f"{quoted(k)}: {f}" for k, v in value.items()]
+        text = None if None in parts else "{" + ", ".join(parts) + "}"  # type: ignore[arg-type]
+    elif isinstance(value, (list, tuple)):
+        parts = [_one_line(v, cache) for v in value]
+        if None in parts:
+            text = None
+        elif isinstance(value, list):
+            text = "[" + ", ".join(parts) + "]"  # type: ignore[arg-type]
+        else:
+            text = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"  # type: ignore[arg-type]
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = repr(value)
+    else:
+        raise TypeError(f"no Python literal for {type(value).__name__}")
+    cache[key] = text
+    return text
+
+
+def layout(value: Any, depth: int = 0, used: int = 0, cache: dict[int, str | None] | None = None) -> str:
+    """The value laid out from column `depth * 4 + used`: on one line if it fits in WIDTH, else one argument or
+    item per line with trailing commas; texts as `literal` writes them."""
+    cache = {} if cache is None else cache
+    text = _one_line(value, cache)
+    column = len(INDENT) * depth + used
+    if text is not None and column + len(text) + 1 <= WIDTH:
+        return text
+    pad, inner = INDENT * depth, INDENT * (depth + 1)
+    if isinstance(value, str) and not isinstance(value, Name):
+        return literal(value, depth, column)
+    if isinstance(value, Call):
+        items = [layout(a, depth + 1, 0, cache) for a in value.args]
+        items += [f"{k}={layout(v, depth + 1, len(k) + 1, cache)}" for k, v in value.kwargs]
+        return f"{value.name}(\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad})"
+    if isinstance(value, dict):
+        items = [f"{quoted(k)}: {layout(v, depth + 1, len(quoted(k)) + 2, cache)}" for k, v in value.items()]
+        return "{\n" + "".join(f"{inner}{item},\n" for item in items) + f"{pad}}}"
+    if isinstance(value, (list, tuple)):
+        opening, closing = ("[", "]") if isinstance(value, list) else ("(", ")")
+        lines = []
+        for item in value:
+            if isinstance(item, Commented):
+                lines += [f"{inner}# {line}\n" for comment in item.comments
+                          for line in textwrap.wrap(comment, WIDTH - len(inner) - 2, subsequent_indent="  ",
+                                                    break_long_words=False, break_on_hyphens=False)]
+                item = item.value
+            lines.append(f"{inner}{layout(item, depth + 1, 0, cache)},\n")
+        return opening + "\n" + "".join(lines) + pad + closing
+    return text if text is not None else layout(value.value, depth, used, cache)
+
+
+def assignment(name: str, value: Any) -> str:
+    """`name = value` as a module-level statement."""
+    return f"{name} = {layout(value, 0, len(name) + 3)}\n"
+
+
+def imports(by_module: dict[str, set[str]]) -> str:
+    """`from module import a, b` lines, modules and names sorted, wrapped in parentheses when too long."""
+    out = []
+    for module in sorted(by_module):
+        names = sorted(by_module[module])
+        if not names:
+            continue
+        line = f"from {module} import {', '.join(names)}"
+        if len(line) > WIDTH:
+            line = f"from {module} import (\n" + "".join(f"{INDENT}{n},\n" for n in names) + ")"
+        out.append(line + "\n")
+    return "".join(out)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +40,26 @@ class InstallReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     groups: list[str] = field(default_factory=list)
-    not_evaluated: list[str] = field(default_factory=list)
+    not_evaluated: list[tuple[str, str]] = field(default_factory=list)
+    """(group, rule) of the rules Prometheus had not evaluated yet when confirming stopped."""
     reloaded: bool = False
+
+
+SHOWN_GROUPS = 5
+"""`pending_summary` names this many groups at most."""
+
+
+def pending_summary(pending: Sequence[tuple[str, str]]) -> str:
+    """One line for the rules not evaluated yet: counted by group, the fullest groups named (a freshly loaded
+    rule file has all its rules pending until its group's next evaluation, which is no error)."""
+    by_group = Counter(group for group, _ in pending)
+    if len(pending) == 1:
+        return f"not evaluated yet: rule {pending[0][1]!r} of group {pending[0][0]!r}"
+    named = sorted(by_group.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{group} ({count})" for group, count in named[:SHOWN_GROUPS])
+    more = f", and {len(named) - SHOWN_GROUPS} more group(s)" if len(named) > SHOWN_GROUPS else ""
+    return (f"not evaluated yet: {len(pending)} rules in {len(by_group)} group(s), normal right after a reload "
+            f"(each group runs at its next interval): {shown}{more}")
 
 
 def expected_groups(files: Sequence[Path]) -> dict[tuple[str, str], int]:
@@ -126,7 +145,7 @@ def plan(files: dict[str, bytes], rules_dir: Path, owner: str) -> RulesPlan:
 
 
 def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], timeout: float,
-            clock: Callable[[], float], sleep: Callable[[float], None]) -> tuple[list[str], list[str]]:
+            clock: Callable[[], float], sleep: Callable[[float], None]) -> tuple[list[str], list[tuple[str, str]]]:
     """Wait until every expected group is loaded with all its rules and evaluated; fail on any rule error.
 
     Returns (groups loaded, rules not evaluated yet when the timeout ran out, which is not an error).
@@ -141,7 +160,7 @@ def confirm(prometheus: PrometheusClient, expected: dict[tuple[str, str], int], 
                   for key, r in rules if r.get("health") == "err"]
         if errors:
             raise InstallFailed("Prometheus reports rule errors:\n" + "\n".join(errors))
-        pending = [f"{key[1]}/{r['name']}" for key, r in rules if _not_evaluated(r)]
+        pending = [(key[1], r["name"]) for key, r in rules if _not_evaluated(r)]
         if not missing and not pending:
             return sorted(f"{f}: {n}" for f, n in expected), []
         if clock() >= deadline:

@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from .durations import format_duration, parse_duration
-from .model.slo import SLO
+from .model.slo import SLO, objective_problem
 from .model.windows import BurnWindow, WindowTable, table_for
 
 Calendar = Literal["month", "week"]
@@ -56,6 +56,12 @@ def exhaustion_seconds(period: str, burn_rate: float) -> float:
     if burn_rate <= 0:
         raise ValueError(f"burn rate must be positive (got {burn_rate:g})")
     return parse_duration(period) / burn_rate
+
+
+def window_exhaustion_seconds(window: BurnWindow) -> float:
+    """Seconds until a burn at a pair's threshold spends the whole budget: long window / budget share (the period
+    cancels out, so the factor's rounding does not show up as 30d1m33s)."""
+    return parse_duration(window.long) / (window.budget_percent / 100)
 
 
 def detection_seconds(window: BurnWindow, period: str, budget: float, error_ratio: float = 1.0) -> float | None:
@@ -107,7 +113,7 @@ def window_rows(objective: float, period: str, table: WindowTable | None = None)
     return [WindowRow(tier=w.tier, short=w.short, long=w.long, factor=burn_rate_factor(w, period),
                       budget_percent=w.budget_percent, never_fires=never_fires(w, period, budget),
                       detection_seconds=detection_seconds(w, period, budget),
-                      exhaustion_seconds=exhaustion_seconds(period, burn_rate_factor(w, period)))
+                      exhaustion_seconds=window_exhaustion_seconds(w))
             for w in (table or table_for(period)).windows]
 
 
@@ -142,7 +148,7 @@ def slo_window_problems(slo: SLO) -> list[tuple[str, str]]:
         parse_duration(slo.period)
     except ValueError:
         return []
-    if not 0 < slo.objective < 100 or (slo.windows is not None and slo.windows.period != slo.period):
+    if objective_problem(slo.objective) or (slo.windows is not None and slo.windows.period != slo.period):
         return []
     where = "windows" if slo.windows else f"period ({slo.period})"
     return [(f"{where}: {field}", message)

@@ -13,6 +13,7 @@ from . import yaml_input
 from .conventions import SLO_WINDOW_PLACEHOLDER
 from .definitions import Definitions, Sourced
 from .errors import Problem
+from .hints import did_you_mean
 from .input_kinds import KINDS, OPENSLO, SLO_KINDS, SLOTH, kind_of
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
 from .python_source import Source, call
@@ -22,6 +23,55 @@ from .yaml_input import YAMLInputError
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
 _UNITS = {"Minute": "m", "Hour": "h", "Day": "d", "Week": "w"}
 OPENSLO_KINDS = ("SLO", "SLI", "Service", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "DataSource")
+
+
+OPEN = None
+"""A mapping whose keys are the author's (labels, annotations, a data source's own query spec)."""
+_TIER = {"disable": OPEN, "labels": OPEN, "annotations": OPEN}
+SLOTH_KEYS: dict[str, Any] = {
+    "version": OPEN, "service": OPEN, "labels": OPEN,
+    "slos": [{"name": OPEN, "objective": OPEN, "description": OPEN, "labels": OPEN,
+              "sli": {"events": {"error_query": OPEN, "total_query": OPEN}, "raw": {"error_ratio_query": OPEN},
+                      "plugin": OPEN},
+              "alerting": {"name": OPEN, "labels": OPEN, "annotations": OPEN, "page_alert": _TIER,
+                           "ticket_alert": _TIER}}],
+}
+"""Every key a Sloth prometheus/v1 document may hold (Sloth's spec), so a misspelt one is reported, not ignored."""
+_RATIO = {"counter": OPEN, "good": OPEN, "bad": OPEN, "total": OPEN, "rawType": OPEN, "raw": OPEN,
+          "incremental": OPEN}
+_INDICATOR = {"metadata": OPEN, "spec": {"description": OPEN, "ratioMetric": _RATIO, "thresholdMetric": OPEN}}
+OPENSLO_SLO_KEYS: dict[str, Any] = {
+    "apiVersion": OPEN, "kind": OPEN,
+    "metadata": {"name": OPEN, "displayName": OPEN, "namespace": OPEN, "labels": OPEN, "annotations": OPEN},
+    "spec": {"description": OPEN, "service": OPEN, "indicator": _INDICATOR, "indicatorRef": OPEN,
+             "timeWindow": [{"duration": OPEN, "isRolling": OPEN, "calendar": OPEN}],
+             "timeWindows": [{"count": OPEN, "unit": OPEN, "isRolling": OPEN, "calendar": OPEN}],
+             "budgetingMethod": OPEN, "alertPolicies": OPEN,
+             "objectives": [{"displayName": OPEN, "op": OPEN, "value": OPEN, "target": OPEN, "targetPercent": OPEN,
+                             "timeSliceTarget": OPEN, "timeSliceWindow": OPEN, "indicator": _INDICATOR,
+                             "indicatorRef": OPEN, "compositeWeight": OPEN, "ratioMetrics": _RATIO}]},
+}
+"""Every key of an OpenSLO SLO document (v1, and v1alpha's timeWindows and ratioMetrics)."""
+OPENSLO_SLI_KEYS: dict[str, Any] = {"apiVersion": OPEN, "kind": OPEN, **_INDICATOR}
+
+
+def unknown_keys(data: Any, keys: Any, where: str = "") -> list[tuple[str, str]]:
+    """(field, message) for every key of `data` that `keys` does not know, with the closest known one."""
+    if keys is OPEN:
+        return []
+    if isinstance(keys, list):
+        return [found for i, item in enumerate(data if isinstance(data, list) else [])
+                for found in unknown_keys(item, keys[0], f"{where}[{i}]")]
+    if not isinstance(data, dict):
+        return []
+    found = []
+    for key, value in data.items():
+        path = _path(where, str(key))
+        if key in keys:
+            found += unknown_keys(value, keys[key], path)
+        else:
+            found.append((path, f"unknown key{did_you_mean(str(key), keys)} (valid here: {', '.join(keys)})"))
+    return found
 
 
 class SpecError(ValueError):
@@ -42,6 +92,7 @@ def load_spec(path: Path, name: str) -> Definitions:
     indicators = {d.get("metadata", {}).get("name"): d for d in docs if isinstance(d, dict) and d.get("kind") == "SLI"}
     for index, doc in enumerate(docs):
         where = f"document {index + 1}"
+        found.problems += [Problem(name, where, field, message) for field, message in unknown_keys(doc, _keys_of(doc))]
         try:
             slos = _document(doc, indicators)
         except SpecError as err:
@@ -56,6 +107,17 @@ def load_spec(path: Path, name: str) -> Definitions:
             continue
         found.slos += [Sourced(name, slo) for slo in slos]
     return found
+
+
+def _keys_of(doc: Any) -> Any:
+    """The keys a document of its version and kind may hold (OPEN for kinds that are not read)."""
+    if not isinstance(doc, dict):
+        return OPEN
+    if doc.get("version") == SLOTH:
+        return SLOTH_KEYS
+    if doc.get("apiVersion") in OPENSLO:
+        return {"SLO": OPENSLO_SLO_KEYS, "SLI": OPENSLO_SLI_KEYS}.get(doc.get("kind"), OPEN)
+    return OPEN
 
 
 def _document(doc: Any, indicators: dict) -> list[SLO]:

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import promql
+from . import go_template, promql
 from .conventions import (DATASOURCE_TYPE, LABEL_NAME, LABEL_NAME_PATTERN, LINT_CHECKS, METRIC_NAME,
                           METRIC_NAME_PATTERN, UID_MAX, RuleConventions, dashboard_uid)
 from .definitions import Definitions, Sourced
 from .durations import parse_duration
 from .errors import Problem
+from .hints import describe, exception_message
 from .model.rules import AlertRule, RecordingRule, RuleGroup
 from .slo_specs import slo_problems
 from .validate_routing import alertmanager_problems
@@ -83,26 +85,39 @@ def validate_dashboards(items: list[Sourced], locate: Locator | None = None) -> 
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     for item in items:
-        dashboard: Dashboard = item.obj
-        title = (dashboard.title or "").strip()
-        obj = f"dashboard {dashboard.title!r}"
-        if len(dashboard.title or "") > TITLE_SHOWN:
-            obj = f"dashboard {dashboard.title[:TITLE_SHOWN]!r}... ({len(dashboard.title)} characters)"
-        if not title:
-            problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
-        if len(title.encode()) > TITLE_MAX_BYTES:
-            problems.append(Problem(item.source, obj, "title", f"is {len(title.encode())} bytes long: Grafana refuses "
-                                    f"titles over {TITLE_MAX_BYTES} bytes (UTF-8); shorten it"))
-        why = _refresh_problem(dashboard.refresh)
-        if why:
-            problems.append(Problem(item.source, obj, "refresh", why))
-        uid = uid_of(item)
-        if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
-            problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
-        if uid in seen:
-            problems.append(Problem(item.source, obj, "uid", f"{uid!r} is already used by a dashboard in {seen[uid]}"))
-        seen.setdefault(uid, item.source)
-        problems += _panel_problems(item.source, obj, dashboard, locate)
+        try:
+            problems += _dashboard_problems(item, seen, locate)
+        except Exception as err:  # a value of a type grafanalib never checked (e.g. a number as a uid)
+            problems.append(Problem(item.where, f"dashboard {describe(item.obj.title)}", "",
+                                    f"cannot be checked: {exception_message(err, lambda name: None)}"))
+    return problems
+
+
+def _dashboard_problems(item: Sourced, seen: dict[str, str], locate: Locator | None) -> list[Problem]:
+    """One dashboard's problems; `seen` maps the uids of the dashboards before it to their files."""
+    problems: list[Problem] = []
+    dashboard: Dashboard = item.obj
+    title = (dashboard.title or "").strip()
+    obj = f"dashboard {dashboard.title!r}"
+    if len(dashboard.title or "") > TITLE_SHOWN:
+        obj = f"dashboard {dashboard.title[:TITLE_SHOWN]!r}... ({len(dashboard.title)} characters)"
+    if not title:
+        problems.append(Problem(item.source, obj, "title", "must not be blank (Grafana rejects it)"))
+    if len(title.encode()) > TITLE_MAX_BYTES:
+        problems.append(Problem(item.source, obj, "title", f"is {len(title.encode())} bytes long: Grafana refuses "
+                                f"titles over {TITLE_MAX_BYTES} bytes (UTF-8); shorten it"))
+    why = _refresh_problem(dashboard.refresh)
+    if why:
+        problems.append(Problem(item.source, obj, "refresh", why))
+    if dashboard.uid is not None and not isinstance(dashboard.uid, str):
+        return [*problems, Problem(item.where, obj, "uid", f"expected a string, got {describe(dashboard.uid)}")]
+    uid = uid_of(item)
+    if dashboard.uid is not None and (not UID.match(uid) or len(uid) > UID_MAX):
+        problems.append(Problem(item.source, obj, "uid", f"must be 1-{UID_MAX} characters of A-Z a-z 0-9 _ - (got {uid!r})"))
+    if uid in seen:
+        problems.append(Problem(item.source, obj, "uid", f"{uid!r} is already used by a dashboard in {seen[uid]}"))
+    seen.setdefault(uid, item.source)
+    problems += _panel_problems(item.source, obj, dashboard, locate)
     return problems
 
 
@@ -134,6 +149,10 @@ def _panel_problems(source: str, obj: str, dashboard: Dashboard, locate: Locator
         if panel_type in QUERYLESS_PANELS:
             continue
         targets = getattr(panel, "targets", None) or []
+        wrong = _target_problems(targets)
+        if wrong:
+            problems += [Problem(source, obj, field, why) for why in wrong]
+            continue
         exprs = [getattr(t, "expr", "") for t in targets]
         if not any(e and e.strip() for e in exprs):
             problems.append(Problem(source, obj, field, "has no query: give it targets=[Target(expr=...)]"))
@@ -150,6 +169,19 @@ def _queries_prometheus(datasource: object) -> bool:
     """Whether a panel's or target's datasource is Prometheus: a {type, uid} reference of another type (Loki for a
     logs panel) is not; names and None mean the dashboard's Prometheus `datasource` variable."""
     return not isinstance(datasource, dict) or datasource.get("type", DATASOURCE_TYPE) == DATASOURCE_TYPE
+
+
+def _target_problems(targets: object) -> list[str]:
+    """Targets that are not Target objects with a string query, said as expected vs got."""
+    if not isinstance(targets, list):
+        return [f"targets: expected a list of Target(expr=...), got {describe(targets)}"]
+    found = []
+    for i, target in enumerate(targets):
+        if not hasattr(target, "expr"):
+            found.append(f"targets[{i}]: expected a Target(expr=...), got {describe(target)}")
+        elif not isinstance(target.expr, str):
+            found.append(f"targets[{i}].expr: expected a PromQL string, got {describe(target.expr)}")
+    return found
 
 
 def validate_groups(items: list[Sourced], locate: Locator | None = None,
@@ -226,12 +258,27 @@ def validate_rule(source: str, obj: str, rule: AlertRule | RecordingRule, locate
         for name in rule.annotations:
             if not LABEL_NAME.match(name):
                 problems.append(Problem(source, obj, "annotations", f"{name!r} is not a valid annotation name"))
+        problems += _template_problems(source, obj, rule)
     for check, reason in rule.waive.items():
         if check not in LINT_CHECKS:
             problems.append(Problem(source, obj, "waive", f"unknown check {check!r}: one of {', '.join(LINT_CHECKS)}"))
         elif not reason.strip():
             problems.append(Problem(source, obj, "waive", f"waiving {check!r} needs a reason"))
     return problems
+
+
+def _template_problems(source: str, obj: str, rule: AlertRule) -> list[Problem]:
+    """Go template syntax of every annotation and label, at build time and at the line that made the rule."""
+    file, line = rule.defined_at or ("", 0)
+    where = f"{source}:{line}" if line and Path(file).as_posix().endswith(source) else source
+    found = []
+    for kind, texts in (("annotations", rule.all_annotations()), ("labels", rule.all_labels())):
+        for key, text in texts.items():
+            why = go_template.problem(text)
+            if why:
+                field = key if hasattr(rule, key) and kind == "annotations" else f"{kind}.{key}"
+                found.append(Problem(where, obj, field, why))
+    return found
 
 
 def _label_name_problems(source: str, obj: str, field: str, labels: dict[str, str]) -> list[Problem]:

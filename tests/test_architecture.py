@@ -8,7 +8,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "mrm_observe"
 
 LAYERS = {
-    "errors": 0, "conventions": 0, "durations": 0, "promql": 0, "panel_types": 0, "secret_scan": 0,
+    "errors": 0, "hints": 0, "go_template": 0, "conventions": 0, "durations": 0, "promql": 0, "panel_types": 0,
+    "secret_scan": 0,
     "model": 1, "definitions": 1, "yaml_input": 1, "http_client": 1, "field_config": 1, "annotations": 1,
     "external_tool": 1, "matchers": 1, "input_kinds": 1, "python_source": 1,
     "slo_math": 2, "slo_specs": 2, "import_rules": 2, "query_batch": 2, "compile": 2, "render": 2,
@@ -17,15 +18,18 @@ LAYERS = {
     "discover": 3, "validate": 3, "validate_routing": 3, "transaction": 3, "progress": 0, "project": 4,
     "pipeline": 5, "pipeline_publish": 5, "pipeline_report": 5, "cli": 6,
     "pipeline_lint": 5, "pipeline_tune": 5, "pipeline_import": 5, "watch": 5,
+    "importing": 1, "targets": 1, "dashboard_migrations": 2, "dashboard_normal_form": 2,
+    "dashboard_python": 3, "import_dashboards": 4, "dashboard_pull": 5,
 }
 """Layer of each top-level module or package; anything not listed is a service such as lint or publish (4)."""
-SAME_LAYER_OK = {("validate", "discover"), ("compile", "compile"), ("model", "model"),
+SAME_LAYER_OK = {("validate", "discover"), ("go_template", "hints"), ("compile", "compile"), ("model", "model"),
                  ("validate", "validate_routing"), ("route_checks", "lint"),
                  ("pipeline_publish", "pipeline"),
                  ("gate", "report"), ("report_html", "report_markdown"),
                  ("compile", "slo_math"), ("slo_specs", "slo_math"),
                  ("pipeline_lint", "pipeline"), ("lint_live", "lint"), ("tune", "tune"), ("tune", "report_markdown"),
-                 ("pipeline_import", "pipeline"), ("rules_install", "install"), ("alertmanager_install", "install")}
+                 ("pipeline_import", "pipeline"), ("rules_install", "install"), ("alertmanager_install", "install"),
+                 ("pipeline_import", "dashboard_pull")}
 """(importer, imported) top-level names allowed within one layer; each pair goes one way only."""
 CLI_ASSEMBLY, CLI_COMMON, CLI_SHARED = "cli", "cli.common", {"cli.common", "cli.servers"}
 """The CLI package assembles command modules, which share cli.common (and cli.servers, which builds on it) and

@@ -66,7 +66,7 @@ CASES = [
                  ["dashboards/a.py: dashboard 'D': uid: must be 1-40 characters of A-Z a-z 0-9 _ -"],
                  id="uid Grafana would reject"),
     pytest.param({"alerts/a.py": RULE + 'groups = ["not a group"]\n'},
-                 ["alerts/a.py: groups[0]: expected a RuleGroup, got str"], id="wrong object in groups"),
+                 ["alerts/a.py:2: groups[0]: expected a RuleGroup, got str"], id="wrong object in groups"),
     pytest.param({"alerts/a.py": RULE + 'groups = [RuleGroup(name="g", rules=(AlertRule(alert="A", expr="up", labels=[1]),))]\n'},
                  ["alerts/a.py:2: AlertRule: labels: Input should be a valid dictionary"], id="wrong field type"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", waive={"for": ""})')},

@@ -138,11 +138,15 @@ def test_check_json_reports_each_rule_file_and_finding(run, sample_project):
         ("for", "alerts/service.py", "for", None)]
 
 
-def test_check_json_carries_promtool_refusal(run, sample_project):
+def test_check_json_carries_a_problem_with_its_line(run, sample_project):
     edit(sample_project / "alerts" / "service.py", *BROKEN_TEMPLATE)
-    document = json.loads(run("check", "--json").stdout)
-    assert document["ok"] is False and document["rule_checks"][0]["ok"] is False
-    assert "template" in document["rule_checks"][0]["output"]
+    result = run("check", "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert (document["ok"], document["rule_checks"], document["summary"]) == (False, [], None)
+    [problem] = document["problems"]
+    assert (problem["file"], problem["line"], problem["field"]) == ("alerts/service.py", 11, "description")
+    assert problem["message"].startswith("template does not parse at 1:21")
 
 
 def test_lint_json_marks_waived_findings(run, sample_project):

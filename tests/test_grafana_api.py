@@ -216,4 +216,5 @@ def test_grafana_settings_refuse_a_url_without_a_scheme_as_a_usage_error():
     with pytest.raises(SettingsError) as caught:
         GrafanaSettings("grafana.example.org:3000", Auth(token="t"))
     assert (str(caught.value), caught.value.exit_code) == (
-        "server URL must be http:// or https:// with a host (got 'grafana.example.org:3000')", ExitCode.USAGE)
+        "server URL must be http:// or https:// with a host (got 'grafana.example.org:3000'): did you mean "
+        "'http://grafana.example.org:3000'?", ExitCode.USAGE)

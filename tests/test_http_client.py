@@ -55,8 +55,10 @@ def test_settings_reprs_and_redaction_hide_every_secret():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"url": "prometheus:9090"}, "server URL must be http:// or https:// with a host (got 'prometheus:9090')"),
-    ({"url": "ftp://p.example.org"}, "server URL must be http:// or https:// with a host (got 'ftp://p.example.org')"),
+    ({"url": "prometheus:9090"}, "server URL must be http:// or https:// with a host (got 'prometheus:9090'): "
+                                 "did you mean 'http://prometheus:9090'?"),
+    ({"url": "ftp://p.example.org"}, "server URL must be http:// or https:// with a host (got 'ftp://p.example.org'): "
+                                     "e.g. http://localhost:9090 or https://grafana.example.com"),
     ({"url": "https://p.example.org", "ca_file": "ca.pem", "insecure": True},
      "a CA file and skipping TLS verification exclude each other"),
 ], ids=["no scheme", "not http", "a CA file and insecure"])

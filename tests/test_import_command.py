@@ -2,11 +2,8 @@
 file replaced without --force, promtool tests carried with their rule_files rewritten, notes and exit codes."""
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,6 @@ from click.testing import CliRunner
 
 from conftest import FIXTURES
 from mrm_observe.cli import main
-from mrm_observe.importing import Imported
 
 CEPH = FIXTURES / "ceph" / "alerts" / "ceph_default_alerts.yml"
 TEAM = FIXTURES / "import" / "team_rules.yml"
@@ -148,52 +144,29 @@ def test_a_test_naming_a_file_not_imported_now_is_kept_with_a_note(run, tmp_path
     assert bad.exit_code == 1 and "error: bad.yml: rule_files: a promtool test file needs a list" in bad.stderr
 
 
-@pytest.fixture
-def dashboard_importer(monkeypatch):
-    """A stand-in for mrm_observe.import_dashboards (written on another branch): records what it is given."""
-    calls: list[tuple[str, object]] = []
-
-    def import_dashboards(source: str, document: object) -> list[Imported]:
-        calls.append((source, document))
-        title = document.get("title") or document["dashboard"]["title"]
-        return [Imported("dashboards", title.lower(), f"# {title}\n", (f"dashboard {title!r}: a note",))]
-
-    monkeypatch.setitem(sys.modules, "mrm_observe.import_dashboards",
-                        types.SimpleNamespace(import_dashboards=import_dashboards))
-    return calls
-
-
-def test_dashboards_and_configmaps_of_dashboards_go_to_the_dashboard_importer(run, tmp_path, dashboard_importer):
+def test_dashboards_and_configmaps_of_dashboards_go_to_the_dashboard_importer(run, tmp_path):
     (tmp_path / "app.json").write_text(json.dumps({"title": "App", "panels": [], "schemaVersion": 39}))
     (tmp_path / "cm.yaml").write_text(textwrap.dedent("""\
         apiVersion: v1
         kind: ConfigMap
-        metadata: {name: dashboards, labels: {grafana_dashboard: "1"}}
+        metadata: {name: dashboards, labels: {grafana_dashboard: "1"}, annotations: {grafana_folder: Team}}
         data:
           db.json: '{"title": "Db", "panels": []}'
           queue.json: '{"title": "Queue", "rows": []}'
         """))
     result = run("import", "app.json", "cm.yaml", "--into", ".")
     assert result.exit_code == 0, result.output
-    assert [source for source, _ in dashboard_importer] == ["app.json", "cm.yaml:db.json", "cm.yaml:queue.json"]
     assert sorted(p.name for p in (tmp_path / "dashboards").iterdir()) == ["app.py", "db.py", "queue.py"]
-    assert "note: cm.yaml: dashboard 'Queue': a note" in result.stderr
+    assert 'folder = "Team"' in (tmp_path / "dashboards" / "queue.py").read_text()
+    assert 'title="Queue"' in (tmp_path / "dashboards" / "queue.py").read_text()
 
 
-def test_a_dashboard_exported_through_the_api_is_passed_whole(run, tmp_path, dashboard_importer):
-    (tmp_path / "export.json").write_text(json.dumps({"dashboard": {"title": "App", "panels": []}, "meta": {}}))
-    assert run("import", "export.json").exit_code == 0
-    assert dashboard_importer[0][1]["meta"] == {}
-
-
-@pytest.mark.skipif(importlib.util.find_spec("mrm_observe.import_dashboards") is not None,
-                    reason="the dashboard importer is there")
-def test_without_the_dashboard_importer_a_dashboard_is_a_clear_error(run, tmp_path):
-    (tmp_path / "app.json").write_text(json.dumps({"title": "App", "panels": []}))
-    result = run("import", "app.json")
-    assert result.exit_code == 1
-    assert ("error: app.json: is a Grafana dashboard JSON, and this version of mrm-observe cannot import dashboards "
-            "yet") in result.stderr
+def test_a_dashboard_exported_through_the_api_is_passed_whole(run, tmp_path):
+    (tmp_path / "export.json").write_text(json.dumps({"dashboard": {"title": "App", "uid": "app", "panels": []},
+                                                      "meta": {"folderUid": "t", "folderTitle": "Team"}}))
+    result = run("import", "export.json")
+    assert result.exit_code == 0, result.output
+    assert 'uid="app"' in result.stdout and 'folder = "Team"' in result.stdout
 
 
 def test_a_file_with_documents_of_no_known_kind_beside_rules_notes_them(run, tmp_path):

@@ -63,3 +63,43 @@ def test_calls_put_one_argument_a_line_and_comments_first():
                     '        labels={"a": "1"},\n'
                     '        reason=WHY,\n'
                     '    )')
+
+
+# --- layout (dashboard modules) ---------------------------------------------------------------------------------
+def test_layout_puts_a_call_on_one_line_when_it_fits_else_one_argument_per_line():
+    from mrm_observe.python_source import WIDTH, Call, layout
+    assert layout(Call("GridPos", kwargs=[("h", 8), ("w", 12), ("x", 0), ("y", 0)])) == "GridPos(h=8, w=12, x=0, y=0)"
+    text = layout(Call("Target", kwargs=[("expr", "x" * 100), ("refId", "A")]))
+    lines = text.splitlines()
+    assert lines[0] == "Target(" and lines[-1] == ")" and all(line.endswith(",") for line in lines[1:-1])
+    assert max(len(line) for line in lines) <= WIDTH
+
+
+def test_layout_writes_texts_as_literal_does_and_they_read_back_exactly():
+    import ast
+
+    from mrm_observe.python_source import WIDTH, Call, layout
+    spaced = 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m])) ' * 4
+    unspaced = 'rate(x_total{' + ",".join(f'label_{i}="value_{i}"' for i in range(12)) + '}[5m])'
+    multi = "avg (\n  rate(a[5m]) /\n  rate(b[5m])\n)\n"
+    for value in (spaced, unspaced, multi):
+        text = layout([Call("Target", kwargs=[("expr", value)])])
+        assert max(len(line) for line in text.splitlines()) <= WIDTH
+        assert ast.literal_eval(ast.parse(text).body[0].value.elts[0].keywords[0].value) == value
+    assert '"""\\\navg (' in layout(Call("Target", kwargs=[("expr", multi)]))
+
+
+def test_layout_puts_comments_before_their_list_item_and_names_as_they_are():
+    from mrm_observe.python_source import Call, Commented, Name, layout
+    text = layout([Commented(Call("Stat", kwargs=[("title", "a")]), ["not carried: x"]), Name("B")])
+    assert text == '[\n    # not carried: x\n    Stat(title="a"),\n    B,\n]'
+
+
+def test_a_laid_out_module_of_imports_and_assignments_runs():
+    from mrm_observe.python_source import Call, assignment, imports
+    source = imports({"grafanalib.core": {"Table", "Heatmap"}, "mrm_observe": {"Target"}}) + assignment(
+        "dashboards", [Call("Dashboard", kwargs=[("title", "t"), ("tags", ["a", "b"]), ("extra", {"k": None})])])
+    assert source.startswith("from grafanalib.core import Heatmap, Table\nfrom mrm_observe import Target\n")
+    namespace = {"Dashboard": lambda **kw: kw}
+    exec(compile(source.split("\n", 2)[2], "<m>", "exec"), namespace)
+    assert namespace["dashboards"] == [{"title": "t", "tags": ["a", "b"], "extra": {"k": None}}]

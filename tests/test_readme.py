@@ -97,7 +97,8 @@ def test_the_slo_windows_example_prints_the_workbook_table():
     ("bench.bench_slo", ["--slos", "2", "--test-slos", "1"]),
     ("bench.bench_publish", ["--dashboards", "10", "--latency", "0.001"]),
     ("bench.bench_report", ["--slos", "2", "--days", "0.1", "--repeat", "1"]),
-], ids=["build", "slo", "publish", "report"])
+    ("bench.bench_import", ["--dashboards", "3"]),
+], ids=["build", "slo", "publish", "report", "import"])
 def test_benchmarks_run_and_report_ratios(module, args):
     done = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)

@@ -29,7 +29,8 @@ groups = [RuleGroup(name="g", rules=(AlertRule(alert="Down", expr="up == 0", sev
 PROMTOOL_TEST = '''
 rule_files: [alerts-a.rules.yaml]
 tests:
-  - input_series: [{series: 'up{job="x"}', values: '0x10'}]
+  - interval: 1m
+    input_series: [{series: 'up{job="x"}', values: '0x10'}]
     alert_rule_test:
       - {eval_time: 5m, alertname: Down, exp_alerts: [{exp_labels: {severity: critical, job: x}}]}
 '''

@@ -91,7 +91,7 @@ def test_an_openslo_name_without_the_service_prefix_keeps_its_whole_name(tmp_pat
      "must be a mapping (got a boolean False)"),
     (SLOTH.replace('error_query: sum(rate(charges_total{result="error"}[{{.window}}]))', "error_query: [1, 2]"),
      "slos[0].sli.events.error_query", "must be a string (got a list"),
-    (OPENSLO.replace("isRolling: true", "isRolling: true}, {duration: 1d").replace("timeWindow:", "timeWindow: 3\n  x:"),
+    (OPENSLO.replace("isRolling: true", "isRolling: true}, {duration: 1d").replace("timeWindow:", "timeWindow: 3\n  alertPolicies:"),
      "spec.timeWindow", "must be a list (got a number 3)"),
     ("apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: x}\nspec:\n  service: s\n  timeWindows: [{unit: Day}]\n"
      "  objectives: [{target: 0.99}]\n", "spec.timeWindows[0].count", "is required"),

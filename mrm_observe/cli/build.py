@@ -27,13 +27,14 @@ _LINE = re.compile(r"^(.*):(\d+)$")
 
 @click.command()
 @project_options
+@click.option("--allow-empty", is_flag=True, help="Succeed when no definition is found (else exit 1, nothing written).")
 @json_option
 @handle_errors
-def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, as_json: bool) -> None:
+def build(sources: tuple[Path, ...], out: Path | None, tests: Path | None, allow_empty: bool, as_json: bool) -> None:
     """Validate definitions and write dashboard JSON and rule files into the build folder."""
     project = make_project(sources, out, tests)
     with _json_errors("build", project, as_json):
-        report = pipeline.build(project, locator())
+        report = pipeline.build(project, locator(), require_definitions=not allow_empty)
     if as_json:
         _print_json(_document("build", project, report))
         return

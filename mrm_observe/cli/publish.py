@@ -11,6 +11,7 @@ import click
 
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
+from ..rules_install import pending_summary
 from .common import (amtool, handle_errors, kubectl, locator, make_project, note, progress_bar, project_options,
                      promtool)
 from .servers import ServerOptions, grafana_settings, server_options
@@ -121,7 +122,7 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
     click.echo(f"{'reloaded' if report.reloaded else 'nothing changed, no reload of'} {prometheus_url}; "
                f"{len(report.groups)} group(s) loaded and healthy")
     if report.not_evaluated:
-        click.echo(f"not evaluated yet: {', '.join(report.not_evaluated)}")
+        click.echo(pending_summary(report.not_evaluated))
 
 
 @publish.command("alertmanager")

@@ -112,7 +112,7 @@ def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], di
     env = spec.env
     options: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         "url": ((f"--{spec.name.lower()}-url",), {"envvar": f"{env}_URL", "show_envvar": True,
-                                                   "help": spec.url_help}),
+                                                   "help": spec.url_help, "callback": _checked_url}),
         "token_file": ((spec.token_option,), {
             "type": click.Path(exists=True, dir_okay=False, path_type=Path),
             "help": f"File holding a {spec.token_help} [default: ${env}_TOKEN, else ${env}_USER/${env}_PASSWORD "
@@ -136,6 +136,19 @@ def _server_option_list(spec: ServerKind) -> dict[str, tuple[tuple[str, ...], di
             "type": click.FloatRange(0), "default": 0.5, "show_default": True,
             "help": "First retry delay in seconds (doubles each retry, with jitter; Retry-After wins)."})
     return options
+
+
+def _checked_url(context: click.Context, parameter: click.Parameter, url: str | None) -> str | None:
+    """A malformed server URL is a usage error before anything runs (not five retries of a request that cannot
+    work)."""
+    if not url:
+        return url
+    from ..http_client import url_problem
+
+    why = url_problem(url)
+    if why:
+        raise click.BadParameter(why, context, parameter)
+    return url
 
 
 def grafana_settings(server: ServerOptions, *, org_id: int | None, concurrency: int) -> ServerSettings:

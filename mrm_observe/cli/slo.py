@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import click
 
-from ..durations import format_duration, parse_duration
-from ..slo_math import WINDOW_ROW_HEADER, budget_seconds, error_budget, window_rows
+from ..durations import format_duration
+from ..model.slo import objective_problem
+from ..model.windows import table_for
+from ..slo_math import WINDOW_ROW_HEADER, budget_seconds, error_budget, table_problems, window_rows
+from .common import scrape_option, seconds
 
 
 @click.group("slo")
@@ -15,15 +18,20 @@ def slo() -> None:
 @slo.command("windows")
 @click.option("--objective", type=float, required=True, help="Objective in percent, e.g. 99.9.")
 @click.option("--period", default="30d", show_default=True, help="Rolling SLO period, e.g. 30d, 28d, 7d.")
-def windows(objective: float, period: str) -> None:
-    """Print the alert windows of an objective and period: factors, budget spent, time to fire and to exhaust."""
-    try:
-        parse_duration(period)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--period") from None
-    if not 0 < objective < 100:
-        raise click.BadParameter(f"must be between 0 and 100, both exclusive (got {objective:g})",
-                                 param_hint="--objective")
+@scrape_option
+def windows(objective: float, period: str, scrape_interval: str) -> None:
+    """Print the alert windows of an objective and period: factors, budget spent, time to fire and to exhaust.
+
+    The table is checked as `build` checks an SLO's: windows the build would refuse are refused here too."""
+    seconds(period, "--period")
+    scrape = seconds(scrape_interval, "--scrape-interval")
+    why = objective_problem(objective)
+    if why:
+        raise click.BadParameter(why, param_hint="--objective")
+    problems = table_problems(table_for(period), error_budget(objective), scrape)
+    if problems:
+        raise click.UsageError(f"build would refuse the built-in windows of {objective:g}% over {period}:\n"
+                               + "\n".join(f"  {where}: {message}" for where, message in problems))
     budget = error_budget(objective)
     click.echo(f"objective {objective:g}% over {period}: error budget {budget:g} "
                f"({format_duration(budget_seconds(budget, period))} of full outage)")

@@ -25,7 +25,11 @@ DASHBOARD_KEYS = ("annotations", "description", "editable", "graphTooltip", "lin
                   "time", "timezone", "title", "weekStart", "fiscalYearStartMonth", "liveNow")
 LEGACY_PANEL_KEYS = ("editable", "error", "height", "minSpan", "span", "maxDataPoints")
 """Keys Grafana no longer reads, plus grafanalib's fixed maxDataPoints of 100 (too coarse; Grafana picks one per width)."""
-TARGET_KEYS = ("expr", "legendFormat", "refId", "instant", "format", "interval", "hide", "exemplar", "range")
+TARGET_KEYS = ("expr", "legendFormat", "refId", "instant", "format", "interval", "intervalFactor", "step", "hide",
+               "exemplar", "range")
+GRAFANALIB_RESOLUTION = {"intervalFactor": 2, "step": 10}
+"""What grafanalib's own Target always emits (resolution 1/2, a 10 s step): dropped together, as Grafana does not
+default to them; set on `mrm_observe.Target` (whose defaults are unset) they are kept."""
 VARIABLE_LEGACY_KEYS = ("useTags", "tagsQuery", "tagValuesQuery", "tags")
 
 
@@ -89,6 +93,9 @@ def _datasource(given: Any, default: dict[str, str]) -> dict[str, str]:
 
 def _target(raw: dict[str, Any], index: int, datasource: dict[str, str]) -> dict[str, Any]:
     target = {k: raw[k] for k in TARGET_KEYS if raw.get(k) not in (None, "")}
+    if all(target.get(k) == v for k, v in GRAFANALIB_RESOLUTION.items()):
+        for key in GRAFANALIB_RESOLUTION:
+            del target[key]
     target["refId"] = raw.get("refId") or string.ascii_uppercase[index % 26] * (index // 26 + 1)
     target["datasource"] = _datasource(raw.get("datasource"), datasource)
     return target
@@ -147,9 +154,26 @@ class _Cursor:
         self.line_height = max(self.line_height, h)
 
 
+def placed_by_hand(panels: list[dict[str, Any]]) -> bool:
+    """True when the panels carry their own layout: every panel and row child has a full gridPos and some panel
+    is placed away from the top left corner (the factories' GridPos(x=0, y=0) only gives a size)."""
+    flat = [p for top in panels for p in [top, *top.get("panels", [])]]
+    positions = {(p["gridPos"].get("x"), p["gridPos"].get("y")) for p in flat if isinstance(p.get("gridPos"), dict)}
+    return positions - {(0, 0)} != set() and all(
+        isinstance(p.get("gridPos"), dict) and all(isinstance(p["gridPos"].get(k), int) for k in "hwxy")
+        for p in flat)
+
+
 def layout(panels: list[dict[str, Any]], first_id: int = 1) -> list[dict[str, Any]]:
-    """Assign ids in order and flow panels left to right on the 24-column grid; rows start a new line."""
+    """Assign ids in order; keep a layout placed by hand (an imported dashboard's), else flow panels left to right
+    on the 24-column grid, rows starting a new line."""
     ids = iter(range(first_id, first_id + 10**6))
+    if placed_by_hand(panels):
+        for panel in panels:
+            panel["id"] = next(ids)
+            for child in panel.get("panels", []):
+                child["id"] = next(ids)
+        return panels
     cursor = _Cursor()
     for panel in panels:
         panel["id"] = next(ids)

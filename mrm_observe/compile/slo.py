@@ -19,7 +19,7 @@ from ..durations import format_duration, parse_duration
 from ..model.rules import AlertRule, RecordingRule, RuleGroup
 from ..model.slo import SLO, AlertTier, ErrorRatioSLI, LatencySLI, RawSLI
 from ..model.windows import BurnWindow
-from ..slo_math import burn_rate_factor, error_budget, exhaustion_seconds
+from ..slo_math import burn_rate_factor, error_budget, window_exhaustion_seconds
 
 FOR_WAIVER = {"for": "burn-rate pairs debounce through their short window; `for` would delay detection past the "
                      "window math"}
@@ -170,7 +170,7 @@ def alert_annotations(slo: SLO, window: BurnWindow) -> dict[str, str]:
     described = (f"{slo.service} {slo.name} ({num(slo.objective)}% over {slo.period}) is burning its error budget "
                  f"more than {num(factor)}x too fast over both the last {window.short} and {window.long}: "
                  f"{num(window.budget_percent)}% of the {slo.period} budget is gone every {window.long}, "
-                 f"all of it within {format_duration(exhaustion_seconds(slo.period, factor))}.")
+                 f"all of it within {format_duration(window_exhaustion_seconds(window))}.")
     out = {"summary": slo.alerting.summary or f"{slo.service} {slo.name}: SLO error budget burn rate is too high "
                                                f"({window.tier})",
            "description": slo.alerting.description or described}

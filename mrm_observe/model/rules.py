@@ -5,9 +5,15 @@ severity, names) so that every problem in a module is reported at once.
 """
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+import weakref
+from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+
+_PACKAGE = str(Path(__file__).resolve().parents[1])
+_DEFINED_AT: dict[int, tuple[str, int] | None] = {}
 
 
 def prometheus_text(value: object) -> object:
@@ -60,6 +66,16 @@ class AlertRule(_Rule):
     runbook_url: Text | None = None
     annotations: dict[str, Text] = Field(default_factory=dict)
 
+    def model_post_init(self, context: Any) -> None:
+        _DEFINED_AT[id(self)] = _caller()
+        weakref.finalize(self, _DEFINED_AT.pop, id(self), None)
+
+    @property
+    def defined_at(self) -> tuple[str, int] | None:
+        """(file, line) of the code that made this rule, outside this package and pydantic (kept beside the model,
+        so rules equal in every field stay equal)."""
+        return _DEFINED_AT.get(id(self))
+
     @property
     def name(self) -> str:
         return self.alert
@@ -79,6 +95,14 @@ class AlertRule(_Rule):
             if value is not None:
                 annotations[key] = value
         return annotations
+
+
+def _caller() -> tuple[str, int] | None:
+    frame = sys._getframe(2)
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or "/pydantic/" in frame.f_code.co_filename):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
 
 
 Rule = RecordingRule | AlertRule
@@ -103,3 +127,9 @@ class RuleGroup(BaseModel):
     def labels_of(self, rule: Rule) -> dict[str, str]:
         """The labels Prometheus gives a rule's result: the group's, then the rule's own (which win)."""
         return {**self.labels, **rule.all_labels()}
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _one_rule_alone(cls, rules: Any) -> Any:
+        """One rule given alone is a group of one (pydantic would read its fields as a tuple of pairs)."""
+        return (rules,) if isinstance(rules, _Rule) else rules

@@ -10,7 +10,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import promql
+from .. import go_template, promql
 from ..conventions import (DEFAULT_SCRAPE_INTERVAL, LABEL_NAME, LABEL_NAME_PATTERN, METRIC_NAME,
                            SLO_WINDOW_PLACEHOLDER, slo_id)
 from ..durations import parse_duration
@@ -172,9 +172,9 @@ class SLO(_Frozen):
         for field in ("service", "name"):
             if not NAME.match(getattr(self, field)):
                 found.append((field, f"use letters, digits, '-', '_' or '.' (got {getattr(self, field)!r})"))
-        if not 0 < self.objective < 100:
-            found.append(("objective", f"must be between 0 and 100, both exclusive (got {self.objective:g}): "
-                          "100 leaves no error budget"))
+        why = objective_problem(self.objective)
+        if why:
+            found.append(("objective", why))
         found += _duration_problems(self)
         found += self.sli.problems()
         for field, template in self.sli.templates().items():
@@ -185,6 +185,17 @@ class SLO(_Frozen):
             found += [(field, f"{name!r} is not a valid label name") for name in labels if not LABEL_NAME.match(name)]
         found += _annotation_problems(self.alerting)
         return found
+
+
+def objective_problem(objective: float) -> str | None:
+    """Why an objective (a percentage) cannot be one, else None; a ratio such as 0.999 is taken for the mistake it
+    is (0.999%), not reported as the window factors it would break."""
+    if not 0 < objective < 100:
+        return f"must be between 0 and 100, both exclusive (got {objective:g}): 100 leaves no error budget"
+    if objective < 1:
+        return (f"is a percentage: {objective:g} would mean {objective:g}% of events good; "
+                f"for {objective * 100:g}% write {objective * 100:g}")
+    return None
 
 
 def _duration_problems(slo: SLO) -> list[tuple[str, str]]:
@@ -221,10 +232,11 @@ def _annotation_problems(alerting: Alerting) -> list[tuple[str, str]]:
                          ("alerting.page.annotations", alerting.page.annotations),
                          ("alerting.ticket.annotations", alerting.ticket.annotations)):
         texts.update({f"{prefix}.{k}": v for k, v in extra.items()})
-    return [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the generated "
-             "tests must predict the rendered text")
-            for field, text in texts.items() if text
-            for bad in TEMPLATE.findall(text) if not LABEL_TEMPLATE.match(bad)]
+    found = [(field, why) for field, text in texts.items() if text for why in [go_template.problem(text)] if why]
+    return found or [(field, f"only {{{{ $labels.NAME }}}} templates are supported (got {{{{{bad}}}}}): the "
+                      "generated tests must predict the rendered text")
+                     for field, text in texts.items() if text
+                     for bad in TEMPLATE.findall(text) if not LABEL_TEMPLATE.match(bad)]
 
 
 def render_labels(text: str, labels: dict[str, str]) -> str:

@@ -64,7 +64,8 @@ WINDOWS_28D = WindowTable(period="28d", windows=tuple(
     w.model_copy() for w in WINDOWS_30D.windows
 ))
 
-_CATALOG = {t.period: t for t in (WINDOWS_30D, WINDOWS_28D)}
+_CATALOG = {parse_duration(t.period): t for t in (WINDOWS_30D, WINDOWS_28D)}
+"""Built-in tables by period length, so that 4w gets the 28d table and 720h the 30d one."""
 
 
 def scaled_table(period: str) -> WindowTable:
@@ -84,6 +85,10 @@ def scaled_table(period: str) -> WindowTable:
 
 
 def table_for(period: str) -> WindowTable:
-    """The built-in table of a period: 30d and 28d from the catalog, any other period scaled."""
-    return _CATALOG.get(period) or scaled_table(period)
+    """The built-in table of a period: 30d and 28d (however written: 4w, 720h) from the catalog, any other period
+    scaled; the table names the period as given."""
+    table = _CATALOG.get(parse_duration(period))
+    if table is None:
+        return scaled_table(period)
+    return table if table.period == period else table.model_copy(update={"period": period})
 
