@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .http_client import HttpClient, MalformedAnswer, NotFound, ServerError, ServerSettings, Unreachable
+from .http_client import HttpClient, MalformedAnswer, ServerSettings
 
 
 class AlertmanagerClient:
@@ -33,12 +33,7 @@ class AlertmanagerClient:
 
     def ready(self) -> None:
         """GET /-/ready; Unreachable when there is no answer or Alertmanager is not ready yet."""
-        try:
-            self._http.send("GET", "/-/ready")
-        except Unreachable as err:
-            raise Unreachable(f"{self.url} is unreachable: {err}") from None
-        except (ServerError, NotFound) as err:
-            raise Unreachable(f"{self.url} is not ready: {err}", err.status) from None
+        self._http.ready()
 
     def reload(self) -> None:
         """POST /-/reload: re-read the configuration file; ServerError (500) when Alertmanager refuses it."""

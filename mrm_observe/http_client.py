@@ -362,6 +362,16 @@ class HttpClient:
             raise RequestFailed(self.redact(f"{method} {_path(path)}: answer is not JSON: {response.text[:200]!r}"),
                                 response.status_code) from None
 
+    def ready(self) -> None:
+        """GET /-/ready, the readiness endpoint of Prometheus, Alertmanager and their kin; Unreachable when there is
+        no answer or the server is not ready yet."""
+        try:
+            self.send("GET", "/-/ready")
+        except Unreachable as err:
+            raise Unreachable(f"{self.url} is unreachable: {err}") from None
+        except (ServerError, NotFound) as err:
+            raise Unreachable(f"{self.url} is not ready: {err}", err.status) from None
+
     def send(self, method: str, path: str, params: Any = None, json: Any = None, content: bytes | None = None,
              headers: Mapping[str, str] | None = None) -> httpx.Response:
         """One call with retries; the 2xx/3xx answer, or a RequestFailed subclass (4xx at once, else at the end)."""

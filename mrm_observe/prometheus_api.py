@@ -20,8 +20,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .durations import parse_duration
-from .http_client import (HttpClient, NotFound, PermissionDenied, RequestFailed, ServerError, ServerSettings,
-                          Unreachable)
+from .http_client import HttpClient, PermissionDenied, RequestFailed, ServerSettings
 
 if TYPE_CHECKING:
     from prometheus_api_client import PrometheusConnect
@@ -77,12 +76,7 @@ class PrometheusClient:
     # straight to the HTTP layer ----------------------------------------------------------------------
     def ready(self) -> None:
         """GET /-/ready; Unreachable when there is no answer or the server is not ready yet."""
-        try:
-            self._http.send("GET", "/-/ready")
-        except Unreachable as err:
-            raise Unreachable(f"{self.url} is unreachable: {err}") from None
-        except (ServerError, NotFound) as err:
-            raise Unreachable(f"{self.url} is not ready: {err}", err.status) from None
+        self._http.ready()
 
     def reload(self) -> None:
         """POST /-/reload: re-read the configuration and the rule files."""
