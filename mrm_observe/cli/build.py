@@ -175,8 +175,8 @@ def _print_findings(findings: list[Finding], notes: list[Finding] | None = None,
             click.echo(f"lint: {finding}", err=True)
         elif show_waived:
             click.echo(f"lint: {finding}")
-    for note in notes or []:
-        click.echo(f"lint: note: {note}", err=True)
+    for item in notes or []:
+        click.echo(f"lint: note: {item}", err=True)
     if live is not None:
         click.echo(f"{live}, {len(notes or [])} note(s)")
     failing = len(findings) - len(waived)
