@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import yaml
 
-from prometheus_server import STARTUP_SECONDS, ServerProcess, binary, free_port
+from prometheus_server import ServerProcess, binary, free_port
 
 ALERTMANAGER = "prometheus-alertmanager"
 """Debian's name for the binary (package prometheus-alertmanager, which also ships amtool)."""
@@ -57,18 +57,6 @@ class AlertmanagerServer(ServerProcess):
         server = cls(f"http://127.0.0.1:{port}", workdir, path, process)
         server.wait_ready()
         return server
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"alertmanager did not become ready at {self.url}:\n{self.log()[-2000:]}")
 
     def log(self) -> str:
         return (self.workdir / "alertmanager.log").read_text(errors="replace")

@@ -61,7 +61,25 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 class ServerProcess:
     """A server process the tests started: stopped (terminate, then kill after 10 s) when its `with` ends."""
 
+    url: str
     process: subprocess.Popen[bytes]
+
+    def log(self) -> str:
+        raise NotImplementedError
+
+    def wait_ready(self) -> None:
+        """Until GET /-/ready answers 200 (at most STARTUP_SECONDS); else stop it and say why, with its log."""
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if httpx.get(f"{self.url}/-/ready", timeout=1, verify=False).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{Path(str(self.process.args[0])).name} did not become ready at {self.url}:\n"
+                           f"{self.log()[-2000:]}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -128,20 +146,6 @@ class PrometheusServer(ServerProcess):
         server = cls(f"{'https' if tls else 'http'}://127.0.0.1:{port}", workdir, config, process)
         server.wait_ready()
         return server
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1, verify=False).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"prometheus did not become ready at {self.url}:\n{self.log()[-2000:]}")
 
     def process_user(self) -> str:
         """The user the server process runs as."""

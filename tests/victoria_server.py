@@ -11,14 +11,13 @@ recording rules back into it; alerts go to a loopback port where nothing listens
 from __future__ import annotations
 
 import subprocess
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from prometheus_server import STARTUP_SECONDS, ServerProcess, binary, free_port
+from prometheus_server import ServerProcess, binary, free_port
 
 
 @dataclass
@@ -38,19 +37,6 @@ class Process(ServerProcess):
         server = cls(f"http://127.0.0.1:{port}", workdir, process)
         server.wait_ready()
         return server
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"{Path(self.process.args[0]).name} did not become ready at {self.url}:\n"
-                           f"{self.log()[-2000:]}")
 
     def log(self) -> str:
         return (self.workdir / "server.log").read_text(errors="replace")
