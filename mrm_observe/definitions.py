@@ -45,8 +45,16 @@ class Definitions:
         self.origins += other.origins
 
 
+def loaded_instance(value: Any, module: str, name: str) -> bool:
+    """True when `value` is an instance of class `name` of `module`, found without importing the module: a value
+    can only be one when the module defining it has already been imported (by the definition that made it)."""
+    found = sys.modules.get(module)
+    return found is not None and isinstance(value, getattr(found, name))
+
+
+DASHBOARD_CLASS = ("grafanalib.core", "Dashboard")
+
+
 def is_dashboard(value: Any) -> bool:
-    """True for a grafanalib Dashboard, found without importing grafanalib: a value can only be one when the module
-    defining it has already been imported (by the definition that made it)."""
-    core = sys.modules.get("grafanalib.core")
-    return core is not None and isinstance(value, core.Dashboard)
+    """True for a grafanalib Dashboard (see `loaded_instance`: grafanalib is not imported to ask)."""
+    return loaded_instance(value, *DASHBOARD_CLASS)

@@ -17,18 +17,15 @@ from pydantic import ValidationError
 
 from . import hints
 from .conventions import ALERTMANAGER_VARIABLES, DASHBOARD_VARIABLES, ORIGIN_VARIABLE, RULE_VARIABLES, SLO_VARIABLES
-from .definitions import Definitions, Sourced, is_dashboard
+from .definitions import DASHBOARD_CLASS, Definitions, Sourced, is_dashboard, loaded_instance
 from .errors import Problem
-from .model.routing import Alertmanager, redacted
-from .model.rules import RuleGroup
-from .model.slo import SLO
-from .slo_specs import load_spec
 
 _package_ids = itertools.count()
 
 
-SPEC_LOADERS = {".yml": load_spec, ".yaml": load_spec}
-"""Definition files other than Python modules, by suffix: Sloth and OpenSLO SLO specs."""
+SPEC_SUFFIXES = (".yml", ".yaml")
+"""Definition files other than Python modules: Sloth and OpenSLO SLO specs (read by slo_specs, imported when there
+is one: it brings the YAML parser)."""
 
 
 def display_path(path: Path, root: Path) -> str:
@@ -54,8 +51,9 @@ def discover(sources: Iterable[Path], root: Path) -> Definitions:
                 continue
             if path.suffix == ".py":
                 found.extend(_load_python(path, name, package, source))
-            elif path.suffix in SPEC_LOADERS:
-                found.extend(SPEC_LOADERS[path.suffix](path, name))
+            elif path.suffix in SPEC_SUFFIXES:
+                from .slo_specs import load_spec
+                found.extend(load_spec(path, name))
     return found
 
 
@@ -110,6 +108,8 @@ def _pydantic_message(error: Any, model: Any) -> str:
         if valid:
             name = str(error["loc"][-1])
             return f"unknown field{hints.did_you_mean(name, valid)} (valid: {', '.join(valid)})"
+    from .model.routing import redacted  # an error's path only: the routing models know which fields are secret
+
     return f"{error['msg']} (got {hints.describe(redacted(error['loc'], error.get('input')))})"
 
 
@@ -134,16 +134,17 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
         return found
     folder = _folder_of(module, name, found.problems)
     lines = _assignment_lines(Path(module.__file__ or ""))
-    for variables, fits, expected, into, where in (
-        (DASHBOARD_VARIABLES, is_dashboard, "a grafanalib Dashboard", found.dashboards, folder),
-        (RULE_VARIABLES, lambda obj: isinstance(obj, RuleGroup), "a RuleGroup", found.groups, ()),
-        (SLO_VARIABLES, lambda obj: isinstance(obj, SLO), "an SLO", found.slos, ()),
-        (ALERTMANAGER_VARIABLES, lambda obj: isinstance(obj, Alertmanager), "an Alertmanager", found.alertmanagers, ()),
+    for variables, (module_name, class_name), expected, into, where in (
+        (DASHBOARD_VARIABLES, DASHBOARD_CLASS, "a grafanalib Dashboard", found.dashboards, folder),
+        (RULE_VARIABLES, ("mrm_observe.model.rules", "RuleGroup"), "a RuleGroup", found.groups, ()),
+        (SLO_VARIABLES, ("mrm_observe.model.slo", "SLO"), "an SLO", found.slos, ()),
+        (ALERTMANAGER_VARIABLES, ("mrm_observe.model.routing", "Alertmanager"), "an Alertmanager",
+         found.alertmanagers, ()),
     ):
         for var in variables:
             for label, obj in _items(module, var):
                 at = f"{name}:{lines[label]}" if label in lines else name
-                if not fits(obj):
+                if not loaded_instance(obj, module_name, class_name):
                     found.problems.append(_wrong_type(at, label, expected, obj))
                 elif is_dashboard(obj) and not isinstance(obj.title, str):
                     found.problems.append(Problem(at, label, "title", f"expected a string, got {hints.describe(obj.title)}"))

@@ -518,9 +518,13 @@ def _untrusted_certificate(err: BaseException) -> ssl.SSLCertVerificationError |
 def _ssl_context(settings: ServerSettings) -> ssl.SSLContext:
     """The TLS settings, built once per client (loading a CA bundle takes tens of milliseconds): the given CA file,
     else httpx's default bundle (or $SSL_CERT_FILE / $SSL_CERT_DIR when the environment is trusted); no checks at
-    all when verification is skipped."""
+    all when verification is skipped. A plain http:// server gets a context that trusts no certificate, so none is
+    loaded: the client never follows redirects and a proxy's TLS has its own context, so no request uses it, and
+    one that did would fail verification rather than go unchecked."""
     if settings.insecure:
         return httpx.create_ssl_context(verify=False)
+    if settings.ca_file is None and urlsplit(settings.url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if settings.ca_file is None:
         return httpx.create_ssl_context(verify=True, trust_env=settings.trust_env)
     try:

@@ -28,8 +28,8 @@ from .lint import findings_by_rule
 from .model.rules import RuleGroup
 from .pipeline import tested_alerts_in, write_files
 from .project import read_settings
-from .slo_specs import load_spec, python_source, slo_problems
-from .validate import severity_problem, validate_groups
+from .slo_specs import load_spec, python_source
+from .validate import severity_problem, slo_problems, validate_groups
 from .yaml_input import YAMLInputError
 
 if TYPE_CHECKING:

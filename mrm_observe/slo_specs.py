@@ -1,5 +1,5 @@
-"""SLOs from Sloth `prometheus/v1` and OpenSLO `openslo/v1` (and Sloth's `v1alpha`) YAML, checks across SLOs,
-and `mrm-observe import`: the same SLOs written out as a Python definition module.
+"""SLOs from Sloth `prometheus/v1` and OpenSLO `openslo/v1` (and Sloth's `v1alpha`) YAML, and for
+`mrm-observe import` the same SLOs written out as a Python definition module.
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from .hints import did_you_mean
 from .input_kinds import KINDS, OPENSLO, SLO_KINDS, SLOTH, kind_of
 from .model.slo import SLO, AlertTier, Alerting, ErrorRatioSLI, RawSLI
 from .python_source import Source, call
-from .slo_math import slo_window_problems
 from .yaml_input import YAMLInputError
 
 _SLOTH_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
@@ -307,21 +306,6 @@ def _metric_query(metric: dict, where: str) -> str:
     if not query:
         raise SpecError(f"{where}.metricSource.spec.query", "is required (a Prometheus query)")
     return _query(query, f"{where}.metricSource.spec.query")
-
-
-def slo_problems(items: list[Sourced]) -> list[Problem]:
-    """Each SLO's own problems plus ids used twice."""
-    problems, seen = [], {}
-    for item in items:
-        slo: SLO = item.obj
-        obj = f"slo {slo.id!r}"
-        problems += [Problem(item.source, obj, field, message)
-                     for field, message in slo.problems() + slo_window_problems(slo)]
-        if slo.id in seen:
-            problems.append(Problem(item.source, obj, "name", f"SLO id {slo.id!r} is already defined in "
-                                    f"{seen[slo.id]}: service + name must be unique"))
-        seen.setdefault(slo.id, item.source)
-    return problems
 
 
 def python_source(slos: list[SLO], origin: str) -> str:

@@ -14,11 +14,12 @@ from .durations import parse_duration
 from .errors import Problem
 from .hints import describe, exception_message
 from .model.rules import AlertRule, RecordingRule, RuleGroup
-from .slo_specs import slo_problems
-from .validate_routing import alertmanager_problems
+from .slo_math import slo_window_problems
 
 if TYPE_CHECKING:
     from grafanalib.core import Dashboard
+
+    from .model.slo import SLO
 
 Locator = Callable[[str], "str | None"]
 """Says where a bad PromQL expression breaks ('line:column: reason'), when it can (promtool does)."""
@@ -43,7 +44,24 @@ def validate(defs: Definitions, locate: Locator | None = None,
     problems += validate_dashboards(defs.dashboards, locate)
     problems += validate_groups(defs.groups, locate, conventions)
     problems += slo_problems(defs.slos)
-    problems += alertmanager_problems(defs.alertmanagers)
+    if defs.alertmanagers:  # validate_routing brings the routing models, which nothing else here needs
+        from .validate_routing import alertmanager_problems
+        problems += alertmanager_problems(defs.alertmanagers)
+    return problems
+
+
+def slo_problems(items: list[Sourced]) -> list[Problem]:
+    """Each SLO's own problems plus ids used twice."""
+    problems, seen = [], {}
+    for item in items:
+        slo: SLO = item.obj
+        obj = f"slo {slo.id!r}"
+        problems += [Problem(item.source, obj, field, message)
+                     for field, message in slo.problems() + slo_window_problems(slo)]
+        if slo.id in seen:
+            problems.append(Problem(item.source, obj, "name", f"SLO id {slo.id!r} is already defined in "
+                                    f"{seen[slo.id]}: service + name must be unique"))
+        seen.setdefault(slo.id, item.source)
     return problems
 
 

@@ -134,6 +134,26 @@ def test_commands_that_read_definitions_load_neither_compilers_nor_grafanalib_an
     assert build.stdout.strip() == "False"
 
 
+def test_the_report_program_loads_no_yaml_parser_routing_models_or_httpx_command_line(tmp_path):
+    """What `mrm-observe report` imports before its first query is most of its start-up time (see docs/report.md,
+    Speed): definitions without YAML specs or Alertmanager need neither, and httpx's own CLI is never run."""
+    import subprocess
+    import sys
+    (tmp_path / "slo").mkdir()
+    (tmp_path / "slo" / "api.py").write_text(
+        "from mrm_observe import SLO, ErrorRatioSLI\n"
+        "slos = [SLO(service='api', name='availability', objective=99.9, sli=ErrorRatioSLI(\n"
+        "    bad='sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))',\n"
+        "    total='sum(rate(http_requests_total[{{window}}]))'))]\n")
+    unwanted = ("yaml", "mrm_observe.model.routing", "httpx._main", "pygments", "rich", "grafanalib")
+    code = ("import atexit, sys; from mrm_observe.cli import run; "
+            f"atexit.register(lambda: print([m for m in {unwanted!r} if sys.modules.get(m)], 'httpx' in sys.modules)); "
+            "sys.argv = ['mrm-observe', 'report', '--prometheus-url', 'http://127.0.0.1:9', '--format', 'json']; run()")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 3, done.stderr  # no server: the definitions were loaded and the client was made
+    assert done.stdout.strip() == "[] True"
+
+
 def test_nothing_imports_the_cli():
     for name, path in modules():
         if top(name) != "cli" and name != "__main__":

@@ -16,7 +16,7 @@ import yaml
 from forward_proxy import ForwardProxy
 
 from mrm_observe.errors import ExitCode
-from mrm_observe.http_client import (Auth, AuthRejected, BadRequest, InsecureTransportWarning, RetryPolicy,
+from mrm_observe.http_client import (Auth, AuthRejected, BadRequest, HttpClient, InsecureTransportWarning, RetryPolicy,
                                      ServerSettings, Unreachable)
 from mrm_observe.prometheus_api import PrometheusClient, RangeSeries, Sample
 from prometheus_server import PrometheusServer, binary, free_port, self_signed
@@ -196,6 +196,17 @@ def test_a_ca_file_makes_the_certificate_trusted_for_every_call(tls_prometheus):
     with client(server.url, ca_file=str(cert)) as prom:
         prom.ready()
         assert prom.labels() == []
+
+
+def test_a_plain_http_client_loads_no_certificate_and_would_trust_none(tls_prometheus, monkeypatch):
+    server, cert = tls_prometheus
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    with client(server.url) as trusting:  # an https client takes the environment's CA file
+        trusting.ready()
+    plain = HttpClient(ServerSettings(url=server.url.replace("https://", "http://")))
+    with pytest.raises(Unreachable, match=r"^GET /-/ready at http://127\.0\.0\.1:\d+: TLS certificate not trusted \(self.signed certificate\)"):
+        plain.send("GET", f"{server.url}/-/ready")
+    plain.close()
 
 
 def test_skipping_verification_works_and_warns(tls_prometheus):

@@ -10,7 +10,7 @@ from mrm_observe import SLO, BurnWindow, ErrorRatioSLI, LatencySLI, RawSLI, Wind
 from mrm_observe.compile.slo import le_matcher
 from mrm_observe.definitions import Sourced
 from mrm_observe.model.windows import WINDOWS_28D, WINDOWS_30D, scaled_table, table_for
-from mrm_observe.slo_specs import slo_problems
+from mrm_observe.validate import slo_problems
 
 EVENTS = ErrorRatioSLI(bad='sum(rate(http_requests_total{status=~"5.."}[{{window}}]))',
                        total="sum(rate(http_requests_total[{{window}}]))")

@@ -15,7 +15,8 @@ from mrm_observe.compile.slo_inputs import feed
 from mrm_observe.compile.slo_tests import slo_test_file
 from mrm_observe.pipeline import Project, run_tests
 from mrm_observe.render import to_yaml
-from mrm_observe.slo_specs import load_spec, slo_problems
+from mrm_observe.slo_specs import load_spec
+from mrm_observe.validate import slo_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPAT = ROOT / "tests" / "fixtures" / "sloth"

@@ -11,9 +11,7 @@ import click
 
 from .. import pipeline_report
 from ..errors import ExitCode
-from ..render import write_atomic
 from ..report import PERIOD_KINDS
-from ..report_html import render_html
 from ..report_markdown import render_markdown
 from .common import handle_errors, make_project, parse_time, progress_bar, rich_text
 from .servers import ServerOptions, server_options
@@ -60,6 +58,8 @@ def report(sources: tuple[Path, ...], prometheus: ServerOptions, at_text: str | 
     if out is None:
         click.echo(text, nl=False)
     else:
+        from ..render import write_atomic  # with the YAML and JSON writers a report to stdout does without
+
         write_atomic(out, text.encode())
         click.echo(f"report of {len(document['slos'])} SLO(s) written to {out}")
     failing = {"breached": {"breached"}, "warning": {"breached", "warning"}}.get(fail_on or "", set())
@@ -75,6 +75,8 @@ def _render(document: dict, series: dict, fmt: str) -> str:
     if fmt == "markdown":
         return render_markdown(document)
     if fmt == "html":
+        from ..report_html import render_html  # the page and its charts, for html only
+
         return render_html(document, series)
     return _table(document)
 
