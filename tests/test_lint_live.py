@@ -368,6 +368,10 @@ def test_each_live_check_finds_what_a_real_prometheus_knows_and_passes_the_rest(
     assert ("lint: alerts/live.py: group 'live', record 'job:slow_requests:rate5m': expr: rate() over 300s sees "
             "fewer than 4 scrapes of slow_requests_total at the 120s scrape interval of job 'slow': use at least "
             "480s [live-rate-window]") in result.output
+    quiet = lint(root, "--scrape-interval", "500ms", "--quiet", url=prometheus.url)
+    assert quiet.exit_code == 1 and "note:" not in quiet.output
+    assert sorted(live_lines(quiet.output)) == sorted(line for line in live_lines(result.output)
+                                                      if not line.startswith("lint: note:"))
 
 
 def test_live_findings_waived_in_the_definition_do_not_fail_lint(prometheus, tmp_path):

@@ -346,3 +346,26 @@ def test_without_kubectl_k8s_secret_says_how_to_get_it(project, hook, tmp_path):
     assert result.exit_code == 3
     assert "kubectl not found: install it (Debian/Ubuntu: `apt-get install -y kubectl`) or point $KUBECTL at the " \
            "binary" in result.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--namespace", "Monitoring", "'Monitoring' is not a Kubernetes namespace name"),
+    ("--namespace", "a" * 64, "at most 63"),
+    ("--secret-name", "Alertmanager_Main", "is not a Kubernetes object name"),
+    ("--secret-name", "-main", "starting and ending with a letter or digit"),
+    ("--secret-name", "a" * 254, "at most 253"),
+])
+def test_k8s_secret_refuses_a_name_kubernetes_would_refuse_before_calling_kubectl(project, hook, cluster, option,
+                                                                                  value, message):
+    built(project, config(hook))
+    result = publish("--k8s-secret", option, value, env=cluster)
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.stderr and message in result.stderr
+    assert not Path(cluster["FAKE_KUBE_DB"] + ".calls").exists()  # kubectl was never called
+
+
+def test_k8s_secret_takes_a_dotted_secret_name(project, hook, cluster):
+    built(project, config(hook))
+    result = publish("--k8s-secret", "--namespace", "ops-1", "--secret-name", "alertmanager.main", env=cluster)
+    assert result.exit_code == 0, result.stderr
+    assert list(secrets_in(cluster)) == ["ops-1/alertmanager.main"]

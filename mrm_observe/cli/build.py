@@ -167,8 +167,8 @@ def _tally(results: list[FileResult]) -> str:
 
 def _print_findings(findings: list[Finding], notes: list[Finding] | None = None, live: str | None = None,
                     show_waived: bool = False) -> None:
-    """Failing findings and notes (what a live check could not tell) on stderr, waived findings with their reasons
-    on stdout when asked; the summary on stdout."""
+    """Failing findings and notes (what a live check could not tell; not with --quiet) on stderr, waived findings
+    with their reasons on stdout when asked; the summary on stdout."""
     waived = [f for f in findings if f.waived]
     for finding in findings:
         if not finding.waived:
@@ -176,7 +176,7 @@ def _print_findings(findings: list[Finding], notes: list[Finding] | None = None,
         elif show_waived:
             click.echo(f"lint: {finding}")
     for item in notes or []:
-        click.echo(f"lint: note: {item}", err=True)
+        note(str(item), by="lint: ")
     if live is not None:
         click.echo(f"{live}, {len(notes or [])} note(s)")
     failing = len(findings) - len(waived)

@@ -218,10 +218,29 @@ def color() -> bool:
     return not (_setting("no_color") or os.environ.get("NO_COLOR"))
 
 
-def note(text: str) -> None:
-    """A `note: ...` line on stderr: something worth knowing that is not an error (dropped with --quiet)."""
+def checked_namespace(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A --namespace value, or a usage error saying why Kubernetes would refuse it."""
+    from ..compile.k8s import label_problem
+    return _accepted(value, label_problem(value))
+
+
+def checked_object_name(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A Kubernetes object's name (a Secret's), or a usage error saying why Kubernetes would refuse it."""
+    from ..compile.k8s import name_problem
+    return _accepted(value, name_problem(value))
+
+
+def _accepted(value: str, problem: str | None) -> str:
+    if problem:
+        raise click.BadParameter(problem)
+    return value
+
+
+def note(text: str, by: str = "") -> None:
+    """A `note: ...` line on stderr (`by` before it, e.g. "lint: "): something worth knowing that is not an error
+    (dropped with --quiet)."""
     if not _setting("quiet"):
-        click.echo(f"note: {text}", err=True)
+        click.echo(f"{by}note: {text}", err=True)
 
 
 def with_output_options(command: click.Command) -> click.Command:

@@ -6,8 +6,7 @@ from pathlib import Path
 import click
 
 from .. import pipeline_publish as pp
-from ..compile.k8s import label_problem
-from .common import handle_errors, locator, make_project, project_options
+from .common import checked_namespace, handle_errors, locator, make_project, project_options
 
 
 @click.group()
@@ -15,17 +14,9 @@ def export() -> None:
     """Export for deployment: Kubernetes manifests, Grafana file provisioning."""
 
 
-def _namespace(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """The --namespace value, or a usage error saying why Kubernetes would refuse it."""
-    problem = label_problem(value)
-    if problem:
-        raise click.BadParameter(problem)
-    return value
-
-
 @export.command("k8s")
 @project_options
-@click.option("--namespace", default="monitoring", show_default=True, callback=_namespace,
+@click.option("--namespace", default="monitoring", show_default=True, callback=checked_namespace,
               help="Namespace of every manifest (a Kubernetes name: RFC 1123 label).")
 @handle_errors
 def k8s(sources: tuple[Path, ...], out: Path | None, tests: Path | None, namespace: str) -> None:

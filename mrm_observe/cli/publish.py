@@ -12,8 +12,8 @@ import click
 from .. import pipeline_publish as pp
 from ..errors import ObserveError
 from ..rules_install import pending_summary
-from .common import (amtool, handle_errors, kubectl, locator, make_project, note, progress_bar, project_options,
-                     promtool)
+from .common import (amtool, checked_namespace, checked_object_name, handle_errors, kubectl, locator, make_project,
+                     note, progress_bar, project_options, promtool)
 from .servers import ServerOptions, grafana_settings, server_options
 
 QUIET_ACTIONS = ("unchanged",)
@@ -131,8 +131,9 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
               help="The config file Alertmanager reads (its --config.file).")
 @click.option("--k8s-secret", is_flag=True,
               help="Apply the config as the Secret prometheus-operator reads (kubectl) instead of a file.")
-@click.option("--namespace", default="monitoring", show_default=True, help="With --k8s-secret: the Secret's namespace.")
-@click.option("--secret-name", default="alertmanager-main", show_default=True,
+@click.option("--namespace", default="monitoring", show_default=True, callback=checked_namespace,
+              help="With --k8s-secret: the Secret's namespace.")
+@click.option("--secret-name", default="alertmanager-main", show_default=True, callback=checked_object_name,
               help="With --k8s-secret: the Secret's name (the Alertmanager resource's configSecret).")
 @server_options("alertmanager")
 @click.option("--confirm-timeout", type=click.FloatRange(0),

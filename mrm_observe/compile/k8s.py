@@ -42,6 +42,23 @@ def label_problem(name: str) -> str | None:
     return None
 
 
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def name_problem(name: str) -> str | None:
+    """What keeps `name` from being a Kubernetes object name such as a Secret's (an RFC 1123 subdomain), or None."""
+    if not name:
+        return "must not be empty"
+    if len(name) > NAME_MAX:
+        return f"{name!r} is {len(name)} characters long; a Kubernetes object name has at most {NAME_MAX}"
+    if not _SUBDOMAIN.match(name):
+        suggestion = slug(name)[:NAME_MAX].strip("-")
+        hint = f", e.g. {suggestion!r}" if suggestion and suggestion != name else ""
+        return (f"{name!r} is not a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and "
+                f"ending with a letter or digit (RFC 1123 subdomain){hint}")
+    return None
+
+
 def k8s_name(prefix: str, text: str) -> str:
     """A DNS-1123 name `<prefix>-<text>`; a short hash keeps it unique when text had to be changed."""
     cleaned = slug(text)
