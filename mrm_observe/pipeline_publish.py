@@ -25,15 +25,16 @@ from .compile.alertmanager_k8s import (CONFIG_NAME, SECRET_NAME, DoesNotFit, ale
 from .compile.k8s import (dashboard_configmap, folder_path, kustomization, oversized, prometheus_rule,
                           provisioning_provider)
 from .conventions import ALERTMANAGER_CONFIG, generated_header
-from .errors import DefinitionError, Problem
+from .errors import CheckFailed, DefinitionError, Problem
 from .grafana_api import ORG_HEADER, Auth, GrafanaClient, GrafanaSettings, RetryPolicy, ServerSettings, public_url
 from .http_client import server_settings
-from .pipeline import (BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, compile_project, files_of,
-                       write_files)
+from .pipeline import (BuildReport, DashboardMeta, Locator, Project, RulesMeta, build, check_rule_files,
+                       compile_project, files_of, write_files)
 from .prometheus_api import PrometheusClient
 from .promtool import Promtool, Tool
 from .publish import Backup, Options, Outcome, Progress, Publisher, PublishResult, Target
 from .render import to_json, to_yaml, write_atomic
+from .install import InstallFailed
 from .rules_install import InstallReport, RulesPlan, install, plan
 
 __all__ = ["ORG_HEADER", "Auth", "Diff", "ExportReport", "GrafanaSettings", "K8sSecret", "Options", "Outcome",
@@ -129,14 +130,29 @@ def diff(project: Project, grafana: ServerSettings | None, rules_dir: Path | Non
 
 def publish_rules(project: Project, tool: Promtool, rules_dir: Path, prometheus: ServerSettings | None,
                   confirm_timeout: float = 10.0, locate: Locator | None = None) -> InstallReport:
-    """Build, then check, install, reload (Prometheus or vmalert, when given) and confirm the rule files."""
-    files = files_of(build(project, locate), project.out, "rules")
+    """Build, then check (as `check` does: a file with group fields this promtool predates is checked the way it
+    can read it, with a note), install, reload (Prometheus or vmalert, when given) and confirm the rule files.
+    Prometheus's reload is the final check: what it refuses is rolled back."""
+    report = build(project, locate)
+    results, notes = check_rule_files(tool, report, project.out)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CheckFailed("promtool check rules refused; nothing was installed:\n"
+                          + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     client = PrometheusClient(prometheus) if prometheus else None
     try:
-        return install(tool, files, rules_dir, client, project.owner, confirm_timeout)
+        installed = install(files_of(report, project.out, "rules"), rules_dir, client, project.owner,
+                            confirm_timeout)
+    except InstallFailed as err:
+        if not notes:
+            raise
+        raise InstallFailed("\n".join([str(err), *(f"note: {n}" for n in notes), "a Prometheus that does not read "
+                                        "these fields refuses the reload: its log says which"])) from None
     finally:
         if client is not None:
             client.close()
+    installed.notes = notes
+    return installed
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Install rule files into the folder Prometheus loads, reload it, confirm every group is loaded and healthy.
 
 Works with Prometheus (run with --web.enable-lifecycle) and vmalert, through `prometheus_api.PrometheusClient`.
-Order: `promtool check rules` on every file (nothing is touched if one fails) -> no file we would replace
-belongs to someone else -> Prometheus ready, and its rules API takes the credentials? -> in one file transaction
+Order (the caller has run `promtool check rules` on every file and touches nothing if one fails; see
+pipeline_publish.publish_rules) -> no file we would replace belongs to someone else -> Prometheus ready, and its rules API takes the credentials? -> in one file transaction
 (transaction.py): write each file, remove the rule files of the same owner that are gone, `POST /-/reload`,
 poll `/api/v1/rules` until every group is loaded with all its rules and none reports an error. On any failure or
 interruption the previous files come back (a killed run is undone by the next) and Prometheus is reloaded again.
@@ -20,12 +20,10 @@ from typing import Any
 
 import yaml
 
-from . import promtool as promtool_mod
 from .conventions import RULE_FILE_SUFFIX
 from .errors import CheckFailed
 from .install import InstallFailed, apply_and_confirm, owner_of, refuse_clashes
 from .prometheus_api import PrometheusClient
-from .promtool import Promtool
 from .transaction import FileTransaction, recover
 
 POLL_SECONDS = 0.2
@@ -43,6 +41,8 @@ class InstallReport:
     not_evaluated: list[tuple[str, str]] = field(default_factory=list)
     """(group, rule) of the rules Prometheus had not evaluated yet when confirming stopped."""
     reloaded: bool = False
+    notes: list[str] = field(default_factory=list)
+    """What promtool could not check (group fields it predates: see pipeline.check_rule_files)."""
 
 
 SHOWN_GROUPS = 5
@@ -71,17 +71,13 @@ def expected_groups(files: Sequence[Path]) -> dict[tuple[str, str], int]:
     return found
 
 
-def install(tool: Promtool, files: Sequence[Path], rules_dir: Path, prometheus: PrometheusClient | None,
-            owner: str, confirm_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
+def install(files: Sequence[Path], rules_dir: Path, prometheus: PrometheusClient | None, owner: str,
+            confirm_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
             sleep: Callable[[float], None] = time.sleep) -> InstallReport:
-    """Check, install, reload and confirm as one change: on any failure or interruption the previous files
-    come back (and Prometheus is reloaded again if it had loaded the new ones)."""
+    """Install, reload and confirm checked rule files as one change: on any failure or interruption the previous
+    files come back (and Prometheus is reloaded again if it had loaded the new ones)."""
     if not files:
         raise CheckFailed("no rule files to install: the definitions produce no rule groups")
-    failed = [r for r in promtool_mod.check_rules(tool, files, files[0].parent) if not r.ok]
-    if failed:
-        raise CheckFailed("promtool check rules refused; nothing was installed:\n"
-                          + "\n".join(f"{r.file}:\n{r.output}" for r in failed))
     recover(rules_dir)  # a killed earlier install is undone first
     refuse_clashes([rules_dir / path.name for path in files], owner)
     if prometheus is not None:

@@ -230,3 +230,40 @@ def test_the_token_file_and_headers_reach_prometheus_through_the_environment_pro
     assert {(s.headers["Authorization"], s.headers["X-Scope-OrgID"]) for s in proxy.seen} == {
         ("Bearer prom-token-42", "team-a")}
     assert "prom-token-42" not in result.output + result.stderr
+
+
+OFFSET = ALPHA.replace('RuleGroup(name="alpha",', 'RuleGroup(name="alpha", query_offset="1m",')
+
+
+def older_than_query_offset(promtool, cwd: Path) -> None:
+    """Skip unless this promtool, and the Prometheus of the same package, predate query_offset (2.53)."""
+    from mrm_observe.promtool import version
+    if version(promtool, cwd) >= (2, 53, 0):
+        pytest.skip("this promtool and Prometheus read query_offset")
+
+
+def test_a_group_field_promtool_predates_is_checked_as_it_can_read_it_and_installed_with_a_note(project, rules_dir,
+                                                                                                promtool):
+    older_than_query_offset(promtool, project)
+    write_tree(project, {"alerts/alpha.py": OFFSET})
+    result = publish_rules(rules_dir, None)
+    assert result.exit_code == 0, result.stderr
+    assert ("note: prometheus/alerts-alpha.rules.yaml: checked without query_offset of group 'alpha': promtool "
+            "2.42.0 does not read them (mrm-observe validated them)") in result.stderr
+    assert "  query_offset: 1m\n" in (rules_dir / "alerts-alpha.rules.yaml").read_text()
+
+
+def test_a_prometheus_that_does_not_read_a_group_field_refuses_the_reload_and_the_previous_files_come_back(
+        project, rules_dir, prometheus, promtool):
+    older_than_query_offset(promtool, project)
+    assert publish_rules(rules_dir, prometheus.url).exit_code == 0
+    before = {p.name: p.read_bytes() for p in rules_dir.iterdir()}
+    write_tree(project, {"alerts/alpha.py": OFFSET})
+    result = publish_rules(rules_dir, prometheus.url)
+    assert result.exit_code == 4, result.stderr
+    assert "POST /-/reload" in result.stderr and f"the previous rule files in {rules_dir} were restored" in result.stderr
+    assert ("note: prometheus/alerts-alpha.rules.yaml: checked without query_offset of group 'alpha': promtool "
+            "2.42.0 does not read them (mrm-observe validated them)\na Prometheus that does not read these fields "
+            "refuses the reload: its log says which") in result.stderr
+    assert {p.name: p.read_bytes() for p in rules_dir.iterdir()} == before
+    assert groups(prometheus) == {"alpha": ["ok", "ok"]}

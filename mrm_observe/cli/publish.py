@@ -114,6 +114,8 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
     project = make_project(sources, out, tests)
     prometheus_url = pp.public_url(settings.url) if settings else None
     report = pp.publish_rules(project, promtool(), rules_dir, settings, confirm_timeout, locator())
+    for text in report.notes:
+        note(text)
     click.echo(f"{len(report.written)} rule file(s) installed, {len(report.unchanged)} unchanged, "
                f"{len(report.removed)} removed in {rules_dir}")
     if prometheus_url is None:
