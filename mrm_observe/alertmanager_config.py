@@ -72,41 +72,54 @@ def _walk_strings(data: Any, change: Callable[[str], str]) -> Any:
     return change(data) if isinstance(data, str) else data
 
 
-def difference(running: Any, expected: Any, path: str = "") -> str | None:
-    """Where the running config lacks or contradicts the expected one (a path like `route.group_wait`), or None
-    when it holds everything the expected config says."""
+def difference(running: Any, expected: Any) -> str | None:
+    """The first place where the running config lacks or contradicts the expected one (a path like
+    `route.group_wait`), or None when it holds everything the expected config says (see `differences`)."""
+    return next(_differences(running, expected, ""), None)
+
+
+def differences(running: Any, expected: Any) -> list[str]:
+    """Every place where the running config lacks or contradicts the expected one: a path per value that differs,
+    per list of another length (routes, receivers...) and per list the running config has where the expected one
+    has none (Alertmanager adds no list of its own: such a list was left out of the expected config)."""
+    return list(_differences(running, expected, ""))
+
+
+def _differences(running: Any, expected: Any, path: str) -> Iterator[str]:
     if isinstance(expected, dict):
         if not isinstance(running, dict):
-            return path or "(the whole config)"
+            yield path or "(the whole config)"
+            return
         for key, value in expected.items():
             where = f"{path}.{key}" if path else str(key)
             there = running.get(key)
             if _empty(there):
-                if _empty(value):
-                    continue  # Go leaves zero values out when it marshals
-                return where
-            if key in MATCHER_KEYS:
-                found = None if _same_matchers(there, value) else where
+                if not _empty(value):  # Go leaves zero values out when it marshals
+                    yield where
+            elif key in MATCHER_KEYS:
+                if not _same_matchers(there, value):
+                    yield where
             elif key == "templates" and not path:
-                found = _template_difference(there, value)
+                yield from _template_differences(there, value)
             elif key in CASELESS_KEYS and isinstance(there, list) and isinstance(value, list):
-                found = difference([str(v).lower() for v in there], [str(v).lower() for v in value], where)
+                yield from _differences([str(v).lower() for v in there], [str(v).lower() for v in value], where)
             else:
-                found = difference(there, value, where)
-            if found:
-                return found
-        return None
+                yield from _differences(there, value, where)
+        yield from (f"{path}.{key}" if path else str(key) for key, there in running.items()
+                    if key not in expected and isinstance(there, list) and there)
+        return
     if isinstance(expected, list):
         if not isinstance(running, list) or len(running) != len(expected):
-            return path
+            yield path
+            return
         for index, (there, value) in enumerate(zip(running, expected)):
-            found = difference(there, value, f"{path}[{index}]")
-            if found:
-                return found
-        return None
+            yield from _differences(there, value, f"{path}[{index}]")
+        return
     if isinstance(expected, str):
-        return None if _same_text(running, expected) else path
-    return None if running == expected else path
+        if not _same_text(running, expected):
+            yield path
+    elif running != expected:
+        yield path
 
 
 def _same_matchers(running: Any, expected: Any) -> bool:
@@ -141,12 +154,12 @@ def _same_text(running: Any, expected: str) -> bool:
         return False
 
 
-def _template_difference(running: Any, expected: Any) -> str | None:
+def _template_differences(running: Any, expected: Any) -> Iterator[str]:
     """Template globs: Alertmanager joins relative ones to the config file's folder."""
     if not isinstance(running, list) or not isinstance(expected, list) or len(running) != len(expected):
-        return "templates"
+        yield "templates"
+        return
     for index, (there, glob) in enumerate(zip(running, expected)):
         relative = str(glob).removeprefix("./")
         if there != glob and not str(there).endswith("/" + relative):
-            return f"templates[{index}]"
-    return None
+            yield f"templates[{index}]"

@@ -12,6 +12,7 @@ Secret values never leave this module in a message: every error is redacted with
 """
 from __future__ import annotations
 
+import base64
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -25,8 +26,8 @@ import yaml
 from . import amtool
 from .alertmanager_api import AlertmanagerClient
 from . import kubectl as kubectl_mod
-from .alertmanager_config import difference, env_secrets, fill_secrets
-from .compile.alertmanager_k8s import alertmanager_secret, operator_templates
+from .alertmanager_config import difference, differences, env_secrets, fill_secrets
+from .compile.alertmanager_k8s import CONFIG_KEY, alertmanager_secret, operator_templates
 from .conventions import ALERTMANAGER_CONFIG, ALERTMANAGER_DIR, ALERTMANAGER_TEMPLATES
 from .errors import CheckFailed, ObserveError
 from .http_client import redact, secret_forms
@@ -52,6 +53,13 @@ class AlertmanagerReport:
     secrets: list[str] = field(default_factory=list)
     reloaded: bool = False
     confirmed: bool = False
+    dry_run: bool = False
+    """Nothing was written: `written` is what would be."""
+    differences: list[str] | None = None
+    """Dry run: where the installed config (file or Secret) lacks or contradicts the built one
+    (`alertmanager_config.differences`: paths, never values); None when there is none yet."""
+    running_differences: list[str] | None = None
+    """Dry run with an Alertmanager: the same for the config it runs; None without one."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +84,16 @@ class Built:
 
 def install(tool: Tool, built: Built, config_path: Path, alertmanager: AlertmanagerClient | None,
             env: Mapping[str, str], owner: str, confirm_timeout: float = 10.0,
-            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-            ) -> AlertmanagerReport:
-    """Check, fill, install, reload and confirm as one change (see the module's description)."""
+            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+            dry_run: bool = False) -> AlertmanagerReport:
+    """Check, fill, install, reload and confirm as one change (see the module's description); with `dry_run`,
+    check, fill and compare only (see AlertmanagerReport)."""
     expected, content, secrets = checked_config(tool, built, env)
-    report = AlertmanagerReport(str(config_path), secrets=env_secrets(expected))
+    report = AlertmanagerReport(str(config_path), secrets=env_secrets(expected), dry_run=dry_run)
     with redacted(secrets):
         folder = config_path.parent
-        recover(folder)  # a killed earlier install is undone first
+        if not dry_run:
+            recover(folder)  # a killed earlier install is undone first
         templates = {Path(rel): data for rel, data in built.templates().items()}
         refuse_clashes([config_path, *(folder / rel for rel in templates)], owner, take_foreign=True)
         if alertmanager is not None:
@@ -92,6 +102,10 @@ def install(tool: Tool, built: Built, config_path: Path, alertmanager: Alertmana
         change.write(Path(config_path.name), content, private=bool(secrets))
         for rel, data in templates.items():
             change.write(rel, data)
+        if dry_run:
+            installed = _parsed(config_path.read_bytes()) if config_path.is_file() else None
+            return _compared(report, [p.relative_to(folder).as_posix() for p in change.pending()[0]], installed,
+                             expected, alertmanager)
         if config_path.is_file() and config_path.read_bytes() != content:
             report.backup = backup(config_path)
 
@@ -128,20 +142,26 @@ def checked_config(tool: Tool, built: Built, env: Mapping[str, str], operator: b
 
 def install_secret(tool: Tool, kubectl: Tool, built: Built, namespace: str, name: str,
                    alertmanager: AlertmanagerClient | None, env: Mapping[str, str], confirm_timeout: float = 180.0,
-                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
-                   ) -> AlertmanagerReport:
+                   clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                   dry_run: bool = False) -> AlertmanagerReport:
     """The config (secrets filled) and its templates into the Secret prometheus-operator builds Alertmanager's
     config from, by a server-side apply; then wait for Alertmanager to run it (the operator's config reloader
     reloads it once the kubelet has updated the mounted Secret). On failure the previous Secret is applied
-    again (or the new one deleted); the previous one is held in memory only."""
+    again (or the new one deleted); the previous one is held in memory only. With `dry_run`, check, fill and
+    compare only (see AlertmanagerReport)."""
     expected, content, secrets = checked_config(tool, built, env, operator=True)
-    report = AlertmanagerReport(f"secret {namespace}/{name}", secrets=env_secrets(expected))
+    report = AlertmanagerReport(f"secret {namespace}/{name}", secrets=env_secrets(expected), dry_run=dry_run)
     with redacted(secrets):
         if alertmanager is not None:
             alertmanager.ready()
         previous = kubectl_mod.get_secret(kubectl, namespace, name)
         templates = {Path(rel).name: data.decode() for rel, data in built.templates().items()}
         secret = alertmanager_secret(content.decode(), templates, namespace, SOURCE, name, encoded=True)
+        if dry_run:
+            before = (previous or {}).get("data") or {}
+            installed = _parsed(base64.b64decode(before[CONFIG_KEY])) if CONFIG_KEY in before else None
+            return _compared(report, sorted(k for k, v in secret["data"].items() if before.get(k) != v), installed,
+                             expected, alertmanager)
         if previous is None or previous.get("data") != secret["data"]:
             kubectl_mod.apply(kubectl, secret)
             report.written = sorted(secret["data"])
@@ -157,6 +177,25 @@ def install_secret(tool: Tool, kubectl: Tool, built: Built, namespace: str, name
                                     f"{'restored' if previous else 'deleted'}") from None
             raise
     return report
+
+
+def _compared(report: AlertmanagerReport, changed: list[str], installed: Any, expected: dict[str, Any],
+              alertmanager: AlertmanagerClient | None) -> AlertmanagerReport:
+    """A dry run's report: what would be written, and where the installed and the running config differ from the
+    built one (placeholders match any value: secrets are never compared or shown)."""
+    report.written = changed
+    report.differences = None if installed is None else differences(installed, expected)
+    if alertmanager is not None:
+        report.running_differences = differences(alertmanager.running_config(), expected)
+    return report
+
+
+def _parsed(config: bytes) -> Any:
+    """An installed config as data ("" when it is not YAML: it then differs as a whole)."""
+    try:
+        return yaml.safe_load(config)
+    except yaml.YAMLError:
+        return ""
 
 
 def _restore_secret(kubectl: Tool, previous: dict[str, Any] | None, namespace: str, name: str) -> None:

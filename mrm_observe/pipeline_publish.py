@@ -166,17 +166,18 @@ class K8sSecret:
 
 def publish_alertmanager(project: Project, tool: Tool, target: Path | K8sSecret,
                          alertmanager: ServerSettings | None, env: Mapping[str, str], confirm_timeout: float,
-                         locate: Locator | None = None) -> AlertmanagerReport:
+                         locate: Locator | None = None, dry_run: bool = False) -> AlertmanagerReport:
     """Build, then check, fill the secrets from `env`, install (a file, reloading Alertmanager when given one, or
-    a Kubernetes Secret) and confirm Alertmanager runs the config."""
+    a Kubernetes Secret) and confirm Alertmanager runs the config; with `dry_run`, compare instead of installing."""
     build(project, locate)
     built = Built((project.out / ALERTMANAGER_CONFIG).parent)
     client = AlertmanagerClient(alertmanager) if alertmanager else None
     try:
         if isinstance(target, K8sSecret):
             return install_secret(tool, target.kubectl, built, target.namespace, target.name, client, env,
-                                  confirm_timeout)
-        return install_alertmanager(tool, built, target, client, env, project.owner, confirm_timeout)
+                                  confirm_timeout, dry_run=dry_run)
+        return install_alertmanager(tool, built, target, client, env, project.owner, confirm_timeout,
+                                    dry_run=dry_run)
     finally:
         if client is not None:
             client.close()

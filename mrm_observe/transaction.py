@@ -88,11 +88,15 @@ class FileTransaction:
             if self._previous_handler is not None:
                 signal.signal(signal.SIGTERM, self._previous_handler)
 
+    def pending(self) -> tuple[list[Path], list[Path]]:
+        """(the planned writes whose content differs from the file's, the planned removals of existing files):
+        what `apply` would change now."""
+        return [p for p in self.writes if _differs(p, self.writes[p])], [p for p in self.removals if p.is_file()]
+
     def apply(self) -> None:
         """Undo what an interrupted earlier run left, journal the previous state, then make every change."""
         recover(self.root)
-        changed = [p for p in self.writes if _differs(p, self.writes[p])]
-        removed = [p for p in self.removals if p.is_file()]
+        changed, removed = self.pending()
         if not changed and not removed:
             return
         self.root.mkdir(parents=True, exist_ok=True)

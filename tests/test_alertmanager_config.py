@@ -1,11 +1,12 @@
-"""How a running Alertmanager's config is recognised as the built one (`difference`), and secrets filled in."""
+"""How a running Alertmanager's config is recognised as the built one (`difference`, `differences`), and secrets
+filled in."""
 from __future__ import annotations
 
 import copy
 
 import pytest
 
-from mrm_observe.alertmanager_config import SecretMissing, difference, env_secrets, fill_secrets
+from mrm_observe.alertmanager_config import SecretMissing, difference, differences, env_secrets, fill_secrets
 from mrm_observe.conventions import env_placeholder
 
 BUILT = {
@@ -48,6 +49,20 @@ def test_any_difference_is_found_and_named_by_its_path(change, where):
     running = copy.deepcopy(RUNNING)
     change(running)
     assert difference(running, BUILT) == where
+
+
+def test_every_difference_is_listed_and_a_list_the_built_config_left_out_counts():
+    assert differences(RUNNING, BUILT) == []
+    running = copy.deepcopy(RUNNING)
+    running["route"].update(group_wait="30s")
+    running["receivers"][0]["pagerduty_configs"][0].update(routing_key_file="/other")
+    running["inhibit_rules"] = [{"source_matchers": ["severity=critical"], "target_matchers": ["severity=warning"]}]
+    running["route"]["routes"][0]["group_by"] = ["alertname"]
+    assert differences(running, BUILT) == ["route.group_wait", "route.routes[0].group_by",
+                                           "receivers[0].pagerduty_configs[0].routing_key_file", "inhibit_rules"]
+    assert difference(running, BUILT) == "route.group_wait"
+    running["inhibit_rules"] = []  # an empty list is what leaving it out looks like
+    assert "inhibit_rules" not in differences(running, BUILT)
 
 
 def test_secrets_are_filled_from_the_environment_and_only_named():

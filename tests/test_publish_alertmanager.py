@@ -369,3 +369,55 @@ def test_k8s_secret_takes_a_dotted_secret_name(project, hook, cluster):
     result = publish("--k8s-secret", "--namespace", "ops-1", "--secret-name", "alertmanager.main", env=cluster)
     assert result.exit_code == 0, result.stderr
     assert list(secrets_in(cluster)) == ["ops-1/alertmanager.main"]
+
+
+def test_a_dry_run_compares_with_the_installed_and_the_running_config_and_writes_nothing(project, hook, alertmanager):
+    built(project, config(hook, tickets_url=env_placeholder("TICKETS_URL")))
+    env = {"TICKETS_URL": hook.url(SECRET)}
+    target = ("--config-path", str(alertmanager.config), "--alertmanager-url", alertmanager.url)
+    before = alertmanager.config.read_bytes()
+    first = publish(*target, "--dry-run", env=env)
+    assert first.exit_code == 0, first.stderr
+    lines = first.output.splitlines()
+    assert lines[0] == f"dry run: Alertmanager config would change: alertmanager.yml, templates/mrm.tmpl " \
+                       f"({alertmanager.config})"
+    everything = ("templates, route.receiver, route.group_by, route.group_wait, route.group_interval, "
+                  "route.repeat_interval, route.routes, inhibit_rules, receivers")
+    assert lines[1:] == [f"  installed: differs from the built config at global, {everything}",
+                         f"  {alertmanager.url}: differs from the built config at {everything}"]
+    assert alertmanager.config.read_bytes() == before and not (alertmanager.workdir / "templates").exists()
+    assert running_receivers(alertmanager) == ["default"]
+
+    assert publish(*target, env=env).exit_code == 0
+    same = publish(*target, "--dry-run", env=env)
+    assert same.output.splitlines() == [f"dry run: Alertmanager config unchanged ({alertmanager.config})",
+                                        "  installed: holds the built config",
+                                        f"  {alertmanager.url}: holds the built config"]
+
+    changed = config(hook, tickets_url=env_placeholder("TICKETS_URL"))
+    changed["route"]["routes"][1]["group_wait"] = "45s"
+    built(project, changed)
+    installed = alertmanager.config.read_bytes()
+    result = publish(*target, "--dry-run", env={"TICKETS_URL": hook.url("another-" + SECRET)})
+    assert result.output.splitlines() == [
+        f"dry run: Alertmanager config would change: alertmanager.yml ({alertmanager.config})",
+        "  installed: differs from the built config at route.routes[1].group_wait",
+        f"  {alertmanager.url}: differs from the built config at route.routes[1].group_wait"]
+    assert SECRET not in first.output + same.output + result.output + result.stderr
+    assert alertmanager.config.read_bytes() == installed
+
+
+def test_a_k8s_secret_dry_run_reads_the_secret_and_applies_nothing(project, hook, alertmanager, cluster):
+    built(project, config(hook))
+    result = publish("--k8s-secret", "--dry-run", env=cluster)
+    assert result.exit_code == 0, result.stderr
+    assert result.output.splitlines() == [
+        "dry run: Alertmanager config would change: alertmanager.yaml, mrm.tmpl (secret monitoring/alertmanager-main)",
+        "  installed: none yet"]
+    assert Path(cluster["FAKE_KUBE_DB"] + ".calls").read_text().split()[:2] == ["get", "secret"]
+    assert "apply" not in Path(cluster["FAKE_KUBE_DB"] + ".calls").read_text()
+    assert publish("--k8s-secret", "--alertmanager-url", alertmanager.url, env=cluster).exit_code == 0
+    again = publish("--k8s-secret", "--dry-run", "--alertmanager-url", alertmanager.url, env=cluster)
+    assert again.output.splitlines() == [
+        "dry run: Alertmanager config unchanged (secret monitoring/alertmanager-main)",
+        "  installed: holds the built config", f"  {alertmanager.url}: holds the built config"]

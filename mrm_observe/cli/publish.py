@@ -140,10 +140,12 @@ def rules(sources: tuple[Path, ...], out: Path | None, tests: Path | None, rules
 @server_options("alertmanager")
 @click.option("--confirm-timeout", type=click.FloatRange(0),
               help="Seconds to wait for Alertmanager to run the new config [default: 10, 180 with --k8s-secret].")
+@click.option("--dry-run", is_flag=True, help="Check and compare with the installed and the running config (paths "
+                                               "only, never values); write nothing.")
 @handle_errors
 def alertmanager(sources: tuple[Path, ...], out: Path | None, tests: Path | None, config_path: Path | None,
                  k8s_secret: bool, namespace: str, secret_name: str, alertmanager: ServerOptions,
-                 confirm_timeout: float | None) -> None:
+                 confirm_timeout: float | None, dry_run: bool) -> None:
     """amtool-check the built Alertmanager config, fill its secrets from the environment, install it (a file,
     atomically with a backup, or a Kubernetes Secret), reload Alertmanager and confirm it runs the new config."""
     if (config_path is None) == (not k8s_secret):
@@ -153,7 +155,10 @@ def alertmanager(sources: tuple[Path, ...], out: Path | None, tests: Path | None
         else config_path
     timeout = confirm_timeout if confirm_timeout is not None else 180.0 if k8s_secret else 10.0
     report = pp.publish_alertmanager(make_project(sources, out, tests), amtool(), target, settings, os.environ,
-                                     timeout, locator())
+                                     timeout, locator(), dry_run)
+    if dry_run:
+        _print_dry_run(report, pp.public_url(settings.url) if settings else None)
+        return
     backup = f" (backup: {report.backup})" if report.backup else ""
     filled = f"; secrets filled from {', '.join('$' + n for n in report.secrets)}" if report.secrets else ""
     click.echo(f"Alertmanager config {'installed' if report.written else 'unchanged'}: {report.target}{backup}{filled}")
@@ -164,6 +169,20 @@ def alertmanager(sources: tuple[Path, ...], out: Path | None, tests: Path | None
     url = pp.public_url(settings.url)
     done = ("reloaded" if report.reloaded else "nothing changed, no reload of") if not k8s_secret else "confirmed with"
     click.echo(f"{done} {url}; it runs the new config")
+
+
+def _print_dry_run(report: pp.AlertmanagerReport, url: str | None) -> None:
+    changed = ", ".join(report.written)
+    click.echo(f"dry run: Alertmanager config {'would change: ' + changed if changed else 'unchanged'} "
+               f"({report.target})")
+    compared = [("installed", report.differences)] + ([(url, report.running_differences)] if url else [])
+    for where, paths in compared:
+        if paths is None:
+            click.echo(f"  {where}: none yet")
+        elif paths:
+            click.echo(f"  {where}: differs from the built config at {', '.join(paths)}")
+        else:
+            click.echo(f"  {where}: holds the built config")
 
 
 COMMANDS = (publish,)
