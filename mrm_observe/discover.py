@@ -4,7 +4,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import importlib
-import importlib.util
+import importlib.abc
+import importlib.machinery
 import itertools
 import sys
 import traceback
@@ -57,14 +58,41 @@ def discover(sources: Iterable[Path], root: Path) -> Definitions:
     return found
 
 
+PACKAGE_PREFIX = "_mrm_definitions_"
+
+
 def _make_package(source: Path) -> str:
     """Register a fresh synthetic package for a source folder so its modules can import siblings."""
     folder = source if source.is_dir() else source.parent
-    package = f"_mrm_definitions_{next(_package_ids)}"
+    package = f"{PACKAGE_PREFIX}{next(_package_ids)}"
     module = types.ModuleType(package)
     module.__path__ = [str(folder)]
     sys.modules[package] = module
+    if not any(isinstance(finder, _DefinitionFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _DefinitionFinder())
     return package
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a definition module from its source on every load and writes no bytecode. Python trusts a cached
+    .pyc whose source has the same size and whole-second modification time, which an edit saved within the same
+    second can keep: `watch` would then build the old code."""
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        path = self.get_filename(fullname)
+        return self.source_to_code(self.get_data(path), path)
+
+
+class _DefinitionFinder(importlib.abc.MetaPathFinder):
+    """Finds the modules of the synthetic definition packages as Python would, loaded by _SourceOnlyLoader."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        if not fullname.startswith(PACKAGE_PREFIX) or path is None:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            spec.loader = _SourceOnlyLoader(spec.loader.name, spec.loader.path)
+        return spec
 
 
 def _load_python(path: Path, name: str, package: str, source: Path) -> Definitions:

@@ -79,3 +79,23 @@ def test_watch_reports_each_run_in_one_line_and_reruns_on_save(project):
     finally:
         process.kill()
     assert "watching dashboards, alerts, tests/promtool every 0.1s" in process.stderr.read()
+
+
+def test_an_edit_that_keeps_the_size_and_the_second_is_built_from_the_new_source(tmp_path, monkeypatch):
+    """Python would run a cached .pyc whose source has the same size and whole-second mtime: the old code."""
+    from mrm_observe.discover import discover
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)  # as on a machine that caches bytecode
+    module = tmp_path / "slo" / "api.py"
+    module.parent.mkdir()
+    text = ("from mrm_observe import SLO, ErrorRatioSLI\n"
+            "slos = [SLO(service='api', name='availability', objective=99.1, sli=ErrorRatioSLI(\n"
+            "    bad='sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))',\n"
+            "    total='sum(rate(http_requests_total[{{window}}]))'))]\n")
+    module.write_text(text)
+    stamp = (1_700_000_000, 1_700_000_000)
+    os.utime(module, stamp)
+    assert [s.obj.objective for s in discover([module.parent], tmp_path).slos] == [99.1]
+    module.write_text(text.replace("99.1", "99.9"))
+    os.utime(module, stamp)
+    assert [s.obj.objective for s in discover([module.parent], tmp_path).slos] == [99.9]
+    assert not (module.parent / "__pycache__").exists(), "definition modules leave no bytecode behind"
