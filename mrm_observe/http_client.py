@@ -17,10 +17,12 @@ import json
 import random
 import re
 import ssl
+import signal
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -420,23 +422,24 @@ class HttpClient:
 
         Every socket read and write waits at most what is left of the deadline (see `_DeadlineStream`), so a
         server sending its headers or body a byte at a time cannot hold the caller past it; the body is also
-        bounded in size.
+        bounded in size. Ctrl-C or SIGTERM during it takes effect when it ends (`_signals_after_request`).
         """
         _deadline.at = time.monotonic() + self._timeout
-        try:
-            response = http.send(request, stream=True)
+        with _signals_after_request():
             try:
-                chunks, size = [], 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self._max_bytes:
-                        raise ResponseTooLarge(self.redact(f"{request.method} {request.url.path}: the answer is "
-                                                           f"larger than {self._max_bytes} bytes"))
-                    chunks.append(chunk)
+                response = http.send(request, stream=True)
+                try:
+                    chunks, size = [], 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > self._max_bytes:
+                            raise ResponseTooLarge(self.redact(f"{request.method} {request.url.path}: the answer "
+                                                               f"is larger than {self._max_bytes} bytes"))
+                        chunks.append(chunk)
+                finally:
+                    response.close()
             finally:
-                response.close()
-        finally:
-            _deadline.at = None
+                _deadline.at = None
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
         return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks), request=request)
@@ -444,6 +447,36 @@ class HttpClient:
     def redact(self, text: str) -> str:
         """The text with every secret replaced by ***."""
         return redact(text, self._secrets)
+
+
+DEFERRED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def _signals_after_request() -> Iterator[None]:
+    """On the main thread (the only one Python runs signal handlers in), Ctrl-C and SIGTERM arriving inside take
+    effect when it ends: at most the request's timeout later. Raised at an arbitrary point in httpcore, their
+    exception can leave its connection pool's lock taken, and the next request, such as the reload that rolls a
+    change back, would wait on it for ever."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = {sig: signal.getsignal(sig) for sig in DEFERRED_SIGNALS}
+    deferred = {sig: handler for sig, handler in previous.items() if handler is not None}  # None: set outside Python
+    for sig in deferred:
+        signal.signal(sig, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        for sig, handler in deferred.items():
+            signal.signal(sig, handler)
+        for signum, frame in caught[:1]:
+            handler = deferred[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(signum)
 
 
 def describe(response: httpx.Response) -> str:

@@ -24,6 +24,13 @@ def trickle_headers(conn: socket.socket) -> None:
     _drip(conn, b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Padding: " + b"a" * 10_000)
 
 
+def slow_answer(conn: socket.socket) -> None:
+    """A small, valid answer after half a second."""
+    time.sleep(0.5)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close"
+                 b"\r\n\r\n{}")
+
+
 def flood(conn: socket.socket) -> None:
     """A 200 answer whose body never ends, as fast as the socket takes it."""
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")

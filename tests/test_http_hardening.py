@@ -3,12 +3,15 @@ every answer is bounded in total time and in size, however the server misbehaves
 from __future__ import annotations
 
 import json
+import os
+import signal
+import threading
 import time
 from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
-from misbehaving_server import flood, misbehaving, trickle_body, trickle_headers
+from misbehaving_server import flood, misbehaving, slow_answer, trickle_body, trickle_headers
 
 from mrm_observe.cli import main
 from mrm_observe.http_client import (Auth, HttpClient, ResponseTooLarge, RetryPolicy, ServerSettings, SettingsError,
@@ -73,6 +76,34 @@ def test_a_server_that_trickles_cannot_hold_a_request_past_its_timeout(behaviour
         elapsed = time.monotonic() - started
         http.close()
     assert elapsed < 3.5 and len(connections) == 2
+
+
+class Stopped(BaseException):
+    """What a SIGTERM handler raises, as the file transaction's does."""
+
+
+@pytest.mark.parametrize("sig, expected", [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Stopped)],
+                         ids=["Ctrl-C", "SIGTERM"])
+def test_a_signal_during_a_request_takes_effect_when_it_ends_and_the_client_still_works(sig, expected):
+    """Raised inside httpcore, the exception could leave its pool's lock taken: the next request (a rollback's
+    reload) would then wait for ever."""
+    def stop(signum, frame):
+        raise Stopped()
+    previous = signal.signal(signal.SIGTERM, stop) if sig == signal.SIGTERM else None
+    try:
+        with misbehaving(slow_answer) as (url, connections):
+            http = client(url, timeout=5)
+            threading.Timer(0.1, os.kill, (os.getpid(), sig)).start()
+            started = time.monotonic()
+            with pytest.raises(expected):
+                http.send("GET", "/api/search")
+            assert time.monotonic() - started >= 0.45, "the request ran to its end first"
+            assert http.send("GET", "/api/search").json() == {}
+            http.close()
+        assert len(connections) == 2
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def test_an_endless_answer_is_cut_at_the_size_bound_and_not_retried():
