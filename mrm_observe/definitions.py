@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,18 @@ class Sourced:
     folder: tuple[str, ...] = ()
     line: int | None = None
     """The line of the module that holds the object (its assignment, or its item in a literal list), when known."""
+    member_lines: Mapping[str, int] = field(default_factory=dict)
+    """Lines of the object's members written as a literal in its call (`rules[2]` -> the line of that rule)."""
 
     @property
     def where(self) -> str:
         """`file:line`, or the file alone."""
         return f"{self.source}:{self.line}" if self.line else self.source
+
+    def where_of(self, member: str) -> str:
+        """`file:line` of a member (see member_lines), else where the object is."""
+        line = self.member_lines.get(member)
+        return f"{self.source}:{line}" if line else self.where
 
 
 @dataclass

@@ -177,7 +177,8 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
                 elif is_dashboard(obj) and not isinstance(obj.title, str):
                     found.problems.append(Problem(at, label, "title", f"expected a string, got {hints.describe(obj.title)}"))
                 else:
-                    into.append(Sourced(name, obj, where, lines.get(label)))
+                    members = {key[len(label) + 1:]: line for key, line in lines.items() if key.startswith(f"{label}.")}
+                    into.append(Sourced(name, obj, where, lines.get(label), members))
     origin = getattr(module, ORIGIN_VARIABLE, None)
     if isinstance(origin, str) and origin.strip() and "/" not in origin:
         found.origins.append(Sourced(name, origin))
@@ -188,8 +189,9 @@ def _collect(module: types.ModuleType, name: str) -> Definitions:
 
 
 def _assignment_lines(path: Path) -> dict[str, int]:
-    """Line of each module-level definition variable's assignment and of each item of a literal list
-    (`dashboards[1]` -> its line), for problems found in objects after the module ran."""
+    """Line of each module-level definition variable's assignment, of each item of a literal list (`groups[1]` ->
+    its line) and of each member of a literal `rules=` in such an item's call (`groups[1].rules[3]`), for problems
+    found in objects after the module ran."""
     try:
         tree = ast.parse(path.read_text())
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
@@ -201,8 +203,18 @@ def _assignment_lines(path: Path) -> dict[str, int]:
             if isinstance(target, ast.Name):
                 lines[target.id] = node.lineno
                 if isinstance(node.value, (ast.List, ast.Tuple)):
-                    lines.update({f"{target.id}[{i}]": item.lineno for i, item in enumerate(node.value.elts)})
+                    for i, item in enumerate(node.value.elts):
+                        lines[f"{target.id}[{i}]"] = item.lineno
+                        lines.update({f"{target.id}[{i}].rules[{j}]": line for j, line in _rule_lines(item)})
     return lines
+
+
+def _rule_lines(item: ast.expr) -> list[tuple[int, int]]:
+    """(index, line) of each member of a literal `rules=(...)` in a call such as `RuleGroup(...)`."""
+    if not isinstance(item, ast.Call):
+        return []
+    rules = next((k.value for k in item.keywords if k.arg == "rules"), None)
+    return [(j, member.lineno) for j, member in enumerate(rules.elts)] if isinstance(rules, (ast.List, ast.Tuple)) else []
 
 
 def _items(module: types.ModuleType, var: str) -> list[tuple[str, Any]]:

@@ -32,6 +32,14 @@ class Problem:
         where = ": ".join(part for part in (self.file, self.obj, self.field) if part)
         return f"{where}: {self.message}" if where else self.message
 
+    def place(self) -> tuple[str, int, str, str, str]:
+        """The order problems are shown in: by file, then by line as a number (`a.py:9` before `a.py:10`; the
+        file's own problems first), then by object, field and message."""
+        path, _, line = self.file.rpartition(":")
+        if not (path and line.isdigit()):
+            path, line = self.file, "0"
+        return path, int(line), self.obj, self.field, self.message
+
 
 class ObserveError(Exception):
     """Base of every error the toolkit raises on purpose."""
@@ -43,7 +51,7 @@ class DefinitionError(ObserveError):
     """One or more definitions are invalid; carries every problem found."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(set(problems))
+        self.problems = sorted(set(problems), key=Problem.place)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -213,23 +213,24 @@ def validate_groups(items: list[Sourced], locate: Locator | None = None,
         group: RuleGroup = item.obj
         gobj = f"group {group.name!r}"
         if not group.name.strip():
-            problems.append(Problem(item.source, gobj, "name", "must not be blank"))
+            problems.append(Problem(item.where, gobj, "name", "must not be blank"))
         if group.name in group_names:
-            problems.append(Problem(item.source, gobj, "name", f"is already used by a group in {group_names[group.name]}"))
+            problems.append(Problem(item.where, gobj, "name", f"is already used by a group in {group_names[group.name]}"))
         group_names.setdefault(group.name, item.source)
-        problems += _duration_problem(item.source, gobj, "interval", group.interval)
-        problems += _duration_problem(item.source, gobj, "query_offset", group.query_offset)
-        problems += _label_name_problems(item.source, gobj, "labels", group.labels)
+        problems += _duration_problem(item.where, gobj, "interval", group.interval)
+        problems += _duration_problem(item.where, gobj, "query_offset", group.query_offset)
+        problems += _label_name_problems(item.where, gobj, "labels", group.labels)
         if group.limit is not None and group.limit < 0:
-            problems.append(Problem(item.source, gobj, "limit", f"must be 0 (no limit) or more (got {group.limit})"))
+            problems.append(Problem(item.where, gobj, "limit", f"must be 0 (no limit) or more (got {group.limit})"))
         if not group.rules:
-            problems.append(Problem(item.source, gobj, "rules", "is empty: a group needs at least one rule"))
-        for rule in group.rules:
+            problems.append(Problem(item.where, gobj, "rules", "is empty: a group needs at least one rule"))
+        for index, rule in enumerate(group.rules):
             robj = f"{gobj}, {'alert' if isinstance(rule, AlertRule) else 'record'} {rule.name!r}"
-            problems += validate_rule(item.source, robj, rule, locate, conventions, group.labels)
+            where = item.where_of(f"rules[{index}]")
+            problems += validate_rule(where, robj, rule, locate, conventions, group.labels)
             key = (type(rule).__name__, rule.name, tuple(sorted(group.labels_of(rule).items())), same_expr(rule.expr))
             if key in identities:
-                problems.append(Problem(item.source, robj, "expr", f"same name, labels and expression as a rule in "
+                problems.append(Problem(where, robj, "expr", f"same name, labels and expression as a rule in "
                                         f"{identities[key]}: remove one"))
             identities.setdefault(key, f"{item.source} ({gobj})")
     return problems

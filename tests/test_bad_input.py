@@ -23,7 +23,7 @@ CASES = [
                  ["alerts/a.py: defines none of `dashboard`, `dashboards`, `groups`, `slos`"],
                  id="module without a definition variable"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="sum(rate(x[5m])")')},
-                 ["alerts/a.py: group 'g', alert 'A': expr: invalid PromQL at 1:16: unclosed left parenthesis"],
+                 ["alerts/a.py:2: group 'g', alert 'A': expr: invalid PromQL at 1:16: unclosed left parenthesis"],
                  id="invalid PromQL with promtool's position"),
     pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="One", uid="same", panels=[])\n',
                   "dashboards/b.py": DASH + 'dashboard = Dashboard(title="Two", uid="same", panels=[])\n'},
@@ -32,14 +32,14 @@ CASES = [
     pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:sum", expr="sum(x{a=\'1\'})")'),
                   "alerts/b.py": RULE + 'groups = [RuleGroup(name="h", rules=(RecordingRule(record="job:x:sum", '
                                         'expr="sum(\\n  x{a=\'1\'}  # the same\\n)"),))]\n'},
-                 ["alerts/b.py: group 'h', record 'job:x:sum': expr: same name, labels and expression as a rule in "
+                 ["alerts/b.py:2: group 'h', record 'job:x:sum': expr: same name, labels and expression as a rule in "
                   "alerts/a.py"],
                  id="duplicate rule: name, labels and expression (spacing and comments aside)"),
     pytest.param({"alerts/a.py": RULE + 'groups = [RuleGroup(name="g", query_offset="a minute", labels={"team-a": "x"}, '
                                         'limit=-1, rules=(RecordingRule(record="job:x:sum", expr="sum(x)"),))]\n'},
-                 ["alerts/a.py: group 'g': query_offset: invalid duration 'a minute'",
-                  "alerts/a.py: group 'g': labels: 'team-a' is not a valid label name",
-                  "alerts/a.py: group 'g': limit: must be 0 (no limit) or more (got -1)"],
+                 ["alerts/a.py:2: group 'g': query_offset: invalid duration 'a minute'",
+                  "alerts/a.py:2: group 'g': labels: 'team-a' is not a valid label name",
+                  "alerts/a.py:2: group 'g': limit: must be 0 (no limit) or more (got -1)"],
                  id="group query_offset, labels and limit"),
     pytest.param({"pyproject.toml": '[tool.mrm-observe]\nseverities = "critical"\nrunbook-annotations = ["run-book"]\n',
                   "alerts/a.py": group('AlertRule(alert="A", expr="up == 0")')},
@@ -47,15 +47,15 @@ CASES = [
                   "pyproject.toml: [tool.mrm-observe]: runbook-annotations: must list annotation names"],
                  id="project settings of the wrong shape"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", for_="5 minutes")')},
-                 ["alerts/a.py: group 'g', alert 'A': for: invalid duration '5 minutes'"], id="invalid duration"),
+                 ["alerts/a.py:2: group 'g', alert 'A': for: invalid duration '5 minutes'"], id="invalid duration"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", severity="page")')},
-                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of critical, warning, info (got 'page'): "
+                 ["alerts/a.py:2: group 'g', alert 'A': severity: must be one of critical, warning, info (got 'page'): "
                   "add it to `severities` in [tool.mrm-observe] of pyproject.toml, or waive it for this rule"],
                  id="unknown severity"),
     pytest.param({"pyproject.toml": '[tool.mrm-observe]\nseverities = ["page", "ticket"]\n',
                   "alerts/a.py": RULE + 'groups = [RuleGroup(name="g", labels={"severity": "warning"}, rules=('
                                         'AlertRule(alert="A", expr="up == 0"),))]\n'},
-                 ["alerts/a.py: group 'g', alert 'A': severity: must be one of page, ticket (got 'warning')"],
+                 ["alerts/a.py:2: group 'g', alert 'A': severity: must be one of page, ticket (got 'warning')"],
                  id="a severity from the group's labels, outside the project's own severities"),
     pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="Empty")])\n'},
                  ["dashboards/a.py: dashboard 'D': panel 'Empty': has no query: give it targets=[Target(expr=...)]"],
@@ -70,27 +70,27 @@ CASES = [
     pytest.param({"alerts/a.py": RULE + 'groups = [RuleGroup(name="g", rules=(AlertRule(alert="A", expr="up", labels=[1]),))]\n'},
                  ["alerts/a.py:2: AlertRule: labels: Input should be a valid dictionary"], id="wrong field type"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up == 0", waive={"for": ""})')},
-                 ["alerts/a.py: group 'g', alert 'A': waive: waiving 'for' needs a reason"], id="waiver without reason"),
+                 ["alerts/a.py:2: group 'g', alert 'A': waive: waiving 'for' needs a reason"], id="waiver without reason"),
     pytest.param({"alerts/a.py": group('RecordingRule(record="bad-name", expr="up")')},
-                 ["alerts/a.py: group 'g', record 'bad-name': record: must be a metric name"], id="invalid record name"),
+                 ["alerts/a.py:2: group 'g', record 'bad-name': record: must be a metric name"], id="invalid record name"),
 ]
 
 RETURNS = "but a rule must return an instant vector or a scalar (Prometheus fails it at every evaluation)"
 REFRESH_FORMS = "use a whole number and one unit of ms, s, m or h (e.g. 30s, 1m, 24h), 'auto', or '' for no auto-refresh"
 LATER = [
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="up{job=\'api\'}[5m]")')},
-                 [f"alerts/a.py: group 'g', alert 'A': expr: returns a range vector, {RETURNS}: apply a function to "
+                 [f"alerts/a.py:2: group 'g', alert 'A': expr: returns a range vector, {RETURNS}: apply a function to "
                   "the range, e.g. rate(...) or max_over_time(...)"],
                  id="an alert expression that returns a range vector"),
     pytest.param({"alerts/a.py": group('RecordingRule(record="job:x:max", expr="max_over_time(up[1h])[1h:5m]")')},
-                 [f"alerts/a.py: group 'g', record 'job:x:max': expr: returns a range vector, {RETURNS}"],
+                 [f"alerts/a.py:2: group 'g', record 'job:x:max': expr: returns a range vector, {RETURNS}"],
                  id="a recording rule that returns a subquery's range vector"),
     pytest.param({"alerts/a.py": group('AlertRule(alert="A", expr="(\\"down\\")")')},
-                 [f"alerts/a.py: group 'g', alert 'A': expr: returns a string, {RETURNS}"],
+                 [f"alerts/a.py:2: group 'g', alert 'A': expr: returns a string, {RETURNS}"],
                  id="an alert expression that returns a string"),
     pytest.param({"alerts/a.py": group('RecordingRule(record="job:up:x", expr=\'label_replace(up, "team-name", "$1", '
                                        '"job", "(.*)")\')')},
-                 ["alerts/a.py: group 'g', record 'job:up:x': expr: label_replace() target label 'team-name' is not "
+                 ["alerts/a.py:2: group 'g', record 'job:up:x': expr: label_replace() target label 'team-name' is not "
                   "a valid label name ([a-zA-Z_][a-zA-Z0-9_]*): Prometheus fails the query when it runs"],
                  id="a label_replace whose target label is not a label name"),
     pytest.param({"dashboards/a.py": DASH + 'dashboard = Dashboard(title="D", panels=[TimeSeries(title="P", targets=['
@@ -269,3 +269,22 @@ def test_the_messages_docs_definitions_md_shows_are_what_build_prints(tmp_path, 
     printed = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert printed == example.body.splitlines()
     assert f"{len(printed)} problem(s); nothing was written" in result.stderr
+
+
+def test_problems_are_shown_by_file_then_by_line_as_a_number():
+    from mrm_observe.errors import DefinitionError, Problem
+    found = DefinitionError([Problem("alerts/b.py:2", "group 'g'", "name", "x"),
+                             Problem("alerts/a.py:10", "group 'g', alert 'B'", "expr", "x"),
+                             Problem("alerts/a.py", "", "", "defines none of ..."),
+                             Problem("alerts/a.py:9", "group 'g', alert 'A'", "expr", "x")]).problems
+    assert [p.file for p in found] == ["alerts/a.py", "alerts/a.py:9", "alerts/a.py:10", "alerts/b.py:2"]
+
+
+def test_a_rule_problem_names_the_rule_s_own_line(tmp_path, monkeypatch):
+    rules = "".join(f'    RecordingRule(record="job:x{n}:sum", expr="sum(x)"),\n' for n in range(9))
+    monkeypatch.chdir(write_tree(tmp_path, {"alerts/a.py": RULE + 'groups = [RuleGroup(\n    name="g", rules=(\n'
+                                            + rules + '    RecordingRule(record="bad-name", expr="up"),\n'
+                                            '    AlertRule(alert="A", expr="up ==", severity="page"),\n))]\n'}))
+    result = CliRunner().invoke(main, ["build"])
+    assert [line.split(": group")[0] for line in result.stderr.splitlines() if line.startswith("error: ")] == [
+        "error: alerts/a.py:13", "error: alerts/a.py:14", "error: alerts/a.py:14"]
