@@ -28,34 +28,32 @@ LABEL_MAX = 63
 """Length limit of an RFC 1123 label, such as a namespace name."""
 
 
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
 def label_problem(name: str) -> str | None:
     """What keeps `name` from being an RFC 1123 label (a namespace name), or None when it is one."""
-    if not name:
-        return "must not be empty"
-    if len(name) > LABEL_MAX:
-        return f"{name!r} is {len(name)} characters long; a Kubernetes namespace has at most {LABEL_MAX}"
-    if not _NAME.match(name):
-        suggestion = slug(name)[:LABEL_MAX].strip("-")
-        hint = f", e.g. {suggestion!r}" if suggestion and suggestion != name else ""
-        return (f"{name!r} is not a Kubernetes namespace name: lower-case letters, digits and '-', starting and "
-                f"ending with a letter or digit (RFC 1123 label){hint}")
-    return None
-
-
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    return _rfc1123_problem(name, _NAME, LABEL_MAX, "Kubernetes namespace", "Kubernetes namespace name",
+                            "lower-case letters, digits and '-'", "RFC 1123 label")
 
 
 def name_problem(name: str) -> str | None:
     """What keeps `name` from being a Kubernetes object name such as a Secret's (an RFC 1123 subdomain), or None."""
+    return _rfc1123_problem(name, _SUBDOMAIN, NAME_MAX, "Kubernetes object name", "Kubernetes object name",
+                            "lower-case letters, digits, '-' and '.'", "RFC 1123 subdomain")
+
+
+def _rfc1123_problem(name: str, form: re.Pattern[str], limit: int, holder: str, kind: str, letters: str,
+                     standard: str) -> str | None:
+    """Why `name` is not of `form` (at most `limit` characters of `letters`), with a suggestion; None when it is."""
     if not name:
         return "must not be empty"
-    if len(name) > NAME_MAX:
-        return f"{name!r} is {len(name)} characters long; a Kubernetes object name has at most {NAME_MAX}"
-    if not _SUBDOMAIN.match(name):
-        suggestion = slug(name)[:NAME_MAX].strip("-")
+    if len(name) > limit:
+        return f"{name!r} is {len(name)} characters long; a {holder} has at most {limit}"
+    if not form.match(name):
+        suggestion = slug(name)[:limit].strip("-")
         hint = f", e.g. {suggestion!r}" if suggestion and suggestion != name else ""
-        return (f"{name!r} is not a Kubernetes object name: lower-case letters, digits, '-' and '.', starting and "
-                f"ending with a letter or digit (RFC 1123 subdomain){hint}")
+        return f"{name!r} is not a {kind}: {letters}, starting and ending with a letter or digit ({standard}){hint}"
     return None
 
 
