@@ -53,6 +53,19 @@ def sample_project(tmp_path: Path) -> Path:
     return dest
 
 
+@pytest.fixture
+def run(sample_project, monkeypatch):
+    """`mrm-observe ARGS...` (with `env=` for its environment) run in a copy of the sample project."""
+    from click.testing import CliRunner
+
+    from mrm_observe.cli import main
+    monkeypatch.chdir(sample_project)
+
+    def invoke(*args: str, env: dict | None = None):
+        return CliRunner().invoke(main, list(args), env=env)
+    return invoke
+
+
 def assert_golden(actual: bytes, golden: Path) -> None:
     """Compare bytes with a golden file (or rewrite it when UPDATE_GOLDEN=1)."""
     if UPDATE_GOLDEN:

@@ -114,15 +114,20 @@ def test_slo_math_imports_only_model_conventions_durations_and_the_standard_libr
     assert external <= {"__future__", "dataclasses", "datetime", "typing", "zoneinfo"}
 
 
-def test_commands_that_read_definitions_load_neither_compilers_nor_grafanalib_and_builds_load_no_http(tmp_path):
-    import subprocess
-    import sys
-    (tmp_path / "slo").mkdir()
-    (tmp_path / "slo" / "api.py").write_text(
+def write_slo_project(root) -> None:
+    """A project of one SLO module, in `root`."""
+    (root / "slo").mkdir()
+    (root / "slo" / "api.py").write_text(
         "from mrm_observe import SLO, ErrorRatioSLI\n"
         "slos = [SLO(service='api', name='availability', objective=99.9, sli=ErrorRatioSLI(\n"
         "    bad='sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))',\n"
         "    total='sum(rate(http_requests_total[{{window}}]))'))]\n")
+
+
+def test_commands_that_read_definitions_load_neither_compilers_nor_grafanalib_and_builds_load_no_http(tmp_path):
+    import subprocess
+    import sys
+    write_slo_project(tmp_path)
     heavy = ("grafanalib", "jsonschema", "mrm_observe.pipeline", "mrm_observe.compile.dashboards")
     code = ("import sys; from pathlib import Path; import mrm_observe.cli.report, mrm_observe.cli.gate; "
             "from mrm_observe.project import Project, load; assert load(Project.at(Path.cwd())).slos; "
@@ -139,12 +144,7 @@ def test_the_report_program_loads_no_yaml_parser_routing_models_or_httpx_command
     Speed): definitions without YAML specs or Alertmanager need neither, and httpx's own CLI is never run."""
     import subprocess
     import sys
-    (tmp_path / "slo").mkdir()
-    (tmp_path / "slo" / "api.py").write_text(
-        "from mrm_observe import SLO, ErrorRatioSLI\n"
-        "slos = [SLO(service='api', name='availability', objective=99.9, sli=ErrorRatioSLI(\n"
-        "    bad='sum(rate(http_requests_total{code=~\"5..\"}[{{window}}]))',\n"
-        "    total='sum(rate(http_requests_total[{{window}}]))'))]\n")
+    write_slo_project(tmp_path)
     unwanted = ("yaml", "mrm_observe.model.routing", "httpx._main", "pygments", "rich", "grafanalib")
     code = ("import atexit, sys; from mrm_observe.cli import run; "
             f"atexit.register(lambda: print([m for m in {unwanted!r} if sys.modules.get(m)], 'httpx' in sys.modules)); "

@@ -1,19 +1,5 @@
 """The CLI end to end on the sample project: output, exit codes, promtool integration."""
 
-import pytest
-from click.testing import CliRunner
-
-from mrm_observe.cli import main
-
-
-@pytest.fixture
-def run(sample_project, monkeypatch):
-    monkeypatch.chdir(sample_project)
-
-    def invoke(*args: str, env: dict | None = None):
-        return CliRunner().invoke(main, list(args), env=env)
-    return invoke
-
 
 def test_help_lists_every_command_with_a_description(run):
     result = run("--help")

@@ -9,18 +9,9 @@ from conftest import GOLDEN, assert_golden
 from rich.text import Text
 from test_docs_cli import COMMANDS
 
-from mrm_observe.cli import common, main
+from mrm_observe.cli import common
 
 BROKEN_TEMPLATE = ("{{ $labels.service }}", "{{ $labels.service ")
-
-
-@pytest.fixture
-def run(sample_project, monkeypatch):
-    monkeypatch.chdir(sample_project)
-
-    def invoke(*args: str, env: dict | None = None):
-        return CliRunner().invoke(main, list(args), env=env)
-    return invoke
 
 
 def edit(path, old: str, new: str) -> None:

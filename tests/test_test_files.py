@@ -3,19 +3,11 @@ name the file a rule module was imported from; groups with fields promtool 2.42 
 import shutil
 
 import pytest
-from click.testing import CliRunner
 
 from conftest import write_tree
-from mrm_observe.cli import main
 from mrm_observe.pipeline import Project, build
 
 SERVICE_TEST = "tests/promtool/service_test.yaml"
-
-
-@pytest.fixture
-def run(sample_project, monkeypatch):
-    monkeypatch.chdir(sample_project)
-    return lambda *args: CliRunner().invoke(main, list(args))
 
 
 def test_a_test_file_of_any_yaml_name_or_subfolder_runs_and_other_yaml_is_reported(run, sample_project):
